@@ -1,0 +1,32 @@
+import { Command } from "commander";
+import { loadSpec } from "../../schema/index.js";
+import { EXIT } from "../exit-codes.js";
+import { diagnosticsJson, renderDiagnostic } from "../render-diagnostics.js";
+import { styleFor } from "../style.js";
+import { specFilesOption } from "./options.js";
+
+export function validateCommand(): Command {
+  return new Command("validate")
+    .description("check spec files offline: schema, references, sizes, names; print errors and warnings")
+    .addOption(specFilesOption())
+    .option("--json", "print the result as JSON on stdout")
+    .action(async (options: { file: string[]; json?: boolean }) => {
+      const result = await loadSpec(options.file);
+      if (options.json) {
+        process.stdout.write(JSON.stringify(diagnosticsJson(options.file, result.diagnostics), null, 2) + "\n");
+      } else {
+        const err = styleFor(process.stderr);
+        for (const d of result.diagnostics) process.stderr.write(renderDiagnostic(d, err) + "\n");
+        const out = styleFor(process.stdout);
+        const errors = result.diagnostics.filter((d) => d.severity === "error").length;
+        const warnings = result.diagnostics.length - errors;
+        const counts = `${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`;
+        process.stdout.write(
+          result.spec
+            ? `${out.green("valid")}: ${options.file.join(" + ")} (stack ${result.spec.stack}, ${counts})\n`
+            : `${out.red("invalid")}: ${options.file.join(" + ")} (${counts})\n`,
+        );
+      }
+      process.exitCode = result.spec ? EXIT.ok : EXIT.failure;
+    });
+}

@@ -1,0 +1,8 @@
+/** Exit codes, as listed in the README. */
+export const EXIT = {
+  ok: 0,
+  /** The spec is invalid, or an operation failed. */
+  failure: 1,
+  /** Wrong flags or arguments. */
+  usage: 64,
+} as const;

@@ -1,0 +1,32 @@
+import { Command, CommanderError } from "commander";
+import { createRequire } from "node:module";
+import { schemaCommand } from "./commands/schema.js";
+import { validateCommand } from "./commands/validate.js";
+import { EXIT } from "./exit-codes.js";
+
+const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command("reconcile")
+    .description("Declarative reconciler for a containerised web system on AWS (ALB, ECS Fargate, auto scaling, Cloud Map)")
+    .version(version)
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  for (const command of [validateCommand(), schemaCommand()]) program.addCommand(command.exitOverride());
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end through here too, with exit code 0.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    process.stderr.write(`reconcile: ${(error as Error).message}\n`);
+    return EXIT.failure;
+  }
+}
+

@@ -1,0 +1,1 @@
+export { CycleError, DependencyGraph } from "./graph.js";

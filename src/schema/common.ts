@@ -1,0 +1,23 @@
+import { z } from "zod";
+
+/** A logical name: how one entry of a kind is keyed in the spec and referred to by others. */
+export const logicalName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, "a logical name starts with a letter and holds only letters, digits, '-' and '_' (at most 64)");
+
+export const tags = z
+  .record(z.string().min(1).max(128), z.string().max(256))
+  .describe("Tags (key: value) applied to every resource of this scope, beside the ownership tags");
+
+/** Picks an existing AWS resource: by id, or by tags. */
+export const byIdOrTags = (idPattern: RegExp, what: string) =>
+  z.union([
+    z.strictObject({ id: z.string().regex(idPattern, `expected ${what} id`) }),
+    z.strictObject({ tags: z.record(z.string(), z.string()).refine((t) => Object.keys(t).length > 0, "give at least one tag") }),
+  ]);
+
+export const positiveInt = z.number().int().positive();
+export const port = z.number().int().min(1).max(65535);
+
+/** A list whose order does not matter to AWS; kept as a list so that YAML stays natural. */
+export const nonEmptyStrings = z.array(z.string().min(1)).min(1);
