@@ -1,0 +1,172 @@
+// Project-local moto server: installs it into <repo>/.venv and runs it on a loopback port.
+// Plain Node ESM with only node: built-ins, because it runs before npm dependencies exist.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const MOTO_VERSION = "5.2.5";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const venvDir = join(repoRoot, ".venv");
+const venvPython = join(venvDir, "bin", "python");
+const motoServerBin = join(venvDir, "bin", "moto_server");
+
+/** @param {string} message */
+const log = (message) => process.stderr.write(`${message}\n`);
+
+/** @returns {string | undefined} the moto version installed in the venv, if any */
+function installedMotoVersion() {
+  if (!existsSync(motoServerBin) || !existsSync(venvPython)) return undefined;
+  const r = spawnSync(venvPython, ["-c", "import moto; print(moto.__version__)"], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/**
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {boolean} quiet
+ */
+function run(cmd, args, quiet) {
+  const r = spawnSync(cmd, args, { stdio: quiet ? ["ignore", "ignore", "pipe"] : "inherit", encoding: "utf8" });
+  if (r.error) throw new Error(`${cmd} ${args.join(" ")}: ${r.error.message}`);
+  if (r.status !== 0) {
+    const tail = quiet && r.stderr ? `\n${r.stderr.trim().split("\n").slice(-20).join("\n")}` : "";
+    throw new Error(`${cmd} ${args.join(" ")} exited with status ${r.status}${tail}`);
+  }
+}
+
+/**
+ * Makes sure <repo>/.venv holds moto[server]==MOTO_VERSION. Fast when it already does.
+ * @param {{ quiet?: boolean }} [options]
+ * @returns {Promise<void>}
+ */
+export async function ensureVenv({ quiet = false } = {}) {
+  const installed = installedMotoVersion();
+  if (installed === MOTO_VERSION) return;
+
+  const python3 = spawnSync("python3", ["--version"], { encoding: "utf8" });
+  if (python3.error || python3.status !== 0) {
+    throw new Error(
+      "python3 was not found on PATH. moto (the local AWS emulator the tests use) needs Python 3.9 or later " +
+        "with the venv module (on Debian/Ubuntu: apt-get install python3 python3-venv).",
+    );
+  }
+  if (!quiet) log(installed ? `moto ${installed} in .venv, want ${MOTO_VERSION}: reinstalling` : `installing moto ${MOTO_VERSION} into .venv`);
+  if (!existsSync(venvPython)) run("python3", ["-m", "venv", venvDir], quiet);
+  run(venvPython, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", `moto[server]==${MOTO_VERSION}`], quiet);
+
+  const now = installedMotoVersion();
+  if (now !== MOTO_VERSION) throw new Error(`after pip install, .venv has moto ${now ?? "(none)"}, expected ${MOTO_VERSION}`);
+}
+
+/** @returns {Promise<number>} a loopback port that was free a moment ago */
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** @param {number} ms */
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * @typedef {object} MotoServer
+ * @property {string} endpoint  e.g. http://127.0.0.1:40123
+ * @property {number} port
+ * @property {() => Promise<void>} stop  kills moto and waits for it to exit
+ */
+
+/**
+ * Starts moto_server from .venv on 127.0.0.1 (a free port unless one is given) and waits until it answers HTTP.
+ * @param {{ port?: number, timeoutMs?: number }} [options]
+ * @returns {Promise<MotoServer>}
+ */
+export async function startMoto({ port, timeoutMs = 60_000 } = {}) {
+  if (!existsSync(motoServerBin)) throw new Error(`${motoServerBin} is missing: run \`node scripts/setup.mjs\` first`);
+  const p = port ?? (await freePort());
+  const endpoint = `http://127.0.0.1:${p}`;
+
+  const env = { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: "true" };
+  delete env.MOTO_ECS_SERVICE_RUNNING;
+  const child = spawn(motoServerBin, ["-H", "127.0.0.1", "-p", String(p)], { env, stdio: ["ignore", "ignore", "pipe"] });
+
+  // moto logs every request to stderr: keep only a bounded tail for error messages.
+  let stderrTail = "";
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (chunk) => {
+    stderrTail = (stderrTail + chunk).slice(-8192);
+  });
+
+  /** @type {{ code: number | null, signal: NodeJS.Signals | null } | undefined} */
+  let exited;
+  const exitPromise = new Promise((r) =>
+    child.once("exit", (code, signal) => {
+      exited = { code, signal };
+      r(undefined);
+    }),
+  );
+  /** @type {Error | undefined} */
+  let spawnError;
+  child.once("error", (err) => {
+    spawnError = err;
+  });
+
+  // Safety net: never leave moto behind when this process exits without calling stop().
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+
+  const stop = async () => {
+    process.off("exit", killOnExit);
+    if (exited) return;
+    child.kill("SIGTERM");
+    const killTimer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    await exitPromise;
+    clearTimeout(killTimer);
+  };
+
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (spawnError || exited) {
+      process.off("exit", killOnExit);
+      const why = spawnError ? spawnError.message : `exited with code ${exited?.code} signal ${exited?.signal}`;
+      throw new Error(`moto_server failed to start on port ${p}: ${why}\n${stderrTail.trim()}`);
+    }
+    try {
+      await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(2_000) });
+      return { endpoint, port: p, stop };
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms\n${stderrTail.trim()}`);
+    }
+    await sleep(100);
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await ensureVenv();
+  const moto = await startMoto();
+  console.log(`moto server listening at ${moto.endpoint}`);
+  console.log(
+    `export AWS_ENDPOINT_URL=${moto.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1`,
+  );
+  /** @param {NodeJS.Signals} signal */
+  const shutdown = async (signal) => {
+    log(`${signal}: stopping moto`);
+    await moto.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+}
