@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
+import { doctorCommand } from "./commands/doctor.js";
 import { schemaCommand } from "./commands/schema.js";
 import { validateCommand } from "./commands/validate.js";
 import { EXIT } from "./exit-codes.js";
@@ -12,7 +13,7 @@ export function buildProgram(): Command {
     .version(version)
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const command of [validateCommand(), schemaCommand()]) program.addCommand(command.exitOverride());
+  for (const command of [validateCommand(), schemaCommand(), doctorCommand()]) program.addCommand(command.exitOverride());
   return program;
 }
 

@@ -1,6 +1,16 @@
 import type { z } from "zod";
 
-type Def = { type: string; shape?: Record<string, z.ZodType>; valueType?: z.ZodType; element?: z.ZodType; options?: z.ZodType[]; innerType?: z.ZodType; in?: z.ZodType };
+type Def = {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  valueType?: z.ZodType;
+  element?: z.ZodType;
+  options?: z.ZodType[];
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  values?: unknown[];
+  entries?: Record<string, unknown>;
+};
 
 const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
 
@@ -12,6 +22,32 @@ export function knownKeysAt(schema: z.ZodType, path: readonly (string | number)[
     if (def.type === "object" && def.shape) for (const key of Object.keys(def.shape)) keys.add(key);
   }
   return [...keys];
+}
+
+/** The forms a value at `path` may take, in a user's words: `"default"`, `{ id: … }`, `a number`. */
+export function formsAt(schema: z.ZodType, path: readonly (string | number)[]): string[] {
+  const forms = schemasAt(schema, path).flatMap((found): string[] => {
+    const def = defOf(found);
+    switch (def.type) {
+      case "literal":
+        return (def.values ?? []).map((v) => JSON.stringify(v));
+      case "enum":
+        return Object.values(def.entries ?? {}).map((v) => JSON.stringify(v));
+      case "object": {
+        const required = Object.entries(def.shape ?? {}).filter(([, field]) => !["optional", "default"].includes(defOf(field).type));
+        return [required.length > 0 ? `{ ${required.map(([key]) => `${key}: …`).join(", ")} }` : "a map"];
+      }
+      case "record":
+        return ["a map"];
+      case "array":
+        return ["a list"];
+      case "boolean":
+        return ["true or false"];
+      default:
+        return [`a ${def.type}`];
+    }
+  });
+  return [...new Set(forms)];
 }
 
 function schemasAt(schema: z.ZodType, path: readonly (string | number)[]): z.ZodType[] {

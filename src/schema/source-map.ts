@@ -35,7 +35,11 @@ export class SourceMap {
   locate(path: SpecPath, options: { preferKey?: boolean } = {}): SourceLocation {
     for (let end = path.length; end >= 0; end--) {
       const prefix = path.slice(0, end);
-      const found = (options.preferKey && this.keyAt(prefix)) || this.valueAt(prefix) || this.keyAt(prefix);
+      const keyLocation = this.keyAt(prefix);
+      const valueLocation = this.valueAt(prefix);
+      // A block map or list starts on the line after its key; the key is where a reader looks for it.
+      const keyFirst = options.preferKey || (keyLocation && valueLocation && valueLocation.line > keyLocation.line);
+      const found = keyFirst ? (keyLocation ?? valueLocation) : (valueLocation ?? keyLocation);
       if (found) return found;
     }
     return this.defaultLocation;

@@ -1,6 +1,6 @@
 import type { core } from "zod";
 import type { Diagnostic, SpecPath } from "./diagnostics.js";
-import { closestKey, knownKeysAt } from "./known-keys.js";
+import { closestKey, formsAt, knownKeysAt } from "./schema-walk.js";
 import { isPlainObject, type SourceMap } from "./source-map.js";
 import { specSchema } from "./spec.js";
 
@@ -27,7 +27,7 @@ function convert(issue: Issue, base: SpecPath, root: unknown, sourceMap: SourceM
     case "invalid_union": {
       const matching = issue.errors.filter((branch) => structuralMismatches(branch, path, root) === 0);
       if (matching.length === 1) return matching[0]!.flatMap((inner) => convert(inner, path, root, sourceMap));
-      return [error("invalid-value", `expected ${describeAlternatives(issue.errors, path, root)}, got ${describeValue(valueAt(root, path))}`)];
+      return [error("invalid-value", `expected ${describeAlternatives(path)}, got ${describeValue(valueAt(root, path))}`)];
     }
     case "invalid_type": {
       const actual = valueAt(root, path);
@@ -36,6 +36,9 @@ function convert(issue: Issue, base: SpecPath, root: unknown, sourceMap: SourceM
       }
       return [error("wrong-type", `expected ${typeName(issue.expected)}, got ${describeValue(actual)}`)];
     }
+    case "invalid_key":
+    case "invalid_element":
+      return issue.issues.map((inner) => error("invalid-value", cleanMessage(inner.message)));
     case "invalid_value":
       return [error("invalid-value", `expected ${issue.values.map((v) => JSON.stringify(v)).join(" or ")}, got ${describeValue(valueAt(root, path))}`)];
     default:
@@ -64,26 +67,10 @@ function structuralMismatches(branch: readonly Issue[], unionPath: SpecPath, roo
   return count;
 }
 
-/** What each branch of a union wanted, in a user's words: `"default", { id: … } or { tags: … }`. */
-function describeAlternatives(branches: readonly (readonly Issue[])[], unionPath: SpecPath, root: unknown): string {
-  const forms = [...new Set(alternativeForms(branches, unionPath, root))];
+/** What the union at `path` accepts: `"default", { id: … } or { tags: … }`. */
+function describeAlternatives(path: SpecPath): string {
+  const forms = formsAt(specSchema, path);
   return forms.length <= 1 ? (forms[0] ?? "another value") : `${forms.slice(0, -1).join(", ")} or ${forms[forms.length - 1]}`;
-}
-
-function alternativeForms(branches: readonly (readonly Issue[])[], unionPath: SpecPath, root: unknown): string[] {
-  return branches.flatMap((branch) => {
-    const atUnion = branch.filter((i) => i.path.length === 0);
-    const values = atUnion.flatMap((i) => (i.code === "invalid_value" ? i.values.map((v) => JSON.stringify(v)) : []));
-    if (values.length > 0) return values;
-    const nested = atUnion.find((i) => i.code === "invalid_union");
-    if (nested?.code === "invalid_union") return alternativeForms(nested.errors, unionPath, root);
-    const wrongType = atUnion.find((i) => i.code === "invalid_type");
-    if (wrongType?.code === "invalid_type") return [typeName(wrongType.expected)];
-    const required = branch
-      .filter((i) => i.code === "invalid_type" && i.path.length === 1 && valueAt(root, [...unionPath, ...(i.path as (string | number)[])]) === undefined)
-      .map((i) => `${String(i.path[0])}: …`);
-    return [required.length > 0 ? `{ ${required.join(", ")} }` : "another form"];
-  });
 }
 
 function valueAt(root: unknown, path: SpecPath): unknown {

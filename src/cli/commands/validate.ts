@@ -8,7 +8,7 @@ import { specFilesOption } from "./options.js";
 export function validateCommand(): Command {
   return new Command("validate")
     .description("check spec files offline: schema, references, sizes, names; print errors and warnings")
-    .addOption(specFilesOption())
+    .addOption(specFilesOption({ required: true }))
     .option("--json", "print the result as JSON on stdout")
     .action(async (options: { file: string[]; json?: boolean }) => {
       const result = await loadSpec(options.file);

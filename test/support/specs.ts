@@ -1,0 +1,22 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { loadSpec, type ValidationResult } from "../../src/schema/index.js";
+
+export const BASE_SPEC = readFileSync(fileURLToPath(new URL("../fixtures/base.yaml", import.meta.url)), "utf8");
+
+/** Validates in-memory files, in order, as `reconcile validate -f a -f b` would. */
+export function validateTexts(files: Record<string, string>, env: Record<string, string> = {}): Promise<ValidationResult> {
+  return loadSpec(Object.keys(files), {
+    env,
+    readText: async (file) => {
+      const text = files[file];
+      if (text === undefined) throw new Error(`ENOENT: no such file ${file}`);
+      return text;
+    },
+  });
+}
+
+/** The base spec (valid, every kind present) with an overlay merged over it. */
+export function validateOverlay(overlay: string, env: Record<string, string> = {}): Promise<ValidationResult> {
+  return validateTexts({ "base.yaml": BASE_SPEC, "case.yaml": overlay }, env);
+}
