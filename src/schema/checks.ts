@@ -15,6 +15,7 @@ export function checkSpec(spec: Spec, sourceMap: SourceMap): Diagnostic[] {
     diagnostics.push({ severity, code, message, path, location: sourceMap.locate(path, { preferKey }) });
 
   checkNames(spec, report);
+  checkTagCounts(spec, report);
   checkSecurityGroups(spec, report);
   checkLoadBalancers(spec, report);
   checkTaskDefinitions(spec, report);
@@ -47,6 +48,25 @@ function checkNames(spec: Spec, report: Report): void {
         report("error", "duplicate-name", [kind, logical], `\`${logical}\` and \`${other}\` would both be named \`${name}\``, true);
       }
       seen.set(name, logical);
+    }
+  }
+}
+
+/** AWS allows 50 tags on a resource; the ownership tags reconcile:stack and reconcile:id take two. */
+const MAX_USER_TAGS = 48;
+
+function checkTagCounts(spec: Spec, report: Report): void {
+  const stackTags = Object.keys(spec.tags);
+  if (stackTags.length > MAX_USER_TAGS) {
+    report("error", "too-many-tags", ["tags"], `${stackTags.length} tags: AWS allows 50 on a resource and 2 are the ownership tags, so at most ${MAX_USER_TAGS}`);
+    return;
+  }
+  for (const kind of [...(Object.keys(NAME_RULES) as NamedKind[]), "namespaces" as const]) {
+    for (const [logical, entry] of Object.entries(spec[kind] as Record<string, { tags?: Record<string, string> }>)) {
+      const total = new Set([...stackTags, ...Object.keys(entry.tags ?? {})]).size;
+      if (total > MAX_USER_TAGS) {
+        report("error", "too-many-tags", [kind, logical, "tags"], `${total} tags with the stack's: AWS allows 50 on a resource and 2 are the ownership tags, so at most ${MAX_USER_TAGS}`);
+      }
     }
   }
 }

@@ -6,7 +6,14 @@ export const logicalName = z
   .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, "a logical name starts with a letter and holds only letters, digits, '-' and '_' (at most 64)");
 
 export const tags = z
-  .record(z.string().min(1).max(128), z.string().max(256))
+  .record(
+    z
+      .string()
+      .min(1)
+      .max(128)
+      .refine((key) => !/^(aws|reconcile):/i.test(key), "tag keys starting with aws: are AWS's and reconcile: are this tool's ownership tags"),
+    z.string().max(256),
+  )
   .describe("Tags (key: value) applied to every resource of this scope, beside the ownership tags");
 
 /** Picks an existing AWS resource: by id, or by tags. */

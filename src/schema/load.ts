@@ -10,6 +10,8 @@ export interface LoadedSource {
   value: unknown;
   sourceMap: SourceMap;
   files: readonly string[];
+  /** Each file's text, to quote the offending line in a diagnostic. */
+  texts: ReadonlyMap<string, string>;
   diagnostics: Diagnostic[];
 }
 
@@ -26,6 +28,7 @@ export async function loadSources(files: readonly string[], options: LoadOptions
   const readText = options.readText ?? ((file: string) => readFile(file, "utf8"));
   const diagnostics: Diagnostic[] = [];
   const parsed: { value: unknown; sourceMap: SourceMap }[] = [];
+  const texts = new Map<string, string>();
 
   for (const file of files) {
     let text: string;
@@ -35,13 +38,14 @@ export async function loadSources(files: readonly string[], options: LoadOptions
       diagnostics.push({ severity: "error", code: "unreadable-file", message: `cannot read ${file}: ${(error as Error).message}`, path: [], location: { file, line: 1, column: 1 } });
       continue;
     }
+    texts.set(file, text);
     parsed.push(parseSpecText(text, file, env, diagnostics));
   }
 
   const value = parsed.reduce<unknown>((merged, next) => (merged === undefined ? next.value : deepMerge(merged, next.value)), undefined);
   const defaultLocation = { file: files[0]!, line: 1, column: 1 };
   const sourceMap = SourceMap.forMerged(value, parsed.map((p) => p.sourceMap).reverse(), defaultLocation);
-  return { value, sourceMap, files, diagnostics };
+  return { value, sourceMap, files, texts, diagnostics };
 }
 
 /** Parses one YAML text, keeping the location of every key and value and interpolating `${VAR}`. */

@@ -10,6 +10,8 @@ export interface ValidationResult {
   spec?: Spec;
   diagnostics: Diagnostic[];
   sourceMap?: SourceMap;
+  /** The text of each spec file read, to quote the offending line. */
+  texts?: ReadonlyMap<string, string>;
 }
 
 /** Validates an already loaded document: the schema first, then the checks that need the whole spec. */
@@ -25,10 +27,10 @@ export async function loadSpec(files: readonly string[], options: LoadOptions = 
   const loaded = await loadSources(files, options);
   // An unset variable leaves the document whole, so the rest of it is still checked and reported at once.
   const unreadable = loaded.diagnostics.some((d) => d.severity === "error" && d.code !== "unset-variable");
-  if (unreadable) return { diagnostics: loaded.diagnostics, sourceMap: loaded.sourceMap };
+  if (unreadable) return { diagnostics: loaded.diagnostics, sourceMap: loaded.sourceMap, texts: loaded.texts };
   const result = validateDocument(loaded.value, loaded.sourceMap);
   const diagnostics = sortByLocation([...loaded.diagnostics, ...result.diagnostics], files);
-  return { ...result, spec: hasErrors(diagnostics) ? undefined : result.spec, diagnostics };
+  return { ...result, spec: hasErrors(diagnostics) ? undefined : result.spec, diagnostics, texts: loaded.texts };
 }
 
 /** In file order, then line and column, as a reader goes through the files. */

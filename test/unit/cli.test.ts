@@ -35,7 +35,14 @@ describe("the reconcile command", () => {
     writeFileSync(file, "stack: demo\nregion: us-east-1\nnetwork: { vpc: default, subnets: { ids: [subnet-0a] } }\ntargetGroups:\n  web: { port: 8080, protocoll: HTTP }\n");
     const { code, stdout, stderr } = reconcile("validate", "-f", file);
     expect(code).toBe(1);
-    expect(stderr).toBe(`${file}:5:22: error: targetGroups.web.protocoll: unknown key \`protocoll\`: did you mean \`protocol\`? [unknown-key]\n`);
+    expect(stderr).toBe(
+      [
+        `${file}:5:22: error: targetGroups.web.protocoll: unknown key \`protocoll\`: did you mean \`protocol\`? [unknown-key]`,
+        " 5 |   web: { port: 8080, protocoll: HTTP }",
+        "   |                      ^",
+        "",
+      ].join("\n"),
+    );
     expect(stdout).toContain("invalid:");
   });
 

@@ -79,6 +79,9 @@ const cases: Case[] = [
   // Service discovery.
   { why: "discovery service in a namespace not in the spec", overlay: "discoveryServices:\n  web: { namespace: private }\n", path: "discoveryServices.web.namespace", line: 2, message: /namespace `private` is not defined in `namespaces` \(defined: internal\)/ },
   { why: "namespace that is not a DNS name", overlay: "namespaces:\n  internal: { name: Demo_Local }\n", path: "namespaces.internal.name", line: 2, message: /DNS domain/ },
+  // Tags.
+  { why: "a tag key in the tool's reserved prefix", overlay: "tags:\n  reconcile:stack: other\n", path: `tags["reconcile:stack"]`, line: 2, message: /reconcile: are this tool's ownership tags/ },
+  { why: "more tags than AWS allows beside the ownership tags", overlay: `logGroups:\n  app:\n    tags: { ${Array.from({ length: 49 }, (_, i) => `k${i}: v`).join(", ")} }\n`, path: "logGroups.app.tags", line: 3, message: /49 tags with the stack's: .* at most 48/ },
   // Loading.
   { why: "variable that is not set", overlay: "services:\n  web:\n    desiredCount: ${REPLICAS}\n", path: "services.web.desiredCount", line: 3, message: /environment variable REPLICAS is not set and has no default/ },
 ];

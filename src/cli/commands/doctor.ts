@@ -26,7 +26,7 @@ export function doctorCommand(): Command {
       let spec: Spec | undefined;
       if (options.file) {
         const result = await loadSpec(options.file);
-        for (const d of result.diagnostics.filter((x) => x.severity === "error")) process.stderr.write(renderDiagnostic(d, styleFor(process.stderr)) + "\n");
+        for (const d of result.diagnostics.filter((x) => x.severity === "error")) process.stderr.write(renderDiagnostic(d, styleFor(process.stderr), result.texts) + "\n");
         if (!result.spec) {
           process.exitCode = EXIT.failure;
           return;

@@ -16,7 +16,7 @@ export function validateCommand(): Command {
         process.stdout.write(JSON.stringify(diagnosticsJson(options.file, result.diagnostics), null, 2) + "\n");
       } else {
         const err = styleFor(process.stderr);
-        for (const d of result.diagnostics) process.stderr.write(renderDiagnostic(d, err) + "\n");
+        for (const d of result.diagnostics) process.stderr.write(renderDiagnostic(d, err, result.texts) + "\n");
         const out = styleFor(process.stdout);
         const errors = result.diagnostics.filter((d) => d.severity === "error").length;
         const warnings = result.diagnostics.length - errors;
