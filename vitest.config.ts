@@ -7,5 +7,7 @@ export default defineConfig({
     // Integration tests talk to a local moto server; first calls to a moto backend can take seconds.
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // The SDK's notice that its 2027 releases need Node.js 22 (see the README) would repeat in every run.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
   },
 });

@@ -33,7 +33,13 @@ try {
   process.stdout.write(`moto server (local AWS emulator) at ${moto.endpoint}\n`);
   step("The reference system validates, with warnings about its known flaws", ["validate", "-f", "examples/microblog.yaml"]);
   step("The corrected design validates cleanly", ["validate", "-f", "examples/microblog-shared-db.yaml"]);
-  step("Every AWS service answers, and the spec's VPC and subnets are found", ["doctor", "-f", "examples/microblog.yaml", "--endpoint", moto.endpoint]);
+  step("Every AWS service answers, and the spec's VPC and subnets are found", [
+    "doctor",
+    "-f",
+    "examples/microblog.yaml",
+    "--endpoint",
+    moto.endpoint,
+  ]);
 } finally {
   await moto.stop();
 }

@@ -53,7 +53,8 @@ export async function ensureVenv({ quiet = false } = {}) {
         "with the venv module (on Debian/Ubuntu: apt-get install python3 python3-venv).",
     );
   }
-  if (!quiet) log(installed ? `moto ${installed} in .venv, want ${MOTO_VERSION}: reinstalling` : `installing moto ${MOTO_VERSION} into .venv`);
+  if (!quiet)
+    log(installed ? `moto ${installed} in .venv, want ${MOTO_VERSION}: reinstalling` : `installing moto ${MOTO_VERSION} into .venv`);
   if (!existsSync(venvPython)) run("python3", ["-m", "venv", venvDir], quiet);
   run(venvPython, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", `moto[server]==${MOTO_VERSION}`], quiet);
 
@@ -158,9 +159,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   await ensureVenv();
   const moto = await startMoto();
   console.log(`moto server listening at ${moto.endpoint}`);
-  console.log(
-    `export AWS_ENDPOINT_URL=${moto.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1`,
-  );
+  console.log(`export AWS_ENDPOINT_URL=${moto.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1`);
   /** @param {NodeJS.Signals} signal */
   const shutdown = async (signal) => {
     log(`${signal}: stopping moto`);

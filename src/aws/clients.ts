@@ -60,15 +60,33 @@ export function createClients(opts: AwsOptions): AwsClients {
   };
 
   return {
-    get ecs() { return lazy("ecs", () => new ECSClient(config)); },
-    get elbv2() { return lazy("elbv2", () => new ElasticLoadBalancingV2Client(config)); },
-    get iam() { return lazy("iam", () => new IAMClient(config)); },
-    get logs() { return lazy("logs", () => new CloudWatchLogsClient(config)); },
-    get ec2() { return lazy("ec2", () => new EC2Client(config)); },
-    get autoScaling() { return lazy("autoScaling", () => new ApplicationAutoScalingClient(config)); },
-    get serviceDiscovery() { return lazy("serviceDiscovery", () => new ServiceDiscoveryClient(config)); },
-    get cloudWatch() { return lazy("cloudWatch", () => new CloudWatchClient(config)); },
-    get sts() { return lazy("sts", () => new STSClient(config)); },
+    get ecs() {
+      return lazy("ecs", () => new ECSClient(config));
+    },
+    get elbv2() {
+      return lazy("elbv2", () => new ElasticLoadBalancingV2Client(config));
+    },
+    get iam() {
+      return lazy("iam", () => new IAMClient(config));
+    },
+    get logs() {
+      return lazy("logs", () => new CloudWatchLogsClient(config));
+    },
+    get ec2() {
+      return lazy("ec2", () => new EC2Client(config));
+    },
+    get autoScaling() {
+      return lazy("autoScaling", () => new ApplicationAutoScalingClient(config));
+    },
+    get serviceDiscovery() {
+      return lazy("serviceDiscovery", () => new ServiceDiscoveryClient(config));
+    },
+    get cloudWatch() {
+      return lazy("cloudWatch", () => new CloudWatchClient(config));
+    },
+    get sts() {
+      return lazy("sts", () => new STSClient(config));
+    },
     options: Object.freeze({ ...opts }),
     destroy() {
       for (const client of created.values()) client.destroy();

@@ -30,4 +30,3 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EXIT.failure;
   }
 }
-

@@ -40,8 +40,7 @@ const formatTags = (tags: Record<string, string>) =>
     .map(([k, v]) => `${k}=${v}`)
     .join(", ");
 
-const tagFilters = (tags: Record<string, string>): Filter[] =>
-  Object.entries(tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] }));
+const tagFilters = (tags: Record<string, string>): Filter[] => Object.entries(tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] }));
 
 // Filters rather than VpcIds/SubnetIds: an unknown id then yields an empty list instead of an error to parse.
 async function describeVpcs(clients: AwsClients, filters: Filter[]): Promise<Vpc[]> {

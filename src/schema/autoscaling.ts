@@ -12,13 +12,12 @@ const customMetric = z.strictObject({
 });
 
 /** What a target-tracking policy holds steady. */
-const trackedMetric = z
-  .union([
-    z.literal("cpu").describe("ECSServiceAverageCPUUtilization"),
-    z.literal("memory").describe("ECSServiceAverageMemoryUtilization"),
-    z.strictObject({ albRequestsPerTarget: z.strictObject({ targetGroup: logicalName }) }).describe("ALBRequestCountPerTarget"),
-    z.strictObject({ custom: customMetric }),
-  ]);
+const trackedMetric = z.union([
+  z.literal("cpu").describe("ECSServiceAverageCPUUtilization"),
+  z.literal("memory").describe("ECSServiceAverageMemoryUtilization"),
+  z.strictObject({ albRequestsPerTarget: z.strictObject({ targetGroup: logicalName }) }).describe("ALBRequestCountPerTarget"),
+  z.strictObject({ custom: customMetric }),
+]);
 
 export const targetTrackingPolicy = z.strictObject({
   metric: trackedMetric,
@@ -43,12 +42,17 @@ export const stepScalingPolicy = z
     steps: z.array(step).min(1),
     alarm: z
       .strictObject({
-        metric: z.union([z.literal("cpu"), z.literal("memory"), z.strictObject({ custom: customMetric })])
+        metric: z
+          .union([z.literal("cpu"), z.literal("memory"), z.strictObject({ custom: customMetric })])
           .describe("`cpu`/`memory`: the service's own utilisation in AWS/ECS"),
         statistic: z.enum(["Average", "Minimum", "Maximum", "SampleCount", "Sum"]).default("Average"),
         comparison: z.enum(["GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"]),
         threshold: z.number(),
-        periodSeconds: z.number().int().refine((p) => [10, 30].includes(p) || (p >= 60 && p % 60 === 0), "a period is 10, 30 or a multiple of 60 seconds").default(60),
+        periodSeconds: z
+          .number()
+          .int()
+          .refine((p) => [10, 30].includes(p) || (p >= 60 && p % 60 === 0), "a period is 10, 30 or a multiple of 60 seconds")
+          .default(60),
         evaluationPeriods: z.number().int().min(1).default(1),
         datapointsToAlarm: z.number().int().min(1).optional(),
       })
@@ -75,13 +79,18 @@ const schedule = z
 export const scheduledAction = z
   .strictObject({
     schedule,
-    timezone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, "expected an IANA time zone such as America/Sao_Paulo").optional(),
+    timezone: z
+      .string()
+      .regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, "expected an IANA time zone such as America/Sao_Paulo")
+      .optional(),
     minCapacity: z.number().int().min(0).optional(),
     maxCapacity: z.number().int().min(0).optional(),
     startTime: z.iso.datetime({ offset: true }).optional(),
     endTime: z.iso.datetime({ offset: true }).optional(),
   })
-  .refine((a) => a.minCapacity !== undefined || a.maxCapacity !== undefined, { message: "a scheduled action sets minCapacity, maxCapacity or both" })
+  .refine((a) => a.minCapacity !== undefined || a.maxCapacity !== undefined, {
+    message: "a scheduled action sets minCapacity, maxCapacity or both",
+  })
   .refine((a) => a.minCapacity === undefined || a.maxCapacity === undefined || a.minCapacity <= a.maxCapacity, {
     message: "minCapacity must not exceed maxCapacity",
     path: ["minCapacity"],

@@ -11,7 +11,10 @@ export const tags = z
       .string()
       .min(1)
       .max(128)
-      .refine((key) => !/^(aws|reconcile):/i.test(key), "tag keys starting with aws: are AWS's and reconcile: are this tool's ownership tags"),
+      .refine(
+        (key) => !/^(aws|reconcile):/i.test(key),
+        "tag keys starting with aws: are AWS's and reconcile: are this tool's ownership tags",
+      ),
     z.string().max(256),
   )
   .describe("Tags (key: value) applied to every resource of this scope, beside the ownership tags");

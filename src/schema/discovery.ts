@@ -13,7 +13,10 @@ export const namespace = z.strictObject({
 
 export const discoveryService = z.strictObject({
   namespace: logicalName.describe("A private DNS namespace of this spec"),
-  name: z.string().regex(DNS_LABEL, "expected one DNS label (lower case letters, digits, hyphens)").optional()
+  name: z
+    .string()
+    .regex(DNS_LABEL, "expected one DNS label (lower case letters, digits, hyphens)")
+    .optional()
     .describe("Default: the logical name"),
   description: z.string().max(1024).optional(),
   dnsRecords: z

@@ -33,7 +33,10 @@ const portMapping = z.union([
     containerPort: port,
     hostPort: port.optional().describe("Under awsvpc it must equal containerPort"),
     protocol: z.enum(["tcp", "udp"]).default("tcp"),
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/).optional(),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,63}$/)
+      .optional(),
     appProtocol: z.enum(["http", "http2", "grpc"]).optional(),
   }),
 ]);
@@ -68,7 +71,21 @@ const containerHealthCheck = z.strictObject({
 });
 
 const ULIMIT_NAMES = [
-  "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack",
+  "core",
+  "cpu",
+  "data",
+  "fsize",
+  "locks",
+  "memlock",
+  "msgqueue",
+  "nice",
+  "nofile",
+  "nproc",
+  "rss",
+  "rtprio",
+  "rttime",
+  "sigpending",
+  "stack",
 ] as const;
 
 export const container = z.strictObject({
@@ -78,7 +95,12 @@ export const container = z.strictObject({
   memoryReservation: memoryMiB.optional().describe("Soft limit"),
   essential: z.boolean().default(true),
   portMappings: z.array(portMapping).default([]),
-  environment: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "invalid environment variable name"), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+  environment: z
+    .record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "invalid environment variable name"),
+      z.union([z.string(), z.number(), z.boolean()]).transform(String),
+    )
+    .default({}),
   secrets: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "invalid environment variable name"), secretSource).default({}),
   dependsOn: z
     .array(z.strictObject({ container: z.string().min(1), condition: z.enum(["START", "COMPLETE", "SUCCESS", "HEALTHY"]) }))
@@ -132,11 +154,19 @@ export const service = z
     name: ecsName("a service name").optional().describe("Physical name; default `<stack>-<logical name>`"),
     cluster: logicalName.optional().describe("A cluster of this spec; may be left out when the spec has exactly one"),
     taskDefinition: logicalName,
-    desiredCount: z.number().int().min(0).max(5000).optional()
+    desiredCount: z
+      .number()
+      .int()
+      .min(0)
+      .max(5000)
+      .optional()
       .describe("Initial count; once autoScaling is set, the scaler owns it and it is not drift"),
     launchType: z.enum(["FARGATE"]).optional(),
     capacityProviderStrategy: capacityProviderStrategy.optional(),
-    platformVersion: z.string().regex(/^(LATEST|\d+\.\d+\.\d+)$/, "expected LATEST or a version such as 1.4.0").optional(),
+    platformVersion: z
+      .string()
+      .regex(/^(LATEST|\d+\.\d+\.\d+)$/, "expected LATEST or a version such as 1.4.0")
+      .optional(),
     schedulingStrategy: z.enum(["REPLICA", "DAEMON"]).default("REPLICA"),
     deployment: z
       .strictObject({
@@ -152,7 +182,10 @@ export const service = z
         assignPublicIp: assignPublicIp.default("DISABLED"),
       })
       .describe("awsvpc configuration: every Fargate task gets its own network interface"),
-    loadBalancers: z.array(z.strictObject({ targetGroup: logicalName, container: z.string().min(1), port })).max(5).default([]),
+    loadBalancers: z
+      .array(z.strictObject({ targetGroup: logicalName, container: z.string().min(1), port }))
+      .max(5)
+      .default([]),
     healthCheckGracePeriodSeconds: z.number().int().min(0).max(2147483647).optional(),
     serviceDiscovery: z
       .strictObject({
@@ -169,7 +202,11 @@ export const service = z
   })
   .superRefine((s, ctx) => {
     if (s.launchType && s.capacityProviderStrategy) {
-      ctx.addIssue({ code: "custom", path: ["capacityProviderStrategy"], message: "give `launchType` or `capacityProviderStrategy`, not both" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["capacityProviderStrategy"],
+        message: "give `launchType` or `capacityProviderStrategy`, not both",
+      });
     }
     if (s.schedulingStrategy === "DAEMON") {
       ctx.addIssue({ code: "custom", path: ["schedulingStrategy"], message: "Fargate does not run DAEMON services: use REPLICA" });

@@ -21,7 +21,10 @@ export function fargateSizeProblem(cpu: number, memory: number): { field: "cpu" 
     return { field: "cpu", message: `task cpu ${cpu} is not a Fargate size: use one of ${FARGATE_CPU_VALUES.join(", ")} units` };
   }
   if (!memories.includes(memory)) {
-    return { field: "memory", message: `task memory ${memory} MiB does not fit cpu ${cpu} on Fargate: with cpu ${cpu} use ${describe(memories)} MiB` };
+    return {
+      field: "memory",
+      message: `task memory ${memory} MiB does not fit cpu ${cpu} on Fargate: with cpu ${cpu} use ${describe(memories)} MiB`,
+    };
   }
   return undefined;
 }

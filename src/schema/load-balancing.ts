@@ -16,7 +16,7 @@ export const healthCheck = z.strictObject({
   enabled: z.boolean().optional(),
   protocol: z.enum(["HTTP", "HTTPS", "TCP"]).optional(),
   port: z.union([z.literal("traffic-port"), port]).optional(),
-  path: z.string().startsWith("/").max(1024).optional(),
+  path: z.string().regex(/^\//, "a health check path starts with /").max(1024).optional(),
   healthyThreshold: z.number().int().min(2).max(10).optional(),
   unhealthyThreshold: z.number().int().min(2).max(10).optional(),
   timeoutSeconds: z.number().int().min(2).max(120).optional(),
@@ -26,7 +26,10 @@ export const healthCheck = z.strictObject({
 
 export const targetGroup = z
   .strictObject({
-    name: z.string().regex(ELB_NAME, `a target group name is ${ELB_NAME_MESSAGE}`).optional()
+    name: z
+      .string()
+      .regex(ELB_NAME, `a target group name is ${ELB_NAME_MESSAGE}`)
+      .optional()
       .describe("Physical name; default `<stack>-<logical name>`"),
     targetType: z.enum(["ip", "instance", "lambda", "alb"]).default("ip"),
     protocol: z.enum(["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP", "GENEVE"]).default("HTTP"),
@@ -86,21 +89,20 @@ export const listenerAction = z
     message: "an action is exactly one of `forward`, `redirect`, `fixedResponse`",
   });
 
-export const listenerRule = z
-  .strictObject({
-    priority: z.number().int().min(1).max(50000),
-    conditions: z
-      .strictObject({
-        pathPatterns: z.array(z.string().min(1).max(128)).min(1).optional(),
-        hostHeaders: z.array(z.string().min(1).max(128)).min(1).optional(),
-        httpHeaders: z
-          .array(z.strictObject({ name: z.string().min(1).max(40), values: z.array(z.string().min(1)).min(1) }))
-          .min(1)
-          .optional(),
-      })
-      .refine((c) => c.pathPatterns || c.hostHeaders || c.httpHeaders, { message: "a rule needs at least one condition" }),
-    action: listenerAction,
-  });
+export const listenerRule = z.strictObject({
+  priority: z.number().int().min(1).max(50000),
+  conditions: z
+    .strictObject({
+      pathPatterns: z.array(z.string().min(1).max(128)).min(1).optional(),
+      hostHeaders: z.array(z.string().min(1).max(128)).min(1).optional(),
+      httpHeaders: z
+        .array(z.strictObject({ name: z.string().min(1).max(40), values: z.array(z.string().min(1)).min(1) }))
+        .min(1)
+        .optional(),
+    })
+    .refine((c) => c.pathPatterns || c.hostHeaders || c.httpHeaders, { message: "a rule needs at least one condition" }),
+  action: listenerAction,
+});
 
 export const listener = z
   .strictObject({
@@ -120,7 +122,11 @@ export const listener = z
       ctx.addIssue({ code: "custom", path: ["certificates"], message: "an HTTPS listener needs at least one certificate" });
     }
     if (l.protocol === "HTTP" && (l.certificates || l.sslPolicy)) {
-      ctx.addIssue({ code: "custom", path: [l.certificates ? "certificates" : "sslPolicy"], message: "certificates and sslPolicy apply only to HTTPS listeners" });
+      ctx.addIssue({
+        code: "custom",
+        path: [l.certificates ? "certificates" : "sslPolicy"],
+        message: "certificates and sslPolicy apply only to HTTPS listeners",
+      });
     }
   });
 

@@ -35,7 +35,13 @@ export async function loadSources(files: readonly string[], options: LoadOptions
     try {
       text = await readText(file);
     } catch (error) {
-      diagnostics.push({ severity: "error", code: "unreadable-file", message: `cannot read ${file}: ${(error as Error).message}`, path: [], location: { file, line: 1, column: 1 } });
+      diagnostics.push({
+        severity: "error",
+        code: "unreadable-file",
+        message: `cannot read ${file}: ${(error as Error).message}`,
+        path: [],
+        location: { file, line: 1, column: 1 },
+      });
       continue;
     }
     texts.set(file, text);
@@ -49,7 +55,12 @@ export async function loadSources(files: readonly string[], options: LoadOptions
 }
 
 /** Parses one YAML text, keeping the location of every key and value and interpolating `${VAR}`. */
-export function parseSpecText(text: string, file: string, env: Environment, diagnostics: Diagnostic[]): { value: unknown; sourceMap: SourceMap } {
+export function parseSpecText(
+  text: string,
+  file: string,
+  env: Environment,
+  diagnostics: Diagnostic[],
+): { value: unknown; sourceMap: SourceMap } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number): SourceLocation => {
@@ -97,7 +108,13 @@ export function parseSpecText(text: string, file: string, env: Environment, diag
 
   const value = visit(doc.contents as Node | null, []);
   if (value !== null && value !== undefined && !isPlainObject(value)) {
-    diagnostics.push({ severity: "error", code: "not-a-map", message: "a spec file is a YAML map of settings (stack, region, network, …)", path: [], location: at(0) });
+    diagnostics.push({
+      severity: "error",
+      code: "not-a-map",
+      message: "a spec file is a YAML map of settings (stack, region, network, …)",
+      path: [],
+      location: at(0),
+    });
   }
   return { value: value ?? {}, sourceMap };
 }

@@ -19,7 +19,10 @@ export const logGroup = z.strictObject({
     })
     .optional()
     .describe("Days to keep events; absent means forever"),
-  kmsKeyId: z.string().regex(/^arn:aws[a-z-]*:kms:/, "expected a KMS key ARN").optional(),
+  kmsKeyId: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:kms:/, "expected a KMS key ARN")
+    .optional(),
   tags: tags.optional(),
   adopt: z.boolean().optional(),
 });

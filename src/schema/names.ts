@@ -35,7 +35,10 @@ export const NAME_RULES: Record<NamedKind, NameRule> = {
   clusters: ECS_RULE,
   taskDefinitions: ECS_RULE,
   services: ECS_RULE,
-  discoveryServices: { pattern: /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, rule: "one DNS label of 1-63 lower-case letters, digits or hyphens" },
+  discoveryServices: {
+    pattern: /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+    rule: "one DNS label of 1-63 lower-case letters, digits or hyphens",
+  },
 };
 
 export function defaultName(stack: string, kind: NamedKind, logical: string): string {

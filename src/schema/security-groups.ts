@@ -1,9 +1,7 @@
 import { z } from "zod";
 import { logicalName, port, tags } from "./common.js";
 
-const protocol = z
-  .enum(["tcp", "udp", "icmp", "icmpv6", "all"])
-  .describe("IP protocol; `all` means every protocol and port (AWS's -1)");
+const protocol = z.enum(["tcp", "udp", "icmp", "icmpv6", "all"]).describe("IP protocol; `all` means every protocol and port (AWS's -1)");
 
 const portRange = z
   .strictObject({ from: port, to: port })
@@ -15,10 +13,16 @@ export const securityGroupRule = z
     protocol: protocol.default("tcp"),
     port: port.optional().describe("A single port"),
     ports: portRange.optional().describe("A port range, both ends included"),
-    cidr: z.cidrv4({ error: "expected an IPv4 CIDR block such as 10.0.0.0/16" }).optional().describe("An IPv4 CIDR block, such as 0.0.0.0/0"),
+    cidr: z
+      .cidrv4({ error: "expected an IPv4 CIDR block such as 10.0.0.0/16" })
+      .optional()
+      .describe("An IPv4 CIDR block, such as 0.0.0.0/0"),
     ipv6Cidr: z.cidrv6({ error: "expected an IPv6 CIDR block such as ::/0" }).optional(),
     securityGroup: logicalName.optional().describe("Another security group of this spec (its logical name)"),
-    prefixList: z.string().regex(/^pl-[0-9a-f]+$/, "expected a prefix list id (pl-…)").optional(),
+    prefixList: z
+      .string()
+      .regex(/^pl-[0-9a-f]+$/, "expected a prefix list id (pl-…)")
+      .optional(),
     description: z.string().max(255).optional(),
   })
   .superRefine((rule, ctx) => {
@@ -51,10 +55,7 @@ export const securityGroup = z
     name: z.string().min(1).max(255).optional().describe("Physical group name; default `<stack>-<logical name>`"),
     description: z.string().max(255).optional(),
     ingress: z.array(securityGroupRule).default([]),
-    egress: z
-      .array(securityGroupRule)
-      .optional()
-      .describe("Outbound rules; when absent the group keeps AWS's default allow-all egress"),
+    egress: z.array(securityGroupRule).optional().describe("Outbound rules; when absent the group keeps AWS's default allow-all egress"),
     tags: tags.optional(),
     adopt: z.boolean().optional().describe("Take over a group of this name that lacks this stack's ownership tag"),
   })

@@ -22,7 +22,10 @@ export const memoryMiB = z
   .transform((value, ctx) => {
     const mib = parseMemory(value);
     if (mib === undefined) {
-      ctx.addIssue({ code: "custom", message: `cannot read memory ${JSON.stringify(value)}: write MiB (1024) or a size ("1 GB", "512 MiB")` });
+      ctx.addIssue({
+        code: "custom",
+        message: `cannot read memory ${JSON.stringify(value)}: write MiB (1024) or a size ("1 GB", "512 MiB")`,
+      });
       return z.NEVER;
     }
     return mib;

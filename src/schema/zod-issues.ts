@@ -40,7 +40,12 @@ function convert(issue: Issue, base: SpecPath, root: unknown, sourceMap: SourceM
     case "invalid_element":
       return issue.issues.map((inner) => error("invalid-value", cleanMessage(inner.message)));
     case "invalid_value":
-      return [error("invalid-value", `expected ${issue.values.map((v) => JSON.stringify(v)).join(" or ")}, got ${describeValue(valueAt(root, path))}`)];
+      return [
+        error(
+          "invalid-value",
+          `expected ${issue.values.map((v) => JSON.stringify(v)).join(" or ")}, got ${describeValue(valueAt(root, path))}`,
+        ),
+      ];
     default:
       return [error("invalid-value", cleanMessage(issue.message))];
   }

@@ -9,7 +9,17 @@ describe("reconcile doctor against moto", () => {
   it("reports every service answering and finds the reference system's network", () => {
     const { code, stdout } = reconcile(["doctor", "-f", "examples/microblog.yaml", "--endpoint", inject("motoEndpoint")], credentials);
     expect(code).toBe(0);
-    for (const call of ["sts GetCallerIdentity", "ec2 DescribeVpcs", "iam ListRoles", "logs DescribeLogGroups", "elasticloadbalancing DescribeLoadBalancers", "ecs ListClusters", "application-autoscaling DescribeScalableTargets", "monitoring DescribeAlarms", "servicediscovery ListNamespaces"]) {
+    for (const call of [
+      "sts GetCallerIdentity",
+      "ec2 DescribeVpcs",
+      "iam ListRoles",
+      "logs DescribeLogGroups",
+      "elasticloadbalancing DescribeLoadBalancers",
+      "ecs ListClusters",
+      "application-autoscaling DescribeScalableTargets",
+      "monitoring DescribeAlarms",
+      "servicediscovery ListNamespaces",
+    ]) {
       expect(stdout).toMatch(new RegExp(`ok +${call} `));
     }
     expect(stdout).toMatch(/ok +vpc vpc-[0-9a-f]+ 172\.31\.0\.0\/16/);
@@ -24,7 +34,10 @@ describe("reconcile doctor against moto", () => {
 
   it("fails, naming the zone, when the spec's network is not there", () => {
     const dir = "test/fixtures";
-    const { code, stdout } = reconcile(["doctor", "-f", `${dir}/base.yaml`, "-f", `${dir}/missing-zone.yaml`, "--endpoint", inject("motoEndpoint")], credentials);
+    const { code, stdout } = reconcile(
+      ["doctor", "-f", `${dir}/base.yaml`, "-f", `${dir}/missing-zone.yaml`, "--endpoint", inject("motoEndpoint")],
+      credentials,
+    );
     expect(code).toBe(1);
     expect(stdout).toMatch(/FAIL no default subnet of vpc-[0-9a-f]+ in availability zone us-east-1g/);
   });

@@ -24,7 +24,9 @@ describe("the reconcile command", () => {
     const { code, stdout, stderr } = reconcile("validate", "-f", "examples/microblog.yaml");
     expect(code).toBe(0);
     expect(stdout).toBe("valid: examples/microblog.yaml (stack microblog, 0 errors, 4 warnings)\n");
-    expect(stderr).toContain("examples/microblog.yaml:23:9: warning: securityGroups.default.ingress[0]: ingress from 0.0.0.0/0 opens port 8080");
+    expect(stderr).toContain(
+      "examples/microblog.yaml:23:9: warning: securityGroups.default.ingress[0]: ingress from 0.0.0.0/0 opens port 8080",
+    );
     expect(stderr).not.toContain("Pg#123");
     expect(stderr).not.toMatch(/\u001b\[/);
   });
@@ -32,7 +34,10 @@ describe("the reconcile command", () => {
   it("validate: a broken spec exits 1 with an error a person can act on", () => {
     const dir = mkdtempSync(join(tmpdir(), "reconcile-cli-"));
     const file = join(dir, "broken.yaml");
-    writeFileSync(file, "stack: demo\nregion: us-east-1\nnetwork: { vpc: default, subnets: { ids: [subnet-0a] } }\ntargetGroups:\n  web: { port: 8080, protocoll: HTTP }\n");
+    writeFileSync(
+      file,
+      "stack: demo\nregion: us-east-1\nnetwork: { vpc: default, subnets: { ids: [subnet-0a] } }\ntargetGroups:\n  web: { port: 8080, protocoll: HTTP }\n",
+    );
     const { code, stdout, stderr } = reconcile("validate", "-f", file);
     expect(code).toBe(1);
     expect(stderr).toBe(
@@ -86,6 +91,10 @@ describe("the reconcile command", () => {
   it("schema prints the JSON Schema", () => {
     const { code, stdout } = reconcile("schema");
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ title: "reconcile spec", type: "object", required: expect.arrayContaining(["stack", "region", "network"]) });
+    expect(JSON.parse(stdout)).toMatchObject({
+      title: "reconcile spec",
+      type: "object",
+      required: expect.arrayContaining(["stack", "region", "network"]),
+    });
   });
 });

@@ -10,17 +10,51 @@ const graphOf = (edges: [string, string][], nodes: string[] = []) => {
 
 describe("dependency graph", () => {
   it.each([
-    { why: "a chain runs dependencies first", edges: [["service", "task"], ["task", "role"]] as [string, string][], nodes: [], order: ["role", "task", "service"] },
+    {
+      why: "a chain runs dependencies first",
+      edges: [
+        ["service", "task"],
+        ["task", "role"],
+      ] as [string, string][],
+      nodes: [],
+      order: ["role", "task", "service"],
+    },
     { why: "independent nodes keep insertion order", edges: [], nodes: ["b", "a", "c"], order: ["b", "a", "c"] },
-    { why: "a diamond places the shared dependency once", edges: [["d", "b"], ["d", "c"], ["b", "a"], ["c", "a"]] as [string, string][], nodes: [], order: ["a", "b", "c", "d"] },
+    {
+      why: "a diamond places the shared dependency once",
+      edges: [
+        ["d", "b"],
+        ["d", "c"],
+        ["b", "a"],
+        ["c", "a"],
+      ] as [string, string][],
+      nodes: [],
+      order: ["a", "b", "c", "d"],
+    },
   ])("$why", ({ edges, nodes, order }) => {
     expect(graphOf(edges, nodes).topologicalOrder()).toEqual(order);
   });
 
   it.each([
     { why: "a node depending on itself", edges: [["a", "a"]] as [string, string][], cycle: ["a", "a"] },
-    { why: "two nodes", edges: [["a", "b"], ["b", "a"]] as [string, string][], cycle: ["a", "b", "a"] },
-    { why: "a cycle behind a chain names only its members", edges: [["x", "a"], ["a", "b"], ["b", "c"], ["c", "a"]] as [string, string][], cycle: ["a", "b", "c", "a"] },
+    {
+      why: "two nodes",
+      edges: [
+        ["a", "b"],
+        ["b", "a"],
+      ] as [string, string][],
+      cycle: ["a", "b", "a"],
+    },
+    {
+      why: "a cycle behind a chain names only its members",
+      edges: [
+        ["x", "a"],
+        ["a", "b"],
+        ["b", "c"],
+        ["c", "a"],
+      ] as [string, string][],
+      cycle: ["a", "b", "c", "a"],
+    },
   ])("a cycle is an error that names every node on it: $why", ({ edges, cycle }) => {
     const graph = graphOf(edges);
     expect(graph.findCycles()).toEqual([cycle]);
@@ -29,6 +63,11 @@ describe("dependency graph", () => {
   });
 
   it("lists each node's dependencies", () => {
-    expect(graphOf([["svc", "tg"], ["svc", "task"]]).dependenciesOf("svc")).toEqual(["tg", "task"]);
+    expect(
+      graphOf([
+        ["svc", "tg"],
+        ["svc", "task"],
+      ]).dependenciesOf("svc"),
+    ).toEqual(["tg", "task"]);
   });
 });

@@ -64,7 +64,10 @@ describe("merging several files", () => {
   });
 
   it("an overlay can change the environment's settings", async () => {
-    const result = await validateTexts({ "base.yaml": BASE_SPEC, "prod.yaml": "stack: demo-prod\nservices:\n  web:\n    desiredCount: 4\n" });
+    const result = await validateTexts({
+      "base.yaml": BASE_SPEC,
+      "prod.yaml": "stack: demo-prod\nservices:\n  web:\n    desiredCount: 4\n",
+    });
     expect(result.spec).toMatchObject({ stack: "demo-prod", services: { web: { desiredCount: 4, taskDefinition: "web" } } });
   });
 });

@@ -9,7 +9,13 @@ const at = (line: number, column: number) => ({ file: "spec.yaml", line, column 
 
 describe("a diagnostic as text", () => {
   it("quotes the line with a caret under the column", () => {
-    const d: Diagnostic = { severity: "error", code: "wrong-type", message: 'expected a number, got "two"', path: ["services", "web", "desiredCount"], location: at(3, 25) };
+    const d: Diagnostic = {
+      severity: "error",
+      code: "wrong-type",
+      message: 'expected a number, got "two"',
+      path: ["services", "web", "desiredCount"],
+      location: at(3, 25),
+    };
     expect(renderDiagnostic(d, plain, texts).split("\n")).toEqual([
       'spec.yaml:3:25: error: services.web.desiredCount: expected a number, got "two" [wrong-type]',
       " 3 |   web: { desiredCount: two }",
@@ -18,12 +24,24 @@ describe("a diagnostic as text", () => {
   });
 
   it("never quotes an environment line, which may hold a secret in clear", () => {
-    const d: Diagnostic = { severity: "warning", code: "plain-secret", message: "DB_PASSWORD looks secret", path: ["taskDefinitions", "t", "containers", "c", "environment", "DB_PASSWORD"], location: at(5, 3) };
+    const d: Diagnostic = {
+      severity: "warning",
+      code: "plain-secret",
+      message: "DB_PASSWORD looks secret",
+      path: ["taskDefinitions", "t", "containers", "c", "environment", "DB_PASSWORD"],
+      location: at(5, 3),
+    };
     expect(renderDiagnostic(d, plain, texts)).not.toContain("hunter2");
   });
 
   it("is one line without the file's text", () => {
-    const d: Diagnostic = { severity: "warning", code: "no-retention", message: "no retentionDays", path: ["logGroups", "app"], location: at(1, 1) };
+    const d: Diagnostic = {
+      severity: "warning",
+      code: "no-retention",
+      message: "no retentionDays",
+      path: ["logGroups", "app"],
+      location: at(1, 1),
+    };
     expect(renderDiagnostic(d, plain)).toBe("spec.yaml:1:1: warning: logGroups.app: no retentionDays [no-retention]");
   });
 

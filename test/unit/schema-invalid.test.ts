@@ -11,6 +11,8 @@ interface Case {
   message: RegExp;
 }
 
+// One row a case, kept on one line each so the table reads as a table.
+// prettier-ignore
 const cases: Case[] = [
   // The schema: unknown keys and wrong types.
   { why: "unknown top-level key", overlay: "stak: demo\n", path: "stak", line: 1, message: /unknown key `stak`: did you mean `stack`\?/ },
@@ -94,7 +96,10 @@ describe("an invalid spec is reported with its path, file and line", () => {
     expect(result.spec).toBeUndefined();
     const errors = result.diagnostics.filter((d) => d.severity === "error");
     const match = errors.find((d) => formatPath(d.path) === path && message.test(d.message));
-    expect(match, `expected an error at ${path} matching ${message}; got:\n${errors.map((d) => `${formatPath(d.path)}: ${d.message}`).join("\n")}`).toBeDefined();
+    expect(
+      match,
+      `expected an error at ${path} matching ${message}; got:\n${errors.map((d) => `${formatPath(d.path)}: ${d.message}`).join("\n")}`,
+    ).toBeDefined();
     const inBase = line > overlay.split("\n").length;
     expect(match!.location).toMatchObject({ file: inBase ? "base.yaml" : "case.yaml", line });
   });
@@ -102,7 +107,13 @@ describe("an invalid spec is reported with its path, file and line", () => {
 
 describe("problems in the files themselves", () => {
   it.each([
-    { why: "YAML syntax error", text: "stack: demo\nregion: [us-east-1\n", line: 3, message: /flow sequence|Missing|end/i, code: "yaml-syntax" },
+    {
+      why: "YAML syntax error",
+      text: "stack: demo\nregion: [us-east-1\n",
+      line: 3,
+      message: /flow sequence|Missing|end/i,
+      code: "yaml-syntax",
+    },
     { why: "a key written twice", text: "stack: demo\nstack: other\n", line: 2, message: /unique/i, code: "yaml-syntax" },
     { why: "a list where the spec is a map", text: "- stack: demo\n", line: 1, message: /a spec file is a YAML map/, code: "not-a-map" },
   ])("$why", async ({ text, line, message, code }) => {

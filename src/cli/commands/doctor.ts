@@ -26,7 +26,8 @@ export function doctorCommand(): Command {
       let spec: Spec | undefined;
       if (options.file) {
         const result = await loadSpec(options.file);
-        for (const d of result.diagnostics.filter((x) => x.severity === "error")) process.stderr.write(renderDiagnostic(d, styleFor(process.stderr), result.texts) + "\n");
+        for (const d of result.diagnostics.filter((x) => x.severity === "error"))
+          process.stderr.write(renderDiagnostic(d, styleFor(process.stderr), result.texts) + "\n");
         if (!result.spec) {
           process.exitCode = EXIT.failure;
           return;
@@ -51,7 +52,10 @@ export function doctorCommand(): Command {
           try {
             const network = await lookupNetwork(spec.network, clients);
             process.stdout.write(`  ${out.green("ok  ")} vpc ${network.vpcId}${network.cidrBlock ? ` ${network.cidrBlock}` : ""}\n`);
-            for (const s of network.subnets) process.stdout.write(`  ${out.green("ok  ")} subnet ${s.id} in ${s.availabilityZone}${s.cidrBlock ? ` ${s.cidrBlock}` : ""}\n`);
+            for (const s of network.subnets)
+              process.stdout.write(
+                `  ${out.green("ok  ")} subnet ${s.id} in ${s.availabilityZone}${s.cidrBlock ? ` ${s.cidrBlock}` : ""}\n`,
+              );
           } catch (error) {
             failed = true;
             process.stdout.write(`  ${out.red("FAIL")} ${(error as Error).message}\n`);
