@@ -91,9 +91,10 @@ function valueAt(root: unknown, path: SpecPath): unknown {
 function typeName(expected: string): string {
   switch (expected) {
     case "object":
-    case "record":
     case "map":
       return "a map";
+    case "record":
+      return "a map keyed by name (`name: …`)";
     case "array":
       return "a list";
     case "string":

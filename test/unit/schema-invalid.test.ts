@@ -26,6 +26,7 @@ const cases: Case[] = [
   { why: "desired count as a word", overlay: "services:\n  web:\n    desiredCount: two\n", path: "services.web.desiredCount", line: 3, message: /expected a number, got "two"/ },
   { why: "negative desired count", overlay: "services:\n  web:\n    desiredCount: -1\n", path: "services.web.desiredCount", line: 3, message: />=0/ },
   { why: "missing required key", overlay: "targetGroups:\n  api: { protocol: HTTP }\n", path: "targetGroups.api", line: 2, message: /missing required key `port`/ },
+  { why: "a list where entries are keyed by name", overlay: "loadBalancers:\n  web:\n    listeners: [{ protocol: HTTP, port: 80, defaultAction: { forward: web } }]\n", path: "loadBalancers.web.listeners", line: 3, message: /expected a map keyed by name \(`name: …`\), got a list/ },
   // Security groups.
   { why: "rule with two peers", overlay: "securityGroups:\n  alb:\n    ingress: [{ port: 80, cidr: 0.0.0.0/0, securityGroup: tasks }]\n", path: "securityGroups.alb.ingress[0]", line: 3, message: /exactly one peer .*found cidr, securityGroup/ },
   { why: "tcp rule without a port", overlay: "securityGroups:\n  alb:\n    ingress: [{ cidr: 10.0.0.0/8 }]\n", path: "securityGroups.alb.ingress[0]", line: 3, message: /needs `port` or `ports`/ },
