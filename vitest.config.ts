@@ -9,5 +9,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // The SDK's notice that its 2027 releases need Node.js 22 (see the README) would repeat in every run.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    // In CI the results are also written as JSON, from which .ci/run prints its closing "N passed, N failed" line.
+    reporters: process.env.CI ? ["default", ["json", { outputFile: ".test-results.json" }]] : ["default"],
   },
 });
