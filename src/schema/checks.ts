@@ -42,6 +42,7 @@ function checkNames(spec: Spec, report: Report): void {
   for (const kind of Object.keys(NAME_RULES) as NamedKind[]) {
     const seen = new Map<string, string>();
     for (const logical of Object.keys(spec[kind])) {
+      if (kind === "securityGroups" && spec.securityGroups[logical]?.existing) continue; // named by its owner
       const name = physicalName(spec, kind, logical);
       const isDefault = explicitName(spec, kind, logical) === undefined;
       const { pattern, rule } = NAME_RULES[kind];
@@ -54,11 +55,13 @@ function checkNames(spec: Spec, report: Report): void {
           true,
         );
       }
-      const other = seen.get(name);
-      if (other !== undefined && kind !== "discoveryServices") {
+      // Discovery service names are unique within their namespace only.
+      const scope = kind === "discoveryServices" ? `${spec.discoveryServices[logical]!.namespace}/` : "";
+      const other = seen.get(scope + name);
+      if (other !== undefined) {
         report("error", "duplicate-name", [kind, logical], `\`${logical}\` and \`${other}\` would both be named \`${name}\``, true);
       }
-      seen.set(name, logical);
+      seen.set(scope + name, logical);
     }
   }
 }

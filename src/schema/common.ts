@@ -26,8 +26,4 @@ export const byIdOrTags = (idPattern: RegExp, what: string) =>
     z.strictObject({ tags: z.record(z.string(), z.string()).refine((t) => Object.keys(t).length > 0, "give at least one tag") }),
   ]);
 
-export const positiveInt = z.number().int().positive();
 export const port = z.number().int().min(1).max(65535);
-
-/** A list whose order does not matter to AWS; kept as a list so that YAML stays natural. */
-export const nonEmptyStrings = z.array(z.string().min(1)).min(1);

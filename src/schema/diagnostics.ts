@@ -29,13 +29,6 @@ export function formatPath(path: SpecPath): string {
   return out;
 }
 
-/** One line, as compilers print it: `spec.yaml:12:5: error: services.web.cpu: message`. */
-export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.location ? `${d.location.file}:${d.location.line}:${d.location.column}: ` : "";
-  const path = d.path.length > 0 ? `${formatPath(d.path)}: ` : "";
-  return `${where}${d.severity}: ${path}${d.message}`;
-}
-
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === "error");
 }

@@ -33,6 +33,7 @@ const cases: Case[] = [
   { why: "CIDR that is not one", overlay: "securityGroups:\n  alb:\n    ingress: [{ port: 80, cidr: 10.0.0.0/33 }]\n", path: "securityGroups.alb.ingress[0].cidr", line: 3, message: /CIDR/i },
   { why: "rule from a group not in the spec", overlay: "securityGroups:\n  tasks:\n    ingress: [{ port: 8080, securityGroup: lb }]\n", path: "securityGroups.tasks.ingress[0].securityGroup", line: 3, message: /security group `lb` is not defined in `securityGroups` \(defined: alb, tasks\)/ },
   { why: "existing group given a description", overlay: "securityGroups:\n  default:\n    existing: { name: default }\n    description: mine\n", path: "securityGroups.default.description", line: 4, message: /does not apply to an existing group/ },
+  { why: "two target groups with one physical name", overlay: "targetGroups:\n  api: { name: demo-web, port: 8081 }\n", path: "targetGroups.api", line: 2, message: /`api` and `web` would both be named `demo-web`/ },
   // IAM and logs.
   { why: "trusted principal that is not a service", overlay: "roles:\n  exec:\n    trustedServices: [ecs-tasks]\n", path: "roles.exec.trustedServices[0]", line: 3, message: /service principal/ },
   { why: "role name over 64 characters", overlay: `roles:\n  exec:\n    name: ${"r".repeat(65)}\n`, path: "roles.exec.name", line: 3, message: /1-64 characters/ },
@@ -80,6 +81,7 @@ const cases: Case[] = [
   { why: "schedule in no format AWS reads", overlay: "services:\n  web:\n    autoScaling:\n      minCapacity: 1\n      maxCapacity: 2\n      scheduled:\n        night: { schedule: every night, minCapacity: 1 }\n", path: "services.web.autoScaling.scheduled.night.schedule", line: 7, message: /cron\(m h dom mon dow yr\)/ },
   { why: "discovery registration on SRV records without a port", overlay: "discoveryServices:\n  web: { dnsRecords: [{ type: SRV }] }\nservices:\n  web:\n    serviceDiscovery: { service: web }\n", path: "services.web.serviceDiscovery", line: 5, message: /SRV records: set `container` and `port`/ },
   // Service discovery.
+  { why: "two discovery services with one name in one namespace", overlay: "discoveryServices:\n  api: { namespace: internal, name: web }\n", path: "discoveryServices.api", line: 2, message: /`api` and `web` would both be named `web`/ },
   { why: "discovery service in a namespace not in the spec", overlay: "discoveryServices:\n  web: { namespace: private }\n", path: "discoveryServices.web.namespace", line: 2, message: /namespace `private` is not defined in `namespaces` \(defined: internal\)/ },
   { why: "namespace that is not a DNS name", overlay: "namespaces:\n  internal: { name: Demo_Local }\n", path: "namespaces.internal.name", line: 2, message: /DNS domain/ },
   // Tags.
