@@ -1,12 +1,15 @@
 // Project-local moto server: installs it into <repo>/.venv and runs it on a loopback port.
 // Plain Node ESM with only node: built-ins, because it runs before npm dependencies exist.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const MOTO_VERSION = "5.2.5";
+/** moto[server] and its dependencies, all pinned; the moto version is read from there. */
+const requirementsFile = fileURLToPath(new URL("./moto-requirements.txt", import.meta.url));
+export const MOTO_VERSION = /^moto\[server\]==(\S+)$/m.exec(readFileSync(requirementsFile, "utf8"))?.[1] ?? "";
+if (!MOTO_VERSION) throw new Error(`${requirementsFile} does not pin moto[server]==VERSION`);
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const venvDir = join(repoRoot, ".venv");
@@ -56,7 +59,7 @@ export async function ensureVenv({ quiet = false } = {}) {
   if (!quiet)
     log(installed ? `moto ${installed} in .venv, want ${MOTO_VERSION}: reinstalling` : `installing moto ${MOTO_VERSION} into .venv`);
   if (!existsSync(venvPython)) run("python3", ["-m", "venv", venvDir], quiet);
-  run(venvPython, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", `moto[server]==${MOTO_VERSION}`], quiet);
+  run(venvPython, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", requirementsFile], quiet);
 
   const now = installedMotoVersion();
   if (now !== MOTO_VERSION) throw new Error(`after pip install, .venv has moto ${now ?? "(none)"}, expected ${MOTO_VERSION}`);
