@@ -3,7 +3,7 @@ import { createClients, probeServices } from "../../aws/index.js";
 import { lookupNetwork } from "../../reconcilers/network.js";
 import { loadSpec, type Spec } from "../../schema/index.js";
 import { EXIT } from "../exit-codes.js";
-import { renderDiagnostic } from "../render-diagnostics.js";
+import { reportDiagnostics } from "../report-diagnostics.js";
 import { styleFor } from "../style.js";
 import { specFilesOption } from "./options.js";
 
@@ -26,8 +26,7 @@ export function doctorCommand(): Command {
       let spec: Spec | undefined;
       if (options.file) {
         const result = await loadSpec(options.file);
-        for (const d of result.diagnostics.filter((x) => x.severity === "error"))
-          process.stderr.write(renderDiagnostic(d, styleFor(process.stderr), result.texts) + "\n");
+        reportDiagnostics(result, { errorsOnly: true });
         if (!result.spec) {
           process.exitCode = EXIT.failure;
           return;

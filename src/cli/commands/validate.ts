@@ -1,7 +1,8 @@
 import { Command } from "commander";
 import { loadSpec } from "../../schema/index.js";
 import { EXIT } from "../exit-codes.js";
-import { diagnosticsJson, renderDiagnostic } from "../render-diagnostics.js";
+import { diagnosticsJson } from "../render-diagnostics.js";
+import { reportDiagnostics } from "../report-diagnostics.js";
 import { styleFor } from "../style.js";
 import { specFilesOption } from "./options.js";
 
@@ -15,8 +16,7 @@ export function validateCommand(): Command {
       if (options.json) {
         process.stdout.write(JSON.stringify(diagnosticsJson(options.file, result.diagnostics), null, 2) + "\n");
       } else {
-        const err = styleFor(process.stderr);
-        for (const d of result.diagnostics) process.stderr.write(renderDiagnostic(d, err, result.texts) + "\n");
+        reportDiagnostics(result);
         const out = styleFor(process.stdout);
         const errors = result.diagnostics.filter((d) => d.severity === "error").length;
         const warnings = result.diagnostics.length - errors;
