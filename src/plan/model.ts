@@ -1,0 +1,82 @@
+/**
+ * The plan is data: what each resource needs, field by field. Renderers print it, the executor carries
+ * it out. Nothing here talks to AWS.
+ */
+
+/** `read`: a lookup of something the stack uses but does not own (the VPC, an existing security group). */
+export type Action = "create" | "update" | "replace" | "delete" | "noop" | "conflict" | "read";
+
+/** A value that will exist only once a dependency has been created in this run. */
+export class KnownAfterApply {
+  static readonly instance = new KnownAfterApply();
+  private constructor() {}
+  toJSON(): string {
+    return "(known after apply)";
+  }
+  toString(): string {
+    return "(known after apply)";
+  }
+}
+export const UNKNOWN = KnownAfterApply.instance;
+
+export interface FieldDiff {
+  /** Where in the resource, such as `retentionDays`, `ingress[tcp/80 from 0.0.0.0/0]`, `tags.team`. */
+  path: string;
+  /** Absent: the field or element does not exist yet. */
+  before?: unknown;
+  /** Absent: the field or element goes away. */
+  after?: unknown;
+  /** AWS cannot change this field in place: the resource is replaced. */
+  forcesReplacement?: boolean;
+  /** Never printed: rendered as `(sensitive)` in every output. */
+  sensitive?: boolean;
+}
+
+export interface ResourceChange {
+  /** `<kind>.<logical name>`, such as `securityGroups.alb`; `network` for the VPC lookup. */
+  address: string;
+  kind: string;
+  logical: string;
+  /** The physical name (or, for a resource without one, a readable identity). */
+  name: string;
+  /** AWS's id or ARN, once known. */
+  id?: string;
+  action: Action;
+  diffs: FieldDiff[];
+  /** For `replace`: the paths that forced it. */
+  replaceFields?: string[];
+  /** For people: why this action (conflict, pruning, replacement). */
+  reason?: string;
+}
+
+export interface PlanSummary {
+  add: number;
+  change: number;
+  replace: number;
+  destroy: number;
+  conflict: number;
+}
+
+export interface Plan {
+  stack: string;
+  region: string;
+  /** `apply` converges the spec; `delete` removes everything the stack owns. */
+  mode: "apply" | "delete";
+  /** In execution order (dependencies first; for `delete`, dependents first). */
+  resources: ResourceChange[];
+  summary: PlanSummary;
+}
+
+export function summarise(resources: readonly ResourceChange[]): PlanSummary {
+  const summary: PlanSummary = { add: 0, change: 0, replace: 0, destroy: 0, conflict: 0 };
+  for (const r of resources) {
+    if (r.action === "create") summary.add++;
+    else if (r.action === "update") summary.change++;
+    else if (r.action === "replace") summary.replace++;
+    else if (r.action === "delete") summary.destroy++;
+    else if (r.action === "conflict") summary.conflict++;
+  }
+  return summary;
+}
+
+export const hasChanges = (plan: Plan): boolean => plan.resources.some((r) => r.action !== "noop" && r.action !== "read");

@@ -1,0 +1,49 @@
+import { isDeepStrictEqual } from "node:util";
+import { KnownAfterApply, type FieldDiff } from "../plan/model.js";
+import type { Tags } from "./types.js";
+
+/** One field: no diff when equal; a value still unknown always differs (it shows as `(known after apply)`). */
+export function diffField(path: string, before: unknown, after: unknown, options: { forcesReplacement?: boolean } = {}): FieldDiff[] {
+  if (!(after instanceof KnownAfterApply) && isDeepStrictEqual(before, after)) return [];
+  return [
+    {
+      path,
+      ...(before !== undefined && { before }),
+      ...(after !== undefined && { after }),
+      ...(options.forcesReplacement && { forcesReplacement: true }),
+    },
+  ];
+}
+
+/** Tags are the stack's on a resource it owns: extra ones are removed, except AWS's own `aws:` tags. */
+export function diffTags(desired: Tags, observed: Tags): FieldDiff[] {
+  const keys = new Set([...Object.keys(desired), ...Object.keys(observed).filter((k) => !k.startsWith("aws:"))]);
+  return [...keys].sort().flatMap((key) => diffField(`tags.${key}`, observed[key], desired[key]));
+}
+
+/** The keys to set and to remove to go from the observed tags to the desired ones. */
+export function tagChanges(diffs: readonly FieldDiff[], desired: Tags): { set: Tags; remove: string[] } {
+  const set: Tags = {};
+  const remove: string[] = [];
+  for (const d of diffs) {
+    if (!d.path.startsWith("tags.")) continue;
+    const key = d.path.slice("tags.".length);
+    if (key in desired) set[key] = desired[key]!;
+    else remove.push(key);
+  }
+  return { set, remove };
+}
+
+export const toTagList = (tags: Tags) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+
+export function fromTagList(list: ReadonlyArray<{ Key?: string; Value?: string }> | undefined): Tags {
+  const tags: Tags = {};
+  for (const t of list ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";
+  return tags;
+}
+
+/** A value the engine guarantees known at apply time (its dependencies ran first). */
+export function known<T>(value: T | KnownAfterApply, what: string): T {
+  if (value instanceof KnownAfterApply) throw new Error(`${what} is not known yet: its dependency has not been created`);
+  return value;
+}

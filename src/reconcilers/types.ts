@@ -1,0 +1,94 @@
+/**
+ * The contract every kind implements (after crossplane's Observe/Create/Update/Delete, with Observe split
+ * into read-only I/O and a pure diff so that plans and unit tests need no AWS).
+ *
+ *   observe  reads the live resources the spec names, batched; never writes.
+ *   discover finds every live resource of the kind tagged as this stack's: pruning and `delete` use it.
+ *   diff     pure: desired vs observed, after normalising both sides; fields the spec leaves out are not drift.
+ *   create   sets the ownership tags in the create call itself, so a crash never leaves an untagged orphan.
+ *   update   calls the narrowest API for the diffs it is given.
+ *   delete   already gone is success.
+ *
+ * Errors from AWS are not caught here: the AWS layer retries what can be retried and the engine reports
+ * the rest with the resource's address.
+ */
+import type { AwsClients } from "../aws/clients.js";
+import type { FieldDiff, KnownAfterApply } from "../plan/model.js";
+import type { Spec } from "../schema/spec.js";
+
+export type Kind = "network" | "securityGroups" | "securityGroupRules" | "roles" | "logGroups";
+
+/** The resource's stack; set on everything the stack creates. */
+export const STACK_TAG = "reconcile:stack";
+/** `<kind>/<logical name>`: which entry of the spec the resource is. */
+export const ID_TAG = "reconcile:id";
+
+export type Tags = Record<string, string>;
+
+/** Looks up an output of another node: known once that node exists, UNKNOWN while it is still to be created. */
+export interface Outputs {
+  string(address: string, output: string): string | KnownAfterApply;
+  list(address: string, output: string): string[] | KnownAfterApply;
+}
+
+export interface DesiredNode<D> {
+  kind: Kind;
+  logical: string;
+  /** `<kind>.<logical>`. */
+  address: string;
+  /** The physical name, or a readable identity for a resource without one. */
+  name: string;
+  /** Addresses this node needs first (its references, and rules of kind). */
+  dependsOn: string[];
+  /** The spec says `adopt: true`: take over an untagged resource of this name. */
+  adopt: boolean;
+  /** A lookup of something the stack uses but does not own: never created, changed or deleted. */
+  readOnly: boolean;
+  /** The desired state, given the outputs of the dependencies. */
+  build(outputs: Outputs): D;
+}
+
+/** What every kind's observed state carries. */
+export interface Observed {
+  name: string;
+  /** AWS's id or ARN. */
+  id: string;
+  /** Every tag on the resource, AWS's own `aws:` tags included. */
+  tags: Tags;
+}
+
+export interface Context {
+  stack: string;
+  region: string;
+  clients: AwsClients;
+}
+
+export interface Reconciler<D, O extends Observed = Observed> {
+  readonly kind: Kind;
+  /** One node per resource of this kind in the spec. */
+  nodes(spec: Spec): DesiredNode<D>[];
+  /** The live resources the desired values name, keyed by address; a missing key means it does not exist. */
+  observe(desired: ReadonlyArray<{ address: string; value: D }>, ctx: Context): Promise<Map<string, O>>;
+  /** Every live resource of this kind carrying `reconcile:stack=<ctx.stack>`, whatever the spec says. */
+  discover(ctx: Context): Promise<O[]>;
+  diff(desired: D, observed: O): FieldDiff[];
+  create(desired: D, ctx: Context): Promise<O>;
+  update(desired: D, observed: O, diffs: readonly FieldDiff[], ctx: Context): Promise<O>;
+  delete(observed: O, ctx: Context): Promise<void>;
+  /** Values other nodes refer to (ids, ARNs, names). */
+  outputs(observed: O): Record<string, string | string[]>;
+}
+
+export const addressOf = (kind: Kind, logical: string): string => `${kind}.${logical}`;
+
+/** The tags a resource of the stack carries: the spec's, the resource's own, then the two ownership tags. */
+export function ownedTags(spec: Spec, kind: Kind, logical: string, own: Tags | undefined): Tags {
+  return { ...spec.tags, ...own, [STACK_TAG]: spec.stack, [ID_TAG]: `${kind}/${logical}` };
+}
+
+/** The address a live resource's ownership tag names, if it has one. */
+export function addressFromTags(tags: Tags): string | undefined {
+  const id = tags[ID_TAG];
+  const slash = id?.indexOf("/") ?? -1;
+  return id && slash > 0 ? `${id.slice(0, slash)}.${id.slice(slash + 1)}` : undefined;
+}
