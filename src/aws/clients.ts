@@ -5,6 +5,7 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECSClient, type ECSClientConfig } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { IAMClient } from "@aws-sdk/client-iam";
+import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
 import { STSClient } from "@aws-sdk/client-sts";
 
@@ -35,6 +36,8 @@ export interface AwsClients {
   readonly serviceDiscovery: ServiceDiscoveryClient;
   readonly cloudWatch: CloudWatchClient;
   readonly sts: STSClient;
+  /** The Resource Groups Tagging API: finds a stack's resources of most kinds in one paged call. */
+  readonly tagging: ResourceGroupsTaggingAPIClient;
   readonly options: Readonly<AwsOptions>;
   /** Closes the sockets of every client created so far. */
   destroy(): void;
@@ -86,6 +89,9 @@ export function createClients(opts: AwsOptions): AwsClients {
     },
     get sts() {
       return lazy("sts", () => new STSClient(config));
+    },
+    get tagging() {
+      return lazy("tagging", () => new ResourceGroupsTaggingAPIClient(config));
     },
     options: Object.freeze({ ...opts }),
     destroy() {

@@ -80,3 +80,41 @@ export function summarise(resources: readonly ResourceChange[]): PlanSummary {
 }
 
 export const hasChanges = (plan: Plan): boolean => plan.resources.some((r) => r.action !== "noop" && r.action !== "read");
+
+/** How one resource's change ended in a run. */
+export type Outcome = "done" | "failed" | "skipped";
+
+export interface ResourceResult {
+  address: string;
+  action: Action;
+  outcome: Outcome;
+  elapsedMs: number;
+  /** For `failed`: the resource, AWS action and AWS's message. */
+  error?: string;
+  /** For `skipped`: the address of the failed dependency that prevented it. */
+  skippedBecause?: string;
+}
+
+/** AWS calls of one run, by service and action (`attempts` counts retries too). */
+export interface CallCount {
+  service: string;
+  action: string;
+  calls: number;
+  attempts: number;
+  /** Anything but Describe*, List*, Get*. */
+  write: boolean;
+}
+
+export interface CallStatsSnapshot {
+  calls: number;
+  writes: number;
+  attempts: number;
+  byAction: CallCount[];
+}
+
+export interface RunReport {
+  plan: Plan;
+  results: ResourceResult[];
+  elapsedMs: number;
+  stats: CallStatsSnapshot;
+}
