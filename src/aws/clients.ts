@@ -8,6 +8,10 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
 import { STSClient } from "@aws-sdk/client-sts";
+import type { MetadataBearer, MiddlewareStack } from "@smithy/types";
+import { callPlugin } from "./middleware.js";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
+import type { CallStats } from "./stats.js";
 
 /** Static credentials or a provider of them, as every SDK v3 client accepts. */
 export type AwsCredentials = NonNullable<ECSClientConfig["credentials"]>;
@@ -22,8 +26,19 @@ export interface AwsOptions {
    */
   endpoint?: string;
   credentials?: AwsCredentials;
-  /** Attempts per call, first one included (SDK default: 3). */
+  /**
+   * Attempts per call, first one included. Under our retry policy it caps the policy's attempts (tests against
+   * moto use 1 or 2, so that an unimplemented action, answered with HTTP 500, fails at once); with
+   * `retry: false` it is the SDK's own setting (SDK default: 3).
+   */
   maxAttempts?: number;
+  /** Every call of every client is counted here, by service and action. */
+  stats?: CallStats;
+  /**
+   * How failed calls are retried: our policy (default DEFAULT_RETRY_POLICY), which only retries errors
+   * classified `retryable` and replaces the SDK's retry; or `false` to leave retrying to the SDK.
+   */
+  retry?: RetryPolicy | false;
 }
 
 export interface AwsClients {
@@ -43,14 +58,24 @@ export interface AwsClients {
   destroy(): void;
 }
 
-/** Creates each client on first use, all sharing one configuration. */
+/** The retry policy in force: the given or default one, with at most `maxAttempts` attempts when that is set. */
+function effectiveRetry(opts: AwsOptions): RetryPolicy | false {
+  const policy = opts.retry ?? DEFAULT_RETRY_POLICY;
+  if (policy === false || opts.maxAttempts === undefined) return policy;
+  return { ...policy, retries: Math.max(0, Math.min(policy.retries, opts.maxAttempts - 1)) };
+}
+
+/** Creates each client on first use, all sharing one configuration and one call middleware (stats, retry, errors). */
 export function createClients(opts: AwsOptions): AwsClients {
+  const retry = effectiveRetry(opts);
+  // With our policy in force the SDK makes one attempt per request, so that one policy decides and every attempt is counted once.
+  const maxAttempts = retry === false ? opts.maxAttempts : 1;
   const config = {
     region: opts.region,
     ...(opts.profile !== undefined && { profile: opts.profile }),
     ...(opts.endpoint !== undefined && { endpoint: opts.endpoint }),
     ...(opts.credentials !== undefined && { credentials: opts.credentials }),
-    ...(opts.maxAttempts !== undefined && { maxAttempts: opts.maxAttempts }),
+    ...(maxAttempts !== undefined && { maxAttempts }),
   };
   const created = new Map<string, { destroy(): void }>();
   const lazy = <T extends { destroy(): void }>(key: string, make: () => T): T => {
@@ -61,37 +86,45 @@ export function createClients(opts: AwsOptions): AwsClients {
     }
     return client;
   };
+  /** `service`: the id in call stats and error messages, as AWS names the service in its endpoints and IAM actions. */
+  const instrumented = <I extends object, O extends MetadataBearer, C extends { middlewareStack: MiddlewareStack<I, O> }>(
+    client: C & { middlewareStack: MiddlewareStack<I, O> },
+    service: string,
+  ): C => {
+    client.middlewareStack.use(callPlugin<I, O>({ service, retry, ...(opts.stats !== undefined && { stats: opts.stats }) }));
+    return client;
+  };
 
   return {
     get ecs() {
-      return lazy("ecs", () => new ECSClient(config));
+      return lazy("ecs", () => instrumented(new ECSClient(config), "ecs"));
     },
     get elbv2() {
-      return lazy("elbv2", () => new ElasticLoadBalancingV2Client(config));
+      return lazy("elbv2", () => instrumented(new ElasticLoadBalancingV2Client(config), "elasticloadbalancing"));
     },
     get iam() {
-      return lazy("iam", () => new IAMClient(config));
+      return lazy("iam", () => instrumented(new IAMClient(config), "iam"));
     },
     get logs() {
-      return lazy("logs", () => new CloudWatchLogsClient(config));
+      return lazy("logs", () => instrumented(new CloudWatchLogsClient(config), "logs"));
     },
     get ec2() {
-      return lazy("ec2", () => new EC2Client(config));
+      return lazy("ec2", () => instrumented(new EC2Client(config), "ec2"));
     },
     get autoScaling() {
-      return lazy("autoScaling", () => new ApplicationAutoScalingClient(config));
+      return lazy("autoScaling", () => instrumented(new ApplicationAutoScalingClient(config), "application-autoscaling"));
     },
     get serviceDiscovery() {
-      return lazy("serviceDiscovery", () => new ServiceDiscoveryClient(config));
+      return lazy("serviceDiscovery", () => instrumented(new ServiceDiscoveryClient(config), "servicediscovery"));
     },
     get cloudWatch() {
-      return lazy("cloudWatch", () => new CloudWatchClient(config));
+      return lazy("cloudWatch", () => instrumented(new CloudWatchClient(config), "monitoring"));
     },
     get sts() {
-      return lazy("sts", () => new STSClient(config));
+      return lazy("sts", () => instrumented(new STSClient(config), "sts"));
     },
     get tagging() {
-      return lazy("tagging", () => new ResourceGroupsTaggingAPIClient(config));
+      return lazy("tagging", () => instrumented(new ResourceGroupsTaggingAPIClient(config), "tagging"));
     },
     options: Object.freeze({ ...opts }),
     destroy() {

@@ -1,2 +1,16 @@
 export { createClients, type AwsClients, type AwsCredentials, type AwsOptions } from "./clients.js";
+export {
+  annotateAwsError,
+  awsErrorCode,
+  awsErrorIs,
+  classifyAwsError,
+  describeAwsError,
+  formatAwsError,
+  type AwsCallAnnotation,
+  type AwsErrorDescription,
+  type ErrorClass,
+} from "./errors.js";
+export { CALL_MIDDLEWARE_NAME, callMiddleware, callPlugin, type CallMiddlewareOptions } from "./middleware.js";
 export { probeServices, type ProbeResult } from "./probe.js";
+export { DEFAULT_RETRY_POLICY, withRetry, type FailedAttempt, type RetryHooks, type RetryPolicy } from "./retry.js";
+export { CallStats, isWriteAction } from "./stats.js";

@@ -1,6 +1,9 @@
 import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
+import { applyCommand } from "./commands/apply.js";
+import { deleteCommand } from "./commands/delete.js";
 import { doctorCommand } from "./commands/doctor.js";
+import { planCommand } from "./commands/plan.js";
 import { schemaCommand } from "./commands/schema.js";
 import { validateCommand } from "./commands/validate.js";
 import { EXIT } from "./exit-codes.js";
@@ -13,7 +16,8 @@ export function buildProgram(): Command {
     .version(version)
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const command of [validateCommand(), schemaCommand(), doctorCommand()]) program.addCommand(command.exitOverride());
+  for (const command of [validateCommand(), planCommand(), applyCommand(), deleteCommand(), schemaCommand(), doctorCommand()])
+    program.addCommand(command.exitOverride());
   return program;
 }
 

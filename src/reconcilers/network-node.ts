@@ -41,5 +41,9 @@ function readOnly(): never {
 
 function describeSelector(vpc: Spec["network"]["vpc"]): string {
   if (vpc === "default") return "default VPC";
-  return "id" in vpc ? vpc.id : `VPC tagged ${Object.entries(vpc.tags).map(([k, v]) => `${k}=${v}`).join(", ")}`;
+  return "id" in vpc
+    ? vpc.id
+    : `VPC tagged ${Object.entries(vpc.tags)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", ")}`;
 }

@@ -69,12 +69,19 @@ export interface Reconciler<D, O extends Observed = Observed> {
   nodes(spec: Spec): DesiredNode<D>[];
   /** The live resources the desired values name, keyed by address; a missing key means it does not exist. */
   observe(desired: ReadonlyArray<{ address: string; value: D }>, ctx: Context): Promise<Map<string, O>>;
-  /** Every live resource of this kind carrying `reconcile:stack=<ctx.stack>`, whatever the spec says. */
-  discover(ctx: Context): Promise<O[]>;
+  /**
+   * Every live resource of this kind carrying `reconcile:stack=<ctx.stack>`, whatever the spec says. `known`
+   * holds the ids observe already found: the reconciler may leave those out to save calls.
+   */
+  discover(ctx: Context, known: ReadonlySet<string>): Promise<O[]>;
   diff(desired: D, observed: O): FieldDiff[];
   create(desired: D, ctx: Context): Promise<O>;
   update(desired: D, observed: O, diffs: readonly FieldDiff[], ctx: Context): Promise<O>;
   delete(observed: O, ctx: Context): Promise<void>;
+  /** A set of things inside a resource the stack does not own (rules on a shared group) with none of the stack's left: nothing to delete. */
+  isEmpty?(observed: O): boolean;
+  /** The field lines shown for a resource to be created; without it, the desired value is shown leaf by leaf. */
+  preview?(desired: D): FieldDiff[];
   /** Values other nodes refer to (ids, ARNs, names). */
   outputs(observed: O): Record<string, string | string[]>;
 }

@@ -11,7 +11,7 @@ describe("the reconcile command", () => {
     const { code, stdout } = reconcile("--help");
     expect(code).toBe(0);
     const commands = [...stdout.split("Commands:")[1]!.matchAll(/^ {2}(\w+)/gm)].map((m) => m[1]);
-    expect(commands).toEqual(["validate", "schema", "doctor", "help"]);
+    expect(commands).toEqual(["validate", "plan", "apply", "delete", "schema", "doctor", "help"]);
   });
 
   it.each(["validate", "schema", "doctor"])("%s has --help", (command) => {

@@ -3,11 +3,11 @@ import { runJobs, type Job, type JobOutcome } from "../../src/graph/executor.js"
 import { CycleError } from "../../src/graph/graph.js";
 
 /** Jobs that record the order they start in and the most that ever ran at once; `fail` lists the ids that throw. */
-function harness(spec: Record<string, string[]>, fail: string[] = []) {
+function harness(spec: Record<string, string[] | undefined>, fail: string[] = []) {
   const started: string[] = [];
   let running = 0;
   let maxRunning = 0;
-  const jobs: Job[] = Object.entries(spec).map(([id, dependsOn]) => ({
+  const jobs: Job[] = Object.entries(spec).map(([id, dependsOn = []]) => ({
     id,
     dependsOn,
     run: async () => {

@@ -1,0 +1,91 @@
+import type { FinalizeHandlerOutput, FinalizeRequestMiddleware, HandlerExecutionContext, MetadataBearer, Pluggable } from "@smithy/types";
+import { annotateAwsError, classifyAwsError } from "./errors.js";
+import { withRetry, type RetryPolicy } from "./retry.js";
+import type { CallStats } from "./stats.js";
+
+export interface CallMiddlewareOptions {
+  /** The service id used in the call stats and in error messages: `iam`, `ec2`, `elasticloadbalancing`, … */
+  service: string;
+  stats?: CallStats;
+  /** Our retry policy, with the SDK's own retry off (maxAttempts 1); `false`: the SDK retries as configured. */
+  retry: RetryPolicy | false;
+}
+
+export const CALL_MIDDLEWARE_NAME = "reconcileCalls";
+
+const actionOf = (context: HandlerExecutionContext): string => context.commandName?.replace(/Command$/, "") || "Unknown";
+
+/** Puts our attempt count where the SDK keeps its own, so that `$metadata.attempts` means the same either way. */
+function setAttempts(target: unknown, attempts: number): void {
+  if (typeof target !== "object" || target === null || !Object.isExtensible(target)) return;
+  const bearer = target as Partial<MetadataBearer>;
+  if (bearer.$metadata) bearer.$metadata.attempts = attempts;
+  else bearer.$metadata = { attempts };
+}
+
+/**
+ * Counts each call and its attempts, retries under one policy, and rethrows the SDK's own error object with
+ * `service`, `action` and `errorClass` attached (non-enumerable): `instanceof`, `e.name` and awsErrorIs keep working.
+ */
+export function callMiddleware<Input extends object, Output extends MetadataBearer>({
+  service,
+  stats,
+  retry,
+}: CallMiddlewareOptions): FinalizeRequestMiddleware<Input, Output> {
+  return (next, context) => async (args) => {
+    const action = actionOf(context);
+    const classify = (error: unknown) => classifyAwsError(error, action);
+    stats?.recordCall(service, action);
+    let attempts = 0;
+    try {
+      let result: FinalizeHandlerOutput<Output>;
+      if (retry === false) {
+        // The SDK's retry middleware runs inside this one and reports its attempts in $metadata.
+        try {
+          result = await next(args);
+          attempts = result.output.$metadata.attempts ?? 1;
+        } catch (error) {
+          attempts = (error as Partial<MetadataBearer>).$metadata?.attempts ?? 1;
+          throw error;
+        } finally {
+          stats?.recordAttempts(service, action, attempts);
+        }
+      } else {
+        result = await withRetry(
+          () => {
+            attempts++;
+            stats?.recordAttempts(service, action);
+            return next(args);
+          },
+          retry,
+          { classify },
+        );
+      }
+      setAttempts(result.output, attempts);
+      return result;
+    } catch (error) {
+      setAttempts(error, attempts);
+      annotateAwsError(error, { service, action, errorClass: classify(error) });
+      throw error;
+    }
+  };
+}
+
+/**
+ * Installs the middleware on a client. It sits in the finalizeRequest step, just outside the SDK's retry
+ * middleware, rather than at initialize: there the request is already serialized, so every attempt sends the
+ * same body, idempotency tokens included (Cloud Map's CreatorRequestId, EC2's ClientToken are generated at
+ * serialization), and it is signed afresh for each attempt as the SDK's own retries are.
+ */
+export function callPlugin<Input extends object, Output extends MetadataBearer>(options: CallMiddlewareOptions): Pluggable<Input, Output> {
+  return {
+    applyToStack(stack) {
+      stack.addRelativeTo(callMiddleware<Input, Output>(options), {
+        name: CALL_MIDDLEWARE_NAME,
+        relation: "before",
+        toMiddleware: "retryMiddleware",
+        override: true,
+      });
+    },
+  };
+}

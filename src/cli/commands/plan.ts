@@ -1,0 +1,11 @@
+import { Command } from "commander";
+import { runPlan } from "../run-stack.js";
+import { addStackOptions, type StackOptions } from "./stack-options.js";
+
+export function planCommand(): Command {
+  return addStackOptions(
+    new Command("plan").description("show what apply would change, resource by resource and field by field; changes nothing"),
+  )
+    .option("--detailed-exitcode", "exit 0 when nothing would change, 2 when something would, 1 on error")
+    .action((options: StackOptions & { detailedExitcode?: boolean }) => runPlan(options));
+}

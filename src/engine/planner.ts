@@ -1,0 +1,275 @@
+import { DependencyGraph } from "../graph/graph.js";
+import { summarise, UNKNOWN, type FieldDiff, type KnownAfterApply, type Plan, type ResourceChange } from "../plan/model.js";
+import { CATALOGUE, type AnyReconciler, type Catalogue } from "../reconcilers/registry.js";
+import { addressFromTags, ID_TAG, STACK_TAG, type Context, type DesiredNode, type Observed, type Outputs } from "../reconcilers/types.js";
+import type { Spec } from "../schema/spec.js";
+import { describeFailure } from "./failure.js";
+import { previewCreate } from "./preview.js";
+
+/** One row of the plan with what it takes to carry it out. */
+export interface PlannedResource {
+  change: ResourceChange;
+  reconciler: AnyReconciler;
+  /** The spec's node, for everything but deletions. */
+  node?: DesiredNode<unknown>;
+  /** The live resource: what an update changes, a replacement or a deletion removes. */
+  observed?: Observed;
+  /** Job id: the address, or `delete:<address>:<id>` for a deletion. */
+  job: string;
+  /** Jobs that must finish first. */
+  after: string[];
+}
+
+export interface EnginePlan {
+  plan: Plan;
+  entries: PlannedResource[];
+  /** Outputs of the resources that exist, by address (ids, ARNs), for building nodes at apply time. */
+  outputs: Map<string, Record<string, string | string[]>>;
+}
+
+/** The plan cannot be made: a lookup found nothing, or AWS refused a read. Nothing was changed. */
+export class PlanError extends Error {
+  override name = "PlanError";
+}
+
+export function outputsFrom(known: ReadonlyMap<string, Record<string, string | string[]>>): Outputs {
+  const get = (address: string, output: string): string | string[] | KnownAfterApply => known.get(address)?.[output] ?? UNKNOWN;
+  return {
+    string(address, output) {
+      const value = get(address, output);
+      if (Array.isArray(value)) throw new Error(`${address}.${output} is a list, not a string`);
+      return value;
+    },
+    list(address, output) {
+      const value = get(address, output);
+      if (typeof value === "string") throw new Error(`${address}.${output} is a string, not a list`);
+      return value;
+    },
+  };
+}
+
+/**
+ * Reads the live state of everything the spec names and everything tagged as the stack's, and works out
+ * the change each needs. Never writes. `delete` mode plans the removal of everything the stack owns.
+ */
+export async function planStack(spec: Spec, ctx: Context, mode: "apply" | "delete", catalogue: Catalogue = CATALOGUE): Promise<EnginePlan> {
+  const { reconcilers, deleteAfter } = catalogue;
+  const nodes = reconcilers.flatMap((reconciler) => reconciler.nodes(spec).map((node) => ({ reconciler, node })));
+  const graph = new DependencyGraph();
+  for (const { node } of nodes) {
+    graph.addNode(node.address);
+    for (const dep of node.dependsOn) graph.addDependency(node.address, dep);
+  }
+  const order = graph.topologicalOrder();
+
+  const outputs = new Map<string, Record<string, string | string[]>>();
+  const observed = new Map<string, Observed>();
+  const values = new Map<string, unknown>();
+  // Kinds in registry order: a node's references are observed (or known to be missing) before it is built.
+  for (const reconciler of reconcilers) {
+    const mine = nodes.filter((n) => n.reconciler === reconciler).map((n) => n.node);
+    if (mine.length === 0) continue;
+    const lookup = outputsFrom(outputs);
+    const desired = mine.map((node) => ({ address: node.address, value: node.build(lookup) }));
+    for (const d of desired) values.set(d.address, d.value);
+    const found = await readOrFail(`observe ${reconciler.kind}`, () => reconciler.observe(desired, ctx));
+    for (const node of mine) {
+      const live = found.get(node.address);
+      if (!live) {
+        if (node.readOnly) throw new PlanError(`${node.address}: ${node.name} not found`);
+        continue;
+      }
+      observed.set(node.address, live);
+      // A resource someone else owns is not built upon: what refers to it waits for the conflict to go.
+      if (node.readOnly || ownership(live, node, spec.stack).kind !== "foreign") outputs.set(node.address, reconciler.outputs(live));
+    }
+  }
+
+  const byAddress = new Map(nodes.map((n) => [n.node.address, n]));
+  const discovered = (
+    await Promise.all(
+      reconcilers.map(async (reconciler) => {
+        const known = new Set(
+          [...observed].filter(([address]) => byAddress.get(address)!.reconciler === reconciler).map(([, live]) => live.id),
+        );
+        const found = await readOrFail(`discover ${reconciler.kind}`, () => reconciler.discover(ctx, known));
+        return found.map((live) => ({ reconciler, live }));
+      }),
+    )
+  ).flat();
+
+  const entries: PlannedResource[] = [];
+
+  if (mode === "apply") {
+    for (const address of order) {
+      const { reconciler, node } = byAddress.get(address)!;
+      entries.push(convergeEntry(reconciler, node, values.get(address), observed.get(address), spec.stack));
+    }
+  }
+
+  // Everything the stack owns that the spec does not (or, for delete, everything it owns).
+  const claimed = new Set(
+    mode === "apply" ? [...observed].map(([address, live]) => `${byAddress.get(address)!.reconciler.kind} ${live.id}`) : [],
+  );
+  const doomed: Array<{ reconciler: AnyReconciler; live: Observed; address: string; reason: string }> = [];
+  const seen = new Set<string>();
+  const consider = (reconciler: AnyReconciler, live: Observed, address: string, reason: string) => {
+    const key = `${reconciler.kind} ${live.id}`;
+    if (claimed.has(key) || seen.has(key) || reconciler.isEmpty?.(live)) return;
+    seen.add(key);
+    doomed.push({ reconciler, live, address, reason });
+  };
+  if (mode === "delete") {
+    for (const [address, live] of observed) {
+      const { reconciler, node } = byAddress.get(address)!;
+      // Only what carries the stack's tag: `adopt` takes a resource over on apply, never deletes one not yet taken.
+      if (!node.readOnly && live.tags[STACK_TAG] === spec.stack) consider(reconciler, live, address, "owned by the stack");
+    }
+  }
+  for (const { reconciler, live } of discovered) {
+    const address = addressFromTags(live.tags) ?? `${reconciler.kind}.${live.name}`;
+    const inSpec = byAddress.has(address);
+    const reason =
+      mode === "delete"
+        ? "owned by the stack"
+        : inSpec
+          ? `an older copy of ${address}: the spec now names it ${byAddress.get(address)!.node.name}`
+          : "no longer in the spec";
+    consider(reconciler, live, address, reason);
+  }
+  entries.push(
+    ...deletionEntries(
+      doomed,
+      byAddress,
+      entries.map((e) => e.job),
+      deleteAfter,
+    ),
+  );
+
+  const plan: Plan = {
+    stack: spec.stack,
+    region: spec.region,
+    mode,
+    resources: entries.map((e) => e.change),
+    summary: summarise(entries.map((e) => e.change)),
+  };
+  return { plan, entries, outputs };
+}
+
+type Ownership = { kind: "ours" } | { kind: "renamed"; from: string } | { kind: "foreign"; reason: string };
+
+/** Whose a live resource is, by its ownership tags. */
+export function ownership(live: Observed, node: DesiredNode<unknown>, stack: string): Ownership {
+  const owner = live.tags[STACK_TAG];
+  const id = `${node.kind}/${node.logical}`;
+  if (owner === stack) return live.tags[ID_TAG] === id ? { kind: "ours" } : { kind: "renamed", from: live.tags[ID_TAG] ?? "(no id)" };
+  if (owner !== undefined)
+    return { kind: "foreign", reason: `belongs to stack "${owner}" (tag ${STACK_TAG}=${owner}); it is left untouched` };
+  if (node.adopt) return { kind: "ours" };
+  return {
+    kind: "foreign",
+    reason: `exists without this stack's tag ${STACK_TAG}=${stack}; it is left untouched (set \`adopt: true\` on it in the spec to manage it)`,
+  };
+}
+
+function convergeEntry(
+  reconciler: AnyReconciler,
+  node: DesiredNode<unknown>,
+  value: unknown,
+  live: Observed | undefined,
+  stack: string,
+): PlannedResource {
+  const base = { address: node.address, kind: node.kind, logical: node.logical, name: node.name };
+  const entry = (change: Omit<ResourceChange, keyof typeof base>): PlannedResource => ({
+    change: { ...base, ...change },
+    reconciler,
+    node,
+    ...(live && { observed: live }),
+    job: node.address,
+    after: node.dependsOn,
+  });
+
+  if (node.readOnly) return entry({ action: "read", diffs: [], ...(live && { id: live.id }) });
+  if (!live) return entry({ action: "create", diffs: previewCreate(reconciler, value) });
+
+  const owner = ownership(live, node, stack);
+  if (owner.kind === "foreign") return entry({ action: "conflict", id: live.id, diffs: [], reason: owner.reason });
+  const diffs = reconciler.diff(value, live);
+  const forcing = diffs.filter((d) => d.forcesReplacement).map((d) => d.path);
+  const adopting = live.tags[STACK_TAG] === undefined;
+  if (forcing.length > 0 && adopting) {
+    return entry({
+      action: "conflict",
+      id: live.id,
+      diffs,
+      reason: `adopting it would replace it (forced by ${forcing.join(", ")}): a resource the stack does not own yet is never deleted`,
+    });
+  }
+  if (forcing.length > 0) {
+    return entry({ action: "replace", id: live.id, diffs, replaceFields: forcing, reason: "AWS cannot change these fields in place" });
+  }
+  if (diffs.length === 0) return entry({ action: "noop", id: live.id, diffs });
+  const reason = adopting
+    ? "adopted: it gets this stack's ownership tags"
+    : owner.kind === "renamed"
+      ? `was ${owner.from} in the spec`
+      : undefined;
+  return entry({ action: "update", id: live.id, diffs, ...(reason && { reason }) });
+}
+
+/**
+ * Deletions wait for every other change (a pruned resource may still be in use until its users are updated)
+ * and run in reverse dependency order among themselves.
+ */
+function deletionEntries(
+  doomed: ReadonlyArray<{ reconciler: AnyReconciler; live: Observed; address: string; reason: string }>,
+  byAddress: ReadonlyMap<string, { node: DesiredNode<unknown> }>,
+  convergeJobs: readonly string[],
+  deleteAfter: Catalogue["deleteAfter"],
+): PlannedResource[] {
+  const jobOf = (d: (typeof doomed)[number]) => `delete:${d.address}:${d.live.id}`;
+  const entries = doomed.map((d) => {
+    const after = new Set(convergeJobs);
+    for (const other of doomed) {
+      if (other === d) continue;
+      const kindFirst = deleteAfter[d.reconciler.kind]?.includes(other.reconciler.kind) ?? false;
+      const refersToMe = byAddress.get(other.address)?.node.dependsOn.includes(d.address) ?? false;
+      if (kindFirst || refersToMe) after.add(jobOf(other));
+    }
+    const [kind, logical] = splitAddress(d.address);
+    const change: ResourceChange = {
+      address: d.address,
+      kind,
+      logical,
+      name: d.live.name,
+      id: d.live.id,
+      action: "delete",
+      diffs: [],
+      reason: d.reason,
+    };
+    return { change, reconciler: d.reconciler, observed: d.live, job: jobOf(d), after: [...after] };
+  });
+  // Display order: what must go first, first.
+  const graph = new DependencyGraph();
+  for (const e of entries) {
+    graph.addNode(e.job);
+    for (const dep of e.after) if (dep.startsWith("delete:")) graph.addDependency(e.job, dep);
+  }
+  const rank = new Map(graph.topologicalOrder().map((job, i) => [job, i]));
+  return entries.sort((a, b) => rank.get(a.job)! - rank.get(b.job)!);
+}
+
+function splitAddress(address: string): [string, string] {
+  const dot = address.indexOf(".");
+  return dot < 0 ? [address, address] : [address.slice(0, dot), address.slice(dot + 1)];
+}
+
+async function readOrFail<T>(what: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw new PlanError(`${what}: ${describeFailure(error)}`, { cause: error });
+  }
+}
+
+export type { FieldDiff };

@@ -1,0 +1,85 @@
+import type { Style } from "../cli/style.js";
+import type { Action, CallStatsSnapshot, ResourceChange, ResourceResult, RunReport } from "./model.js";
+import { actionSymbol, identity } from "./render-text.js";
+
+/** `850ms` under a second, `1.2s` from there on. Durations are given, never measured here. */
+export function formatDuration(ms: number): string {
+  const rounded = Math.max(0, Math.round(ms));
+  return rounded < 1000 ? `${rounded}ms` : `${(ms / 1000).toFixed(1)}s`;
+}
+
+const DONE_WORDS: Record<Action, string> = {
+  create: "created",
+  update: "updated",
+  replace: "replaced",
+  delete: "destroyed",
+  read: "read",
+  noop: "checked",
+  conflict: "left alone",
+};
+
+/** One line for a resource whose change has finished (done, failed, or skipped because a dependency failed). No trailing newline. */
+export function renderProgress(result: ResourceResult, change: ResourceChange, style: Style): string {
+  const who = `${style.bold(result.address)} ${identity(change)}`;
+  const elapsed = formatDuration(result.elapsedMs);
+  switch (result.outcome) {
+    case "done":
+      return `${actionSymbol(result.action, style)} ${who}: ${DONE_WORDS[result.action]} in ${elapsed}`;
+    case "failed":
+      return `  ${style.red("✗")} ${who}: ${style.red(`failed after ${elapsed}`)}: ${result.error ?? "unknown error"}`;
+    case "skipped": {
+      const cause = result.skippedBecause ? `${result.skippedBecause} failed` : "a dependency failed";
+      return style.dim(`  · ${result.address} ${identity(change)}: skipped because ${cause}`);
+    }
+  }
+}
+
+/**
+ * The closing line of a run: what was done and how long it took, or, when something failed, how many
+ * failed, how many were skipped because of that, and how many were done. No trailing newline.
+ */
+export function renderRunSummary(report: RunReport, style: Style): string {
+  const verb = report.plan.mode === "delete" ? "Delete" : "Apply";
+  const elapsed = formatDuration(report.elapsedMs);
+  const failed = report.results.filter((r) => r.outcome === "failed").length;
+  const skipped = report.results.filter((r) => r.outcome === "skipped").length;
+  const done = report.results.filter((r) => r.outcome === "done");
+  const conflicts = report.plan.resources.filter((r) => r.action === "conflict").map((r) => r.address);
+  const conflictNote =
+    conflicts.length > 0 ? ` Left alone because of ${conflicts.length === 1 ? "a conflict" : "conflicts"}: ${conflicts.join(", ")}.` : "";
+
+  if (failed > 0) {
+    const parts = [`${failed} failed`];
+    if (skipped > 0) parts.push(`${skipped} skipped because of ${failed === 1 ? "it" : "them"}`);
+    parts.push(`${done.length} done`);
+    return `${style.bold(style.red(`${verb} failed:`))} ${parts.join(", ")} in ${elapsed}.${conflictNote}`;
+  }
+  const count = (action: Action) => done.filter((r) => r.action === action).length;
+  const counts =
+    report.plan.mode === "delete"
+      ? `${count("delete")} destroyed`
+      : `${count("create")} added, ${count("update")} changed, ${count("replace")} replaced, ${count("delete")} destroyed`;
+  return `${style.bold(style.green(`${verb} complete:`))} ${counts} in ${elapsed}.${conflictNote}`;
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** The AWS calls of a run as an aligned table (service, action, calls, attempts) and a total line. No trailing newline. */
+export function renderStats(stats: CallStatsSnapshot, style: Style): string {
+  const retries = stats.attempts - stats.calls;
+  const total = `${plural(stats.calls, "call", "calls")} (${plural(stats.writes, "write", "writes")}, ${plural(retries, "retry", "retries")})`;
+  if (stats.byAction.length === 0) return total;
+
+  const rows = [...stats.byAction]
+    .sort((a, b) => a.service.localeCompare(b.service) || a.action.localeCompare(b.action))
+    .map((c) => [c.service, c.action, String(c.calls), String(c.attempts)]);
+  const header = ["service", "action", "calls", "attempts"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  // Text columns to the left, numbers to the right, so that digits line up.
+  const format = (row: string[]) =>
+    row
+      .map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  return [style.dim(format(header)), ...rows.map(format), total].join("\n");
+}

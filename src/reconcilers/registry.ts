@@ -1,0 +1,39 @@
+import { logGroupsReconciler } from "./log-groups.js";
+import { networkReconciler } from "./network-node.js";
+import { rolesReconciler } from "./roles.js";
+import { securityGroupRulesReconciler } from "./security-group-rules.js";
+import { securityGroupsReconciler } from "./security-groups.js";
+import type { Kind, Observed, Reconciler } from "./types.js";
+
+// eslint-style escape hatch: the registry holds reconcilers of different desired/observed types.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyReconciler = Reconciler<any, Observed>;
+
+/**
+ * Every kind, in an order where a kind's references point only to kinds before it: observation walks it
+ * forwards so that each node can be built from the outputs of what it refers to.
+ */
+export const RECONCILERS: readonly AnyReconciler[] = [
+  networkReconciler,
+  securityGroupsReconciler,
+  rolesReconciler,
+  logGroupsReconciler,
+  securityGroupRulesReconciler,
+];
+
+/**
+ * Kinds whose resources must be gone before a resource of the key kind can be deleted, when the spec no
+ * longer says which refers to which (pruning, `delete`): AWS refuses to delete a security group that another
+ * group's rule still references, so rules go first.
+ */
+export const DELETE_AFTER: Partial<Record<Kind, readonly Kind[]>> = {
+  securityGroups: ["securityGroupRules"],
+};
+
+/** The kinds the engine knows, and how deletions of different kinds are ordered. */
+export interface Catalogue {
+  reconcilers: readonly AnyReconciler[];
+  deleteAfter: Partial<Record<Kind, readonly Kind[]>>;
+}
+
+export const CATALOGUE: Catalogue = { reconcilers: RECONCILERS, deleteAfter: DELETE_AFTER };

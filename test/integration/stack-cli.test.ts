@@ -1,0 +1,66 @@
+import { inject } from "vitest";
+import { describe, expect, it } from "vitest";
+import { reconcile } from "../support/cli.js";
+import { CREDENTIALS, specFile, uniqueStack } from "../support/engine.js";
+
+// The CLI as a user runs it, in its own process, against the moto server of the global setup.
+const small = (stack: string, retention: number) => `
+stack: ${stack}
+region: us-east-1
+network: { vpc: default, subnets: { availabilityZones: [us-east-1a] } }
+logGroups:
+  app: { retentionDays: ${retention} }
+roles:
+  exec: { trustedServices: [ecs-tasks.amazonaws.com] }
+`;
+
+const run = (...args: string[]) => reconcile([...args, "--endpoint", inject("motoEndpoint")], CREDENTIALS);
+
+describe("plan, apply and delete on the command line", () => {
+  it("asks for --yes off a terminal, applies, converges, shows a change with exit code 2, and deletes idempotently", () => {
+    const stack = uniqueStack("cli");
+    const file = specFile(small(stack, 7));
+
+    const refused = run("apply", "-f", file);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("needs confirmation: run it in a terminal to be asked, or pass --yes. Nothing was changed.");
+    expect(run("plan", "-f", file, "--detailed-exitcode").code).toBe(2);
+
+    const applied = run("apply", "-f", file, "--yes", "--stats");
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toContain(`+ logGroups.app (/reconcile/${stack}/app) will be created`);
+    expect(applied.stdout).toMatch(/\+ roles\.exec \(.*\): created in/);
+    expect(applied.stdout).toMatch(/Apply complete: 2 added, 0 changed, 0 replaced, 0 destroyed/);
+    expect(applied.stdout).toMatch(/iam +CreateRole +1 +1/);
+
+    const converged = run("plan", "-f", file, "--detailed-exitcode");
+    expect(converged.code).toBe(0);
+    expect(converged.stdout).toContain("No changes.");
+
+    const changed = specFile(small(stack, 14));
+    const drift = run("plan", "-f", changed, "--detailed-exitcode", "--json");
+    expect(drift.code).toBe(2);
+    const json = JSON.parse(drift.stdout);
+    expect(json).toMatchObject({ formatVersion: 1, stack, mode: "apply", changes: true, summary: { change: 1 } });
+    expect(json.resources.find((r: { address: string }) => r.address === "logGroups.app").diffs).toEqual([
+      { path: "retentionDays", before: 7, after: 14 },
+    ]);
+    expect(json.stats.writes).toBe(0);
+
+    const deleted = run("delete", "-f", file, "--yes");
+    expect(deleted.code).toBe(0);
+    expect(deleted.stdout).toMatch(/Delete complete: 2 destroyed/);
+    const again = run("delete", "-f", file, "--yes");
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`Nothing to delete: stack ${stack} owns no resources in us-east-1.`);
+  });
+
+  it("fails with a clear message and changes nothing when the spec's network is not there", () => {
+    const file = specFile(small(uniqueStack("cli"), 7).replace("[us-east-1a]", "[us-east-1g]"));
+    const result = run("apply", "-f", file, "--yes");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /cannot plan stack .*: observe network: no default subnet of vpc-\w+ in availability zone us-east-1g\nNothing was changed/,
+    );
+  });
+});

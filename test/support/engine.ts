@@ -1,0 +1,63 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inject } from "vitest";
+import { applyPlan, openStack, planStack } from "../../src/engine/index.js";
+import type { Spec } from "../../src/schema/index.js";
+import { validateTexts } from "./specs.js";
+
+/** A stack name no other test uses: every test file shares one moto server. */
+export const uniqueStack = (prefix: string) => `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`.slice(0, 24);
+
+/** Parses and validates a spec; a test spec with an error is a bug in the test. */
+export async function specFrom(yaml: string): Promise<Spec> {
+  const result = await validateTexts({ "spec.yaml": yaml });
+  if (!result.spec) throw new Error(`invalid test spec:\n${result.diagnostics.map((d) => `${d.path.join(".")}: ${d.message}`).join("\n")}`);
+  return result.spec;
+}
+
+/** Writes a spec where the CLI can read it. */
+export function specFile(yaml: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), "reconcile-")), "spec.yaml");
+  writeFileSync(file, yaml);
+  return file;
+}
+
+// Moto never throttles, so retries only ever meet real moto errors: keep waits short so a failing test fails fast.
+const FAST_RETRY = { retries: 2, minTimeoutMs: 5, maxTimeoutMs: 20, factor: 2, maxRetryTimeMs: 2_000 };
+
+export function session(spec: Spec) {
+  return openStack(spec, {
+    endpoint: inject("motoEndpoint"),
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    retry: FAST_RETRY,
+  });
+}
+
+/** plan then apply, as `reconcile apply --yes` does, returning the plan, the results and the calls made. */
+export async function applySpec(spec: Spec, mode: "apply" | "delete" = "apply") {
+  const s = session(spec);
+  try {
+    const planned = await planStack(spec, s.ctx, mode);
+    const results = await applyPlan(planned, s.ctx);
+    return { plan: planned.plan, results, stats: s.stats.snapshot() };
+  } finally {
+    s.close();
+  }
+}
+
+export async function planSpec(spec: Spec, mode: "apply" | "delete" = "apply") {
+  const s = session(spec);
+  try {
+    const { plan } = await planStack(spec, s.ctx, mode);
+    return { plan, stats: s.stats.snapshot() };
+  } finally {
+    s.close();
+  }
+}
+
+/** Actions of a plan by address, leaving out what needs nothing. */
+export const changesOf = (plan: { resources: Array<{ address: string; action: string }> }) =>
+  Object.fromEntries(plan.resources.filter((r) => r.action !== "noop" && r.action !== "read").map((r) => [r.address, r.action]));
+
+export const CREDENTIALS = { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" };

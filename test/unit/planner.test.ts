@@ -1,0 +1,222 @@
+import { describe, expect, it } from "vitest";
+import { applyPlan, planStack } from "../../src/engine/index.js";
+import { UNKNOWN, type KnownAfterApply } from "../../src/plan/model.js";
+import { diffField, diffTags } from "../../src/reconcilers/diff-helpers.js";
+import type { Catalogue } from "../../src/reconcilers/registry.js";
+import { ID_TAG, STACK_TAG, type Context, type Kind, type Observed, type Reconciler, type Tags } from "../../src/reconcilers/types.js";
+import type { Spec } from "../../src/schema/index.js";
+
+/**
+ * The engine over in-memory kinds: planning and execution logic without AWS. Each fake kind keeps its
+ * resources in a map and records the calls it gets.
+ */
+interface FakeDesired {
+  name: string;
+  size: number;
+  colour: string;
+  peerId: string | KnownAfterApply | undefined;
+  tags: Tags;
+}
+interface FakeObserved extends Observed {
+  size: number;
+  colour: string;
+  peerId?: string;
+}
+interface FakeNode {
+  logical: string;
+  name?: string;
+  size?: number;
+  colour?: string;
+  /** Logical name of another node of kind "roles" whose id it refers to. */
+  peer?: string;
+  adopt?: boolean;
+  fail?: boolean;
+}
+
+const STACK = "unit";
+const spec = { stack: STACK, region: "us-east-1", tags: {} } as unknown as Spec;
+const ctx = { stack: STACK, region: "us-east-1", clients: {} } as unknown as Context;
+const owned = (kind: Kind, logical: string): Tags => ({ [STACK_TAG]: STACK, [ID_TAG]: `${kind}/${logical}` });
+
+function fakeKind(kind: Kind, specNodes: FakeNode[], live: FakeObserved[] = []) {
+  const store = new Map(live.map((o) => [o.name, o]));
+  const calls: string[] = [];
+  let next = 1;
+  const failing = new Set(specNodes.filter((n) => n.fail).map((n) => n.name ?? n.logical));
+  const reconciler: Reconciler<FakeDesired, FakeObserved> = {
+    kind,
+    nodes: () =>
+      specNodes.map((n) => ({
+        kind,
+        logical: n.logical,
+        address: `${kind}.${n.logical}`,
+        name: n.name ?? n.logical,
+        dependsOn: n.peer ? [`roles.${n.peer}`] : [],
+        adopt: n.adopt ?? false,
+        readOnly: false,
+        build: (outputs) => ({
+          name: n.name ?? n.logical,
+          size: n.size ?? 1,
+          colour: n.colour ?? "red",
+          peerId: n.peer ? outputs.string(`roles.${n.peer}`, "id") : undefined,
+          tags: owned(kind, n.logical),
+        }),
+      })),
+    observe: async (desired) => new Map(desired.flatMap((d) => (store.has(d.value.name) ? [[d.address, store.get(d.value.name)!]] : []))),
+    discover: async () => [...store.values()].filter((o) => o.tags[STACK_TAG] === STACK),
+    diff: (d, o) => [
+      ...diffField("colour", o.colour, d.colour, { forcesReplacement: true }),
+      ...diffField("size", o.size, d.size),
+      ...diffField("peerId", o.peerId, d.peerId),
+      ...diffTags(d.tags, o.tags),
+    ],
+    create: async (d) => {
+      calls.push(`create ${d.name}`);
+      if (failing.has(d.name)) throw new Error(`${d.name} refused`);
+      if (d.peerId === UNKNOWN) throw new Error("peer unknown at create");
+      const o: FakeObserved = {
+        name: d.name,
+        id: `${kind}-${next++}`,
+        tags: d.tags,
+        size: d.size,
+        colour: d.colour,
+        peerId: d.peerId as string | undefined,
+      };
+      store.set(d.name, o);
+      return o;
+    },
+    update: async (d, o, diffs) => {
+      calls.push(`update ${d.name} ${diffs.map((x) => x.path).join(",")}`);
+      const updated = { ...o, size: d.size, peerId: d.peerId as string | undefined, tags: d.tags };
+      store.set(d.name, updated);
+      return updated;
+    },
+    delete: async (o) => {
+      calls.push(`delete ${o.name}`);
+      store.delete(o.name);
+    },
+    outputs: (o) => ({ id: o.id }),
+  };
+  return { reconciler, store, calls };
+}
+
+const catalogue = (
+  kinds: Array<{ reconciler: Reconciler<FakeDesired, FakeObserved> }>,
+  deleteAfter: Catalogue["deleteAfter"] = {},
+): Catalogue => ({
+  reconcilers: kinds.map((k) => k.reconciler) as Catalogue["reconcilers"],
+  deleteAfter,
+});
+
+const live = (kind: Kind, logical: string, extra: Partial<FakeObserved> = {}): FakeObserved => ({
+  name: logical,
+  id: `${kind}-live-${logical}`,
+  tags: owned(kind, logical),
+  size: 1,
+  colour: "red",
+  ...extra,
+});
+
+describe("planning", () => {
+  // prettier-ignore
+  it.each([
+    { reason: "absent: created", node: { logical: "a" }, found: [], action: "create" },
+    { reason: "same as the spec: nothing", node: { logical: "a" }, found: [live("logGroups", "a")], action: "noop" },
+    { reason: "a mutable field differs: updated", node: { logical: "a", size: 2 }, found: [live("logGroups", "a")], action: "update" },
+    { reason: "an immutable field differs: replaced", node: { logical: "a", colour: "blue" }, found: [live("logGroups", "a")], action: "replace" },
+    { reason: "untagged under the name: conflict", node: { logical: "a" }, found: [live("logGroups", "a", { tags: {} })], action: "conflict" },
+    { reason: "another stack's: conflict even when adopting", node: { logical: "a", adopt: true }, found: [live("logGroups", "a", { tags: { [STACK_TAG]: "other" } })], action: "conflict" },
+    { reason: "untagged and adopted: updated to carry the tags", node: { logical: "a", adopt: true }, found: [live("logGroups", "a", { tags: {} })], action: "update" },
+    { reason: "adopting would need a replacement: conflict, never deleted", node: { logical: "a", adopt: true, colour: "blue" }, found: [live("logGroups", "a", { tags: {} })], action: "conflict" },
+    { reason: "the logical name changed, the name did not: retagged in place", node: { logical: "b", name: "a" }, found: [live("logGroups", "a")], action: "update" },
+  ])("$reason", async ({ node, found, action }) => {
+    const kind = fakeKind("logGroups", [node], found);
+    const { plan } = await planStack(spec, ctx, "apply", catalogue([kind]));
+    expect(plan.resources.map((r) => [r.address, r.action])).toEqual([[`logGroups.${node.logical}`, action]]);
+  });
+
+  it("plans the deletion of what the stack owns but the spec no longer names, and not of others' resources", async () => {
+    const kind = fakeKind(
+      "logGroups",
+      [{ logical: "kept" }],
+      [live("logGroups", "kept"), live("logGroups", "gone"), live("logGroups", "theirs", { tags: { [STACK_TAG]: "other" } })],
+    );
+    const { plan } = await planStack(spec, ctx, "apply", catalogue([kind]));
+    expect(plan.resources.map((r) => [r.address, r.action, r.reason])).toEqual([
+      ["logGroups.kept", "noop", undefined],
+      ["logGroups.gone", "delete", "no longer in the spec"],
+    ]);
+    expect(plan.summary).toEqual({ add: 0, change: 0, replace: 0, destroy: 1, conflict: 0 });
+  });
+
+  it("replaces a renamed resource by creating the new one, then deleting the old copy", async () => {
+    const kind = fakeKind("logGroups", [{ logical: "a", name: "new-name" }], [{ ...live("logGroups", "a"), name: "old-name" }]);
+    const planned = await planStack(spec, ctx, "apply", catalogue([kind]));
+    expect(planned.plan.resources.map((r) => [r.name, r.action])).toEqual([
+      ["new-name", "create"],
+      ["old-name", "delete"],
+    ]);
+    await applyPlan(planned, ctx, { now: () => 0 });
+    expect(kind.calls).toEqual(["create new-name", "delete old-name"]);
+  });
+
+  it("shows a value that depends on a resource still to be created as known after apply", async () => {
+    const roles = fakeKind("roles", [{ logical: "r" }]);
+    const groups = fakeKind("logGroups", [{ logical: "g", peer: "r" }]);
+    const { plan } = await planStack(spec, ctx, "apply", catalogue([roles, groups]));
+    expect(plan.resources.find((r) => r.address === "logGroups.g")?.diffs).toContainEqual({ path: "peerId", after: UNKNOWN });
+  });
+
+  it("orders deletions: dependents and the kinds that must go first before what they use", async () => {
+    const roles = fakeKind("roles", [], [live("roles", "r")]);
+    const groups = fakeKind("logGroups", [], [live("logGroups", "g")]);
+    const { plan } = await planStack(spec, ctx, "delete", catalogue([roles, groups], { roles: ["logGroups"] }));
+    expect(plan.resources.map((r) => r.address)).toEqual(["logGroups.g", "roles.r"]);
+  });
+});
+
+describe("applying", () => {
+  it("fills in what became known during the run, and makes no call for what needs none", async () => {
+    const roles = fakeKind("roles", [{ logical: "r" }, { logical: "same" }], [live("roles", "same")]);
+    const groups = fakeKind("logGroups", [{ logical: "g", peer: "r" }]);
+    const planned = await planStack(spec, ctx, "apply", catalogue([roles, groups]));
+    const results = await applyPlan(planned, ctx, { now: () => 0 });
+    expect(results.every((r) => r.outcome === "done")).toBe(true);
+    expect(roles.calls).toEqual(["create r"]);
+    expect(groups.store.get("g")?.peerId).toBe(roles.store.get("r")?.id);
+  });
+
+  it("skips the dependents of a failure, naming it, while independent resources finish", async () => {
+    const roles = fakeKind("roles", [{ logical: "r", fail: true }, { logical: "ok" }]);
+    const groups = fakeKind("logGroups", [{ logical: "g", peer: "r" }, { logical: "free" }]);
+    const planned = await planStack(spec, ctx, "apply", catalogue([roles, groups]));
+    const results = await applyPlan(planned, ctx, { now: () => 0 });
+    expect(Object.fromEntries(results.map((r) => [r.address, [r.outcome, r.skippedBecause ?? r.error]]))).toEqual({
+      "roles.r": ["failed", "r refused"],
+      "roles.ok": ["done", undefined],
+      "logGroups.g": ["skipped", "roles.r"],
+      "logGroups.free": ["done", undefined],
+    });
+  });
+
+  it("refuses to touch a conflicting resource and skips what depends on it", async () => {
+    const roles = fakeKind("roles", [{ logical: "r" }], [live("roles", "r", { tags: {} })]);
+    const groups = fakeKind("logGroups", [{ logical: "g", peer: "r" }]);
+    const results = await applyPlan(await planStack(spec, ctx, "apply", catalogue([roles, groups])), ctx, { now: () => 0 });
+    expect(results.map((r) => [r.address, r.outcome])).toEqual([
+      ["roles.r", "failed"],
+      ["logGroups.g", "skipped"],
+    ]);
+    expect([...roles.calls, ...groups.calls]).toEqual([]);
+  });
+
+  it("prunes only after every other change succeeded", async () => {
+    const groups = fakeKind("logGroups", [{ logical: "new", fail: true }], [live("logGroups", "old")]);
+    const results = await applyPlan(await planStack(spec, ctx, "apply", catalogue([groups])), ctx, { now: () => 0 });
+    expect(results.map((r) => [r.address, r.outcome])).toEqual([
+      ["logGroups.new", "failed"],
+      ["logGroups.old", "skipped"],
+    ]);
+    expect(groups.store.has("old")).toBe(true);
+  });
+});
