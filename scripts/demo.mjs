@@ -40,6 +40,12 @@ try {
     "--endpoint",
     moto.endpoint,
   ]);
+  const target = ["-f", "examples/microblog.yaml", "--endpoint", moto.endpoint];
+  step("What apply would do, from nothing", ["plan", ...target]);
+  step("Apply it (--yes: no terminal to ask on here)", ["apply", ...target, "--yes"]);
+  step("A second plan finds nothing to change (--detailed-exitcode: 0 = no changes)", ["plan", ...target, "--detailed-exitcode"]);
+  step("Delete everything the stack owns, in reverse order", ["delete", ...target, "--yes"]);
+  step("Deleting again finds nothing", ["delete", ...target, "--yes"]);
 } finally {
   await moto.stop();
 }

@@ -4,6 +4,7 @@ import { hasChanges, type Plan, type ResourceResult, type RunReport } from "../p
 import { renderPlanJson } from "../plan/render-json.js";
 import { renderPlanText } from "../plan/render-text.js";
 import { renderProgress, renderRunSummary, renderStats } from "../plan/render-run.js";
+import { unreconciledKinds } from "../reconcilers/registry.js";
 import { loadSpec, type Spec } from "../schema/index.js";
 import type { StackOptions } from "./commands/stack-options.js";
 import { EXIT } from "./exit-codes.js";
@@ -17,6 +18,12 @@ async function loadOrExit(files: string[]): Promise<Spec | undefined> {
   const result = await loadSpec(files);
   reportDiagnostics(result, { errorsOnly: true });
   if (!result.spec) process.exitCode = EXIT.failure;
+  const pending = result.spec ? unreconciledKinds(result.spec) : [];
+  if (pending.length > 0) {
+    process.stderr.write(
+      `reconcile: note: this version does not reconcile ${pending.join(", ")} yet: they are validated, but left out of the plan\n`,
+    );
+  }
   return result.spec;
 }
 

@@ -111,9 +111,9 @@ export async function planStack(spec: Spec, ctx: Context, mode: "apply" | "delet
   const claimed = new Set(
     mode === "apply" ? [...observed].map(([address, live]) => `${byAddress.get(address)!.reconciler.kind} ${live.id}`) : [],
   );
-  const doomed: Array<{ reconciler: AnyReconciler; live: Observed; address: string; reason: string }> = [];
+  const doomed: Doomed[] = [];
   const seen = new Set<string>();
-  const consider = (reconciler: AnyReconciler, live: Observed, address: string, reason: string) => {
+  const consider = (reconciler: AnyReconciler, live: Observed, address: string, reason: string | undefined) => {
     const key = `${reconciler.kind} ${live.id}`;
     if (claimed.has(key) || seen.has(key) || reconciler.isEmpty?.(live)) return;
     seen.add(key);
@@ -123,7 +123,7 @@ export async function planStack(spec: Spec, ctx: Context, mode: "apply" | "delet
     for (const [address, live] of observed) {
       const { reconciler, node } = byAddress.get(address)!;
       // Only what carries the stack's tag: `adopt` takes a resource over on apply, never deletes one not yet taken.
-      if (!node.readOnly && live.tags[STACK_TAG] === spec.stack) consider(reconciler, live, address, "owned by the stack");
+      if (!node.readOnly && live.tags[STACK_TAG] === spec.stack) consider(reconciler, live, address, undefined);
     }
   }
   for (const { reconciler, live } of discovered) {
@@ -131,7 +131,7 @@ export async function planStack(spec: Spec, ctx: Context, mode: "apply" | "delet
     const inSpec = byAddress.has(address);
     const reason =
       mode === "delete"
-        ? "owned by the stack"
+        ? undefined
         : inSpec
           ? `an older copy of ${address}: the spec now names it ${byAddress.get(address)!.node.name}`
           : "no longer in the spec";
@@ -154,6 +154,14 @@ export async function planStack(spec: Spec, ctx: Context, mode: "apply" | "delet
     summary: summarise(entries.map((e) => e.change)),
   };
   return { plan, entries, outputs };
+}
+
+/** A live resource of the stack to delete: pruned, an old copy, or (for `delete`) anything it owns. */
+interface Doomed {
+  reconciler: AnyReconciler;
+  live: Observed;
+  address: string;
+  reason: string | undefined;
 }
 
 type Ownership = { kind: "ours" } | { kind: "renamed"; from: string } | { kind: "foreign"; reason: string };
@@ -190,7 +198,11 @@ function convergeEntry(
   });
 
   if (node.readOnly) return entry({ action: "read", diffs: [], ...(live && { id: live.id }) });
-  if (!live) return entry({ action: "create", diffs: previewCreate(reconciler, value) });
+  if (!live) {
+    // The name is on the resource's own line already.
+    const diffs = previewCreate(reconciler, value).filter((d) => !(d.path === "name" && d.after === node.name));
+    return entry({ action: "create", diffs });
+  }
 
   const owner = ownership(live, node, stack);
   if (owner.kind === "foreign") return entry({ action: "conflict", id: live.id, diffs: [], reason: owner.reason });
@@ -222,7 +234,7 @@ function convergeEntry(
  * and run in reverse dependency order among themselves.
  */
 function deletionEntries(
-  doomed: ReadonlyArray<{ reconciler: AnyReconciler; live: Observed; address: string; reason: string }>,
+  doomed: readonly Doomed[],
   byAddress: ReadonlyMap<string, { node: DesiredNode<unknown> }>,
   convergeJobs: readonly string[],
   deleteAfter: Catalogue["deleteAfter"],

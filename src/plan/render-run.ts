@@ -41,9 +41,11 @@ export function renderProgress(result: ResourceResult, change: ResourceChange, s
 export function renderRunSummary(report: RunReport, style: Style): string {
   const verb = report.plan.mode === "delete" ? "Delete" : "Apply";
   const elapsed = formatDuration(report.elapsedMs);
-  const failed = report.results.filter((r) => r.outcome === "failed").length;
-  const skipped = report.results.filter((r) => r.outcome === "skipped").length;
-  const done = report.results.filter((r) => r.outcome === "done");
+  // Resources that needed nothing are not part of the count, even when skipped with the rest.
+  const changes = report.results.filter((r) => r.action !== "noop" && r.action !== "read");
+  const failed = changes.filter((r) => r.outcome === "failed").length;
+  const skipped = changes.filter((r) => r.outcome === "skipped").length;
+  const done = changes.filter((r) => r.outcome === "done");
   const conflicts = report.plan.resources.filter((r) => r.action === "conflict").map((r) => r.address);
   const conflictNote =
     conflicts.length > 0 ? ` Left alone because of ${conflicts.length === 1 ? "a conflict" : "conflicts"}: ${conflicts.join(", ")}.` : "";

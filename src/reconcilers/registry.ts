@@ -3,6 +3,7 @@ import { networkReconciler } from "./network-node.js";
 import { rolesReconciler } from "./roles.js";
 import { securityGroupRulesReconciler } from "./security-group-rules.js";
 import { securityGroupsReconciler } from "./security-groups.js";
+import type { Spec } from "../schema/spec.js";
 import type { Kind, Observed, Reconciler } from "./types.js";
 
 // eslint-style escape hatch: the registry holds reconcilers of different desired/observed types.
@@ -37,3 +38,22 @@ export interface Catalogue {
 }
 
 export const CATALOGUE: Catalogue = { reconcilers: RECONCILERS, deleteAfter: DELETE_AFTER };
+
+const SPEC_KINDS = [
+  "securityGroups",
+  "roles",
+  "logGroups",
+  "targetGroups",
+  "loadBalancers",
+  "clusters",
+  "taskDefinitions",
+  "services",
+  "namespaces",
+  "discoveryServices",
+] as const satisfies ReadonlyArray<keyof Spec>;
+
+/** Kinds the spec fills that no reconciler handles yet: they are validated but left out of plans. */
+export function unreconciledKinds(spec: Spec, catalogue: Catalogue = CATALOGUE): string[] {
+  const handled = new Set<string>(catalogue.reconcilers.map((r) => r.kind));
+  return SPEC_KINDS.filter((kind) => !handled.has(kind) && Object.keys(spec[kind]).length > 0);
+}

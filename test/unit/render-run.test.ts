@@ -186,6 +186,15 @@ describe("the run summary", () => {
       "Apply failed: 1 failed, 1 done in 1.5s.",
     ],
     [
+      "resources that needed nothing, or were only read, are not counted",
+      report(
+        "apply",
+        [result("network", "read", "done"), result("logGroups.x", "noop", "done"), result("roles.a", "create", "failed", { error: "x" })],
+        100,
+      ),
+      "Apply failed: 1 failed, 0 done in 100ms.",
+    ],
+    [
       "a delete counts what it destroyed",
       report("delete", [result("securityGroups.a", "delete", "done"), result("logGroups.b", "delete", "done")], 2000),
       "Delete complete: 2 destroyed in 2.0s.",
