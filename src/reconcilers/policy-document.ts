@@ -1,7 +1,7 @@
 /**
  * IAM policy documents in one canonical form, so that the forms AWS treats as the same policy compare equal:
- * a single value or a list of one, the order of values and of statements, a missing Version (read as
- * 2012-10-17), a Statement object or a list of one, the order of keys, an empty Sid (the console writes `"Sid": ""`).
+ * a single value or a list of one, the order of values and of statements, a missing Version and 2008-10-17
+ * (IAM's default; unlike 2012-10-17 it does not substitute policy variables), a Statement object or a list of one, the order of keys, an empty Sid (the console writes `"Sid": ""`).
  *
  * Canonical: every value list (Action, Resource, principals, condition values, …) is an array, sorted and
  * de-duplicated, a list of one included; statements are sorted and de-duplicated; object keys are sorted.
@@ -18,7 +18,7 @@ export interface CanonicalPolicyDocument {
   [key: string]: PolicyJson | undefined;
 }
 
-const DEFAULT_VERSION = "2012-10-17";
+const DEFAULT_VERSION = "2008-10-17";
 
 /** Statement keys whose value is a string or a list of strings, one element meaning the same as the string. */
 const VALUE_LIST_KEYS = new Set(["Action", "NotAction", "Resource", "NotResource"]);

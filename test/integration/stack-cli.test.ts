@@ -1,6 +1,7 @@
+import { spawnSync } from "node:child_process";
 import { inject } from "vitest";
 import { describe, expect, it } from "vitest";
-import { reconcile } from "../support/cli.js";
+import { reconcile, REPO_ROOT } from "../support/cli.js";
 import { CREDENTIALS, specFile, uniqueStack } from "../support/engine.js";
 
 // The CLI as a user runs it, in its own process, against the moto server of the global setup.
@@ -15,6 +16,19 @@ roles:
 `;
 
 const run = (...args: string[]) => reconcile([...args, "--endpoint", inject("motoEndpoint")], CREDENTIALS);
+
+// The confirmation question needs a terminal: util-linux `script` gives the CLI a pseudo-terminal and types `answer`.
+const hasScript = spawnSync("script", ["--version"]).status === 0;
+function onTerminal(answer: string, ...args: string[]) {
+  const command = [process.execPath, "--import", "tsx", "src/cli/main.ts", ...args, "--endpoint", inject("motoEndpoint")].join(" ");
+  const result = spawnSync("script", ["-qec", command, "/dev/null"], {
+    cwd: REPO_ROOT,
+    input: `${answer}\n`,
+    encoding: "utf8",
+    env: { ...process.env, ...CREDENTIALS, NO_COLOR: "1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+  });
+  return { code: result.status, stdout: result.stdout };
+}
 
 describe("plan, apply and delete on the command line", () => {
   it("asks for --yes off a terminal, applies, converges, shows a change with exit code 2, and deletes idempotently", () => {
@@ -53,6 +67,21 @@ describe("plan, apply and delete on the command line", () => {
     const again = run("delete", "-f", file, "--yes");
     expect(again.code).toBe(0);
     expect(again.stdout).toContain(`Nothing to delete: stack ${stack} owns no resources in us-east-1.`);
+  });
+
+  it.skipIf(!hasScript)("on a terminal, asks first and goes ahead only on yes", () => {
+    const stack = uniqueStack("tty");
+    const file = specFile(small(stack, 7));
+    const declined = onTerminal("no", "apply", "-f", file);
+    expect(declined.stdout).toContain(`Apply these changes to stack ${stack} in us-east-1? Only "yes" goes ahead:`);
+    expect(declined.stdout).toContain("Apply cancelled. Nothing was changed.");
+    expect(declined.code).toBe(1);
+    expect(run("plan", "-f", file, "--detailed-exitcode").code).toBe(2);
+
+    const accepted = onTerminal("yes", "apply", "-f", file);
+    expect(accepted.stdout).toMatch(/Apply complete: 2 added/);
+    expect(accepted.code).toBe(0);
+    expect(run("delete", "-f", file, "--yes").code).toBe(0);
   });
 
   it("fails with a clear message and changes nothing when the spec's network is not there", () => {

@@ -26,17 +26,18 @@ export function specFile(yaml: string): string {
 // Moto never throttles, so retries only ever meet real moto errors: keep waits short so a failing test fails fast.
 const FAST_RETRY = { retries: 2, minTimeoutMs: 5, maxTimeoutMs: 20, factor: 2, maxRetryTimeMs: 2_000 };
 
-export function session(spec: Spec) {
+/** A session against moto, or against another endpoint in front of it (the fault proxy). */
+export function session(spec: Spec, endpoint = inject("motoEndpoint")) {
   return openStack(spec, {
-    endpoint: inject("motoEndpoint"),
+    endpoint,
     credentials: { accessKeyId: "test", secretAccessKey: "test" },
     retry: FAST_RETRY,
   });
 }
 
 /** plan then apply, as `reconcile apply --yes` does, returning the plan, the results and the calls made. */
-export async function applySpec(spec: Spec, mode: "apply" | "delete" = "apply") {
-  const s = session(spec);
+export async function applySpec(spec: Spec, mode: "apply" | "delete" = "apply", endpoint?: string) {
+  const s = session(spec, endpoint);
   try {
     const planned = await planStack(spec, s.ctx, mode);
     const results = await applyPlan(planned, s.ctx);

@@ -105,9 +105,9 @@ describe("normalisePolicyDocument: forms AWS treats as the same policy compare e
       allow({ Action: "a:1", Resource: "*" }),
     ],
     [
-      "a missing Version is read as 2012-10-17",
+      "a missing Version is 2008-10-17, as IAM reads it",
       { Statement: [{ Effect: "Allow", Action: "a:1", Resource: "*" }] },
-      allow({ Action: "a:1", Resource: "*" }),
+      { Version: "2008-10-17", Statement: [{ Effect: "Allow", Action: "a:1", Resource: "*" }] },
     ],
     [
       "Statement: an object or a list of one",
@@ -160,6 +160,11 @@ describe("normalisePolicyDocument: forms AWS treats as the same policy compare e
 describe("normalisePolicyDocument: different policies stay different", () => {
   const rows: Array<[reason: string, a: Doc, b: Doc]> = [
     [
+      "a missing Version is not 2012-10-17: without it IAM does not substitute policy variables",
+      { Statement: [{ Effect: "Allow", Action: "a:1", Resource: "*" }] },
+      allow({ Action: "a:1", Resource: "*" }),
+    ],
+    [
       "Allow is not Deny",
       allow({ Action: "a:1", Resource: "*" }),
       { Version: "2012-10-17", Statement: [{ Effect: "Deny", Action: "a:1", Resource: "*" }] },
@@ -196,11 +201,6 @@ describe("normalisePolicyDocument: different policies stay different", () => {
       "Version 2008-10-17 is not 2012-10-17",
       { Version: "2008-10-17", Statement: [{ Effect: "Allow", Action: "a:1", Resource: "*" }] },
       allow({ Action: "a:1", Resource: "*" }),
-    ],
-    [
-      "a missing Version is not 2008-10-17",
-      { Statement: [{ Effect: "Allow", Action: "a:1", Resource: "*" }] },
-      { Version: "2008-10-17", Statement: [{ Effect: "Allow", Action: "a:1", Resource: "*" }] },
     ],
     ["a Sid is a label the policy keeps", allow({ Sid: "Read", Action: "a:1", Resource: "*" }), allow({ Action: "a:1", Resource: "*" })],
     [
@@ -265,7 +265,7 @@ describe("normalisePolicyDocument: the canonical form", () => {
     });
     expect(canonical).toEqual({
       Id: "p1",
-      Version: "2012-10-17",
+      Version: "2008-10-17",
       Statement: [{ Action: ["a:1"], Effect: "Allow", Extra: { a: 2, b: 1 }, Resource: ["*"] }],
     });
   });
