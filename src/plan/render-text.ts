@@ -150,7 +150,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Strings JSON-quoted, numbers and booleans bare, unknowns as `(known after apply)`, objects as compact JSON. */
-export function formatValue(value: unknown): string {
+function formatValue(value: unknown): string {
   if (value instanceof KnownAfterApply) return value.toString();
   if (value === null || value === undefined) return "null";
   if (typeof value === "string") return JSON.stringify(value);

@@ -6,15 +6,14 @@ import { securityGroupsReconciler } from "./security-groups.js";
 import type { Spec } from "../schema/spec.js";
 import type { Kind, Observed, Reconciler } from "./types.js";
 
-// eslint-style escape hatch: the registry holds reconcilers of different desired/observed types.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+/** A reconciler of any kind: the registry holds kinds with different desired and observed types. */
 export type AnyReconciler = Reconciler<any, Observed>;
 
 /**
  * Every kind, in an order where a kind's references point only to kinds before it: observation walks it
  * forwards so that each node can be built from the outputs of what it refers to.
  */
-export const RECONCILERS: readonly AnyReconciler[] = [
+const RECONCILERS: readonly AnyReconciler[] = [
   networkReconciler,
   securityGroupsReconciler,
   rolesReconciler,
@@ -27,7 +26,7 @@ export const RECONCILERS: readonly AnyReconciler[] = [
  * longer says which refers to which (pruning, `delete`): AWS refuses to delete a security group that another
  * group's rule still references, so rules go first.
  */
-export const DELETE_AFTER: Partial<Record<Kind, readonly Kind[]>> = {
+const DELETE_AFTER: Partial<Record<Kind, readonly Kind[]>> = {
   securityGroups: ["securityGroupRules"],
 };
 

@@ -29,7 +29,7 @@ import {
 } from "./types.js";
 
 export type RuleDirection = "ingress" | "egress";
-export const DIRECTIONS: readonly RuleDirection[] = ["ingress", "egress"];
+const DIRECTIONS: readonly RuleDirection[] = ["ingress", "egress"];
 
 /** Who a rule admits (ingress) or reaches (egress): exactly one of these, in AWS's terms. */
 export type RulePeer =
@@ -110,7 +110,7 @@ function specPeer(rule: SecurityGroupRuleSpec, groupIdOf: (logical: string) => s
 }
 
 /** One spelling per IPv6 block (`2001:DB8:0::/32` is `2001:db8::/32`), as the URL standard serialises IPv6 addresses. */
-export function canonicalIpv6Cidr(cidr: string): string {
+function canonicalIpv6Cidr(cidr: string): string {
   const slash = cidr.indexOf("/");
   const address = slash < 0 ? cidr : cidr.slice(0, slash);
   let canonical: string;
@@ -180,7 +180,7 @@ function peerLabel(peer: RulePeer): string {
 }
 
 /** `tcp/80 from 0.0.0.0/0`, `all to 0.0.0.0/0`, `tcp/8080 from securityGroups.alb (known after apply)`. */
-export function ruleLabel(rule: Rule, direction: RuleDirection): string {
+function ruleLabel(rule: Rule, direction: RuleDirection): string {
   return `${portsLabel(rule)} ${direction === "ingress" ? "from" : "to"} ${peerLabel(rule.peer)}`;
 }
 
@@ -195,7 +195,7 @@ const shown = (rule: Rule) => (rule.description ? `allowed: ${rule.description}`
 // ---------------------------------------------------------------------------------------------------------
 // What to change: set difference by key.
 
-export interface RuleChanges {
+interface RuleChanges {
   authorize: Array<{ key: string; direction: RuleDirection; rule: Rule }>;
   revoke: Array<{ key: string; rule: ObservedRule }>;
   redescribe: Array<{ key: string; rule: ObservedRule; description: string }>;
@@ -213,7 +213,7 @@ function byKey(rules: readonly Rule[], direction: RuleDirection): Map<string, Ru
   return keyed;
 }
 
-export function planRuleChanges(desired: SecurityGroupRulesDesired, observed: ObservedSecurityGroupRules): RuleChanges {
+function planRuleChanges(desired: SecurityGroupRulesDesired, observed: ObservedSecurityGroupRules): RuleChanges {
   const changes: RuleChanges = { authorize: [], revoke: [], redescribe: [], grantedByOthers: [] };
   // Rules seen on another group (the group was replaced) say nothing about this one.
   const live = desired.groupId === observed.id ? observed.rules : [];

@@ -50,7 +50,7 @@ export interface ObservedSecurityGroup extends Observed {
   description: string;
 }
 
-export const defaultDescription = (stack: string, logical: string) => `Managed by reconcile: stack ${stack}, ${logical}`;
+const defaultDescription = (stack: string, logical: string) => `Managed by reconcile: stack ${stack}, ${logical}`;
 
 function securityGroupNode(spec: Spec, logical: string, entry: SecurityGroupSpec): DesiredNode<SecurityGroupDesired> {
   const base = { kind: "securityGroups" as const, logical, address: addressOf("securityGroups", logical), dependsOn: ["network"] };
