@@ -64,24 +64,24 @@ export async function planStack(spec: Spec, ctx: Context, mode: "apply" | "delet
 
   const outputs = new Map<string, Record<string, string | string[]>>();
   const observed = new Map<string, Observed>();
-  const values = new Map<string, unknown>();
+  const converge = new Map<string, PlannedResource>();
   // Kinds in registry order: a node's references are observed (or known to be missing) before it is built.
   for (const reconciler of reconcilers) {
     const mine = nodes.filter((n) => n.reconciler === reconciler).map((n) => n.node);
     if (mine.length === 0) continue;
     const lookup = outputsFrom(outputs);
     const desired = mine.map((node) => ({ address: node.address, value: node.build(lookup) }));
-    for (const d of desired) values.set(d.address, d.value);
     const found = await readOrFail(`observe ${reconciler.kind}`, () => reconciler.observe(desired, ctx));
-    for (const node of mine) {
+    for (const [i, node] of mine.entries()) {
       const live = found.get(node.address);
-      if (!live) {
-        if (node.readOnly) throw new PlanError(`${node.address}: ${node.name} not found`);
-        continue;
-      }
-      observed.set(node.address, live);
-      // A resource someone else owns is not built upon: what refers to it waits for the conflict to go.
-      if (node.readOnly || ownership(live, node, spec.stack).kind !== "foreign") outputs.set(node.address, reconciler.outputs(live));
+      if (!live && node.readOnly) throw new PlanError(`${node.address}: ${node.name} not found`);
+      if (live) observed.set(node.address, live);
+      const entry = convergeEntry(reconciler, node, desired[i]!.value, live, spec.stack);
+      converge.set(node.address, entry);
+      // What refers to a resource builds on its outputs only while that resource stays: not when it is
+      // replaced (its id changes), nor when someone else owns it (it waits for the conflict to go).
+      const stays = entry.change.action !== "replace" && entry.change.action !== "conflict";
+      if (live && stays) outputs.set(node.address, reconciler.outputs(live));
     }
   }
 
@@ -100,12 +100,7 @@ export async function planStack(spec: Spec, ctx: Context, mode: "apply" | "delet
 
   const entries: PlannedResource[] = [];
 
-  if (mode === "apply") {
-    for (const address of order) {
-      const { reconciler, node } = byAddress.get(address)!;
-      entries.push(convergeEntry(reconciler, node, values.get(address), observed.get(address), spec.stack));
-    }
-  }
+  if (mode === "apply") entries.push(...order.map((address) => converge.get(address)!));
 
   // Everything the stack owns that the spec does not (or, for delete, everything it owns).
   const claimed = new Set(
@@ -133,7 +128,9 @@ export async function planStack(spec: Spec, ctx: Context, mode: "apply" | "delet
       mode === "delete"
         ? undefined
         : inSpec
-          ? `an older copy of ${address}: the spec now names it ${byAddress.get(address)!.node.name}`
+          ? live.name === byAddress.get(address)!.node.name
+            ? `an older copy of ${address} (${live.id})`
+            : `an older copy of ${address}: the spec now names it ${byAddress.get(address)!.node.name}`
           : "no longer in the spec";
     consider(reconciler, live, address, reason);
   }

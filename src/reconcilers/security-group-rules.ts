@@ -265,9 +265,12 @@ async function describeRules(ctx: Context, filters: Filter[]): Promise<AwsSecuri
   return rules;
 }
 
+/** How a rule set is named in plans: never as the group itself, which deleting the set leaves in place. */
+const ruleSetName = (group: string) => `rules of ${group}`;
+
 function ruleSet(desired: SecurityGroupRulesDesired, groupId: string, rules: readonly AwsSecurityGroupRule[]): ObservedSecurityGroupRules {
   return {
-    name: desired.groupName,
+    name: ruleSetName(desired.groupName),
     id: groupId,
     tags: { ...desired.tags },
     rules: rules.map((r) => parseRule(r, desired.tags)),
@@ -464,7 +467,7 @@ async function discoverRules(ctx: Context): Promise<ObservedSecurityGroupRules[]
   const groupIds = [...new Set([...sets.values()].map((s) => s.id))];
   const groups = await describeSecurityGroups(ctx, [{ Name: "group-id", Values: groupIds }]);
   const names = new Map(groups.map((g) => [g.GroupId, g.GroupName]));
-  return [...sets.values()].map((set) => ({ ...set, name: names.get(set.id) ?? set.id }));
+  return [...sets.values()].map((set) => ({ ...set, name: ruleSetName(names.get(set.id) ?? set.id) }));
 }
 
 function rulesNode(spec: Spec, logical: string, entry: SecurityGroupSpec): DesiredNode<SecurityGroupRulesDesired> {
@@ -479,7 +482,7 @@ function rulesNode(spec: Spec, logical: string, entry: SecurityGroupSpec): Desir
     kind: "securityGroupRules",
     logical,
     address: addressOf("securityGroupRules", logical),
-    name: groupName,
+    name: ruleSetName(groupName),
     dependsOn: [...new Set([groupAddress, ...peers])],
     adopt: false,
     readOnly: false,

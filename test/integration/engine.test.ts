@@ -155,6 +155,49 @@ describe("engine against moto", () => {
     await applySpec(spec, "delete");
   });
 
+  it("replaces what AWS cannot change in place, and creates a renamed resource before deleting the old one", async () => {
+    const stack = uniqueStack("repl");
+    const spec = await specFrom(stackYaml(stack, 9106));
+    await applySpec(spec);
+    const before = await groupByName(`${stack}-tasks`);
+
+    const changed = await specFrom(
+      stackYaml(stack, 9106)
+        .replace("  tasks:\n", "  tasks:\n    description: tasks of the engine test\n")
+        .replace("    trustedServices:", "    path: /services/\n    trustedServices:")
+        .replace("  app: { retentionDays: 7 }", `  app: { name: /reconcile/${stack}/renamed, retentionDays: 7 }`),
+    );
+    const { plan } = await planSpec(changed);
+    const changes = plan.resources.filter((r) => r.action !== "noop" && r.action !== "read").map((r) => `${r.action} ${r.address}`);
+    // The replaced group's rules are made again on the new group; the old ones go with the old group.
+    expect(changes.sort()).toEqual([
+      "create logGroups.app",
+      "create securityGroupRules.tasks",
+      "delete logGroups.app",
+      "delete securityGroupRules.tasks",
+      "replace roles.exec",
+      "replace securityGroups.tasks",
+    ]);
+    const byName = new Map(plan.resources.map((r) => [r.name, r]));
+    expect(plan.resources.find((r) => r.address === "securityGroups.tasks")?.replaceFields).toEqual(["description"]);
+    expect(plan.resources.find((r) => r.address === "roles.exec")?.replaceFields).toEqual(["path"]);
+    expect(byName.get(`/reconcile/${stack}/renamed`)?.action).toBe("create");
+    expect(byName.get(`/reconcile/${stack}/app`)?.reason).toBe(
+      `an older copy of logGroups.app: the spec now names it /reconcile/${stack}/renamed`,
+    );
+
+    const run = await applySpec(changed);
+    expect(run.results.filter((r) => r.outcome !== "done")).toEqual([]);
+    const after = await groupByName(`${stack}-tasks`);
+    expect(after?.GroupId).not.toBe(before?.GroupId);
+    expect(after?.Description).toBe("tasks of the engine test");
+    expect((await aws.iam.send(new GetRoleCommand({ RoleName: `${stack}-exec` }))).Role?.Path).toBe("/services/");
+    const logs = await aws.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/reconcile/${stack}/` }));
+    expect(logs.logGroups?.map((g) => g.logGroupName)).toEqual([`/reconcile/${stack}/renamed`]);
+    expect(changesOf((await planSpec(changed)).plan)).toEqual({});
+    await applySpec(changed, "delete");
+  });
+
   it("prunes what left the spec, and deletes it after the rest converged", async () => {
     const stack = uniqueStack("prune");
     const withExtra = await specFrom(stackYaml(stack, 9103, "  extra: { retentionDays: 1 }\n"));

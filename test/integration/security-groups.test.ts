@@ -258,8 +258,8 @@ describe("an owned group and its rules", () => {
     const sets = await rulesReconciler.discover(ctx, new Set());
     expect(sets.map((s) => [s.tags["reconcile:id"], s.id, s.name]).sort()).toEqual(
       [
-        ["securityGroupRules/alb", ids.alb, `${stack}-alb`],
-        ["securityGroupRules/app", ids.app, `${stack}-app`],
+        ["securityGroupRules/alb", ids.alb, `rules of ${stack}-alb`],
+        ["securityGroupRules/app", ids.app, `rules of ${stack}-app`],
       ].sort(),
     );
     // Only the tagged rules: app's default egress is not the stack's tagged rule.
@@ -359,7 +359,7 @@ describe("rules on groups the stack does not own", () => {
   it("discover finds the stack's rule on the default group, and nothing of another stack", async () => {
     const sets = await rulesReconciler.discover(ctx, new Set());
     expect(sets.map((s) => [s.tags["reconcile:id"], s.id, s.name, s.rules.length])).toEqual([
-      ["securityGroupRules/shared", defaultId, "default", 1],
+      ["securityGroupRules/shared", defaultId, "rules of default", 1],
     ]);
     expect(await groupsReconciler.discover(ctx, new Set())).toEqual([]);
   });

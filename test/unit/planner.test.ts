@@ -167,6 +167,20 @@ describe("planning", () => {
     expect(plan.resources.find((r) => r.address === "logGroups.g")?.diffs).toContainEqual({ path: "peerId", after: UNKNOWN });
   });
 
+  it("shows what refers to a resource being replaced as changing too: the new one's id is known only after apply", async () => {
+    const roles = fakeKind("roles", [{ logical: "r", colour: "blue" }], [live("roles", "r")]);
+    const groups = fakeKind("logGroups", [{ logical: "g", peer: "r" }], [live("logGroups", "g", { peerId: "roles-live-r" })]);
+    const planned = await planStack(spec, ctx, "apply", catalogue([roles, groups]));
+    expect(planned.plan.resources.map((r) => [r.address, r.action])).toEqual([
+      ["roles.r", "replace"],
+      ["logGroups.g", "update"],
+    ]);
+    expect(planned.plan.resources[1]?.diffs).toEqual([{ path: "peerId", before: "roles-live-r", after: UNKNOWN }]);
+    await applyPlan(planned, ctx, { now: () => 0 });
+    expect(groups.store.get("g")?.peerId).toBe(roles.store.get("r")?.id);
+    expect(roles.calls).toEqual(["delete r", "create r"]);
+  });
+
   it("orders deletions: dependents and the kinds that must go first before what they use", async () => {
     const roles = fakeKind("roles", [], [live("roles", "r")]);
     const groups = fakeKind("logGroups", [], [live("logGroups", "g")]);

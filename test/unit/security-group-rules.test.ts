@@ -406,13 +406,13 @@ describe("nodes", () => {
     { team: "web" },
   );
 
-  it("one rule set per group: after its group and every peer group, named after the group", () => {
+  it("one rule set per group: after its group and every peer group, named as the group's rules (not as the group)", () => {
     const nodes = securityGroupRulesReconciler.nodes(spec);
     expect(nodes.map((n) => [n.address, n.name, n.dependsOn, n.adopt, n.readOnly])).toEqual([
-      ["securityGroupRules.alb", "demo-alb", ["securityGroups.alb"], false, false],
-      ["securityGroupRules.tasks", "demo-tasks", ["securityGroups.tasks", "securityGroups.alb"], false, false],
-      ["securityGroupRules.shared", "default", ["securityGroups.shared", "securityGroups.tasks"], false, false],
-      ["securityGroupRules.byId", "sg-0123456789abcdef0", ["securityGroups.byId"], false, false],
+      ["securityGroupRules.alb", "rules of demo-alb", ["securityGroups.alb"], false, false],
+      ["securityGroupRules.tasks", "rules of demo-tasks", ["securityGroups.tasks", "securityGroups.alb"], false, false],
+      ["securityGroupRules.shared", "rules of default", ["securityGroups.shared", "securityGroups.tasks"], false, false],
+      ["securityGroupRules.byId", "rules of sg-0123456789abcdef0", ["securityGroups.byId"], false, false],
     ]);
   });
 
