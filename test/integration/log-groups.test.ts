@@ -249,6 +249,8 @@ describe("log groups against moto", () => {
 
     expect(await logGroupsReconciler.discover(ctx, new Set())).toEqual([audit, app].sort((a, b) => a.name.localeCompare(b.name)));
     expect(await logGroupsReconciler.discover(contextOf(otherStack), new Set())).toEqual([other]);
+    // A group observe already read (known by its ARN) is not confirmed again.
+    expect(await logGroupsReconciler.discover(ctx, new Set([app.id]))).toEqual([audit]);
 
     // AWS's GetResources may still list a group deleted a moment ago ("tagged or previously tagged"); moto drops
     // it at once. So the Tagging API's answer is taken before the deletion and handed to discovery afterwards:

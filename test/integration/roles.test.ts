@@ -543,6 +543,12 @@ describe("roles against moto", () => {
     expect(tagReads).toEqual(expect.arrayContaining([`${stack}-a`, `${stack}-b`, untagged, `${other}-a`]));
     expect(tagReads).not.toContain(assumedByAccount);
 
+    // A role observe already read (known by its ARN) is neither read again nor returned.
+    tagReads.length = 0;
+    const rest = await rolesReconciler.discover(contextOf(stack), new Set([found[0]!.id]));
+    expect(rest.map((r) => r.name)).toEqual([`${stack}-b`]);
+    expect(tagReads).not.toContain(`${stack}-a`);
+
     expect((await rolesReconciler.discover(contextOf(other), new Set())).map((r) => r.name)).toEqual([`${other}-a`]);
 
     for (const role of [...found, ...(await rolesReconciler.discover(contextOf(other), new Set()))])
