@@ -53,8 +53,7 @@ export function outputsFrom(known: ReadonlyMap<string, Record<string, string | s
  * the change each needs. Never writes. `delete` mode plans the removal of everything the stack owns.
  */
 export async function planStack(spec: Spec, ctx: Context, mode: "apply" | "delete", catalogue: Catalogue = CATALOGUE): Promise<EnginePlan> {
-  const { reconcilers, deleteAfter } = catalogue;
-  const nodes = reconcilers.flatMap((reconciler) => reconciler.nodes(spec).map((node) => ({ reconciler, node })));
+  const nodes = catalogue.reconcilers.flatMap((reconciler) => reconciler.nodes(spec).map((node) => ({ reconciler, node })));
   const graph = new DependencyGraph();
   for (const { node } of nodes) {
     graph.addNode(node.address);
@@ -62,10 +61,33 @@ export async function planStack(spec: Spec, ctx: Context, mode: "apply" | "delet
   }
   const order = graph.topologicalOrder();
 
+  const { observed, converge, outputs } = await observeSpec(spec, ctx, catalogue.reconcilers, nodes);
+  const byAddress = new Map(nodes.map((n) => [n.node.address, n]));
+  const doomed = await findDoomed(spec, ctx, mode, catalogue.reconcilers, byAddress, observed);
+
+  const entries = mode === "apply" ? order.map((address) => converge.get(address)!) : [];
+  entries.push(
+    ...deletionEntries(
+      doomed,
+      byAddress,
+      entries.map((e) => e.job),
+      catalogue.deleteAfter,
+    ),
+  );
+  const resources = entries.map((e) => e.change);
+  return { plan: { stack: spec.stack, region: spec.region, mode, resources, summary: summarise(resources) }, entries, outputs };
+}
+
+type SpecNode = { reconciler: AnyReconciler; node: DesiredNode<unknown> };
+
+/**
+ * Reads the live resource of every node and works out its change, kind by kind in registry order, so that a
+ * node's references are observed (or known to be missing, or to be replaced) before it is built.
+ */
+async function observeSpec(spec: Spec, ctx: Context, reconcilers: readonly AnyReconciler[], nodes: readonly SpecNode[]) {
   const outputs = new Map<string, Record<string, string | string[]>>();
   const observed = new Map<string, Observed>();
   const converge = new Map<string, PlannedResource>();
-  // Kinds in registry order: a node's references are observed (or known to be missing) before it is built.
   for (const reconciler of reconcilers) {
     const mine = nodes.filter((n) => n.reconciler === reconciler).map((n) => n.node);
     if (mine.length === 0) continue;
@@ -84,8 +106,18 @@ export async function planStack(spec: Spec, ctx: Context, mode: "apply" | "delet
       if (live && stays) outputs.set(node.address, reconciler.outputs(live));
     }
   }
+  return { observed, converge, outputs };
+}
 
-  const byAddress = new Map(nodes.map((n) => [n.node.address, n]));
+/** What the stack owns that the spec does not name (pruning, older copies), or, for `delete`, everything it owns. */
+async function findDoomed(
+  spec: Spec,
+  ctx: Context,
+  mode: "apply" | "delete",
+  reconcilers: readonly AnyReconciler[],
+  byAddress: ReadonlyMap<string, SpecNode>,
+  observed: ReadonlyMap<string, Observed>,
+): Promise<Doomed[]> {
   const discovered = (
     await Promise.all(
       reconcilers.map(async (reconciler) => {
@@ -98,20 +130,14 @@ export async function planStack(spec: Spec, ctx: Context, mode: "apply" | "delet
     )
   ).flat();
 
-  const entries: PlannedResource[] = [];
-
-  if (mode === "apply") entries.push(...order.map((address) => converge.get(address)!));
-
-  // Everything the stack owns that the spec does not (or, for delete, everything it owns).
   const claimed = new Set(
     mode === "apply" ? [...observed].map(([address, live]) => `${byAddress.get(address)!.reconciler.kind} ${live.id}`) : [],
   );
   const doomed: Doomed[] = [];
-  const seen = new Set<string>();
   const consider = (reconciler: AnyReconciler, live: Observed, address: string, reason: string | undefined) => {
     const key = `${reconciler.kind} ${live.id}`;
-    if (claimed.has(key) || seen.has(key) || reconciler.isEmpty?.(live)) return;
-    seen.add(key);
+    if (claimed.has(key) || reconciler.isEmpty?.(live)) return;
+    claimed.add(key);
     doomed.push({ reconciler, live, address, reason });
   };
   if (mode === "delete") {
@@ -123,34 +149,18 @@ export async function planStack(spec: Spec, ctx: Context, mode: "apply" | "delet
   }
   for (const { reconciler, live } of discovered) {
     const address = addressFromTags(live.tags) ?? `${reconciler.kind}.${live.name}`;
-    const inSpec = byAddress.has(address);
+    const current = byAddress.get(address)?.node.name;
     const reason =
       mode === "delete"
         ? undefined
-        : inSpec
-          ? live.name === byAddress.get(address)!.node.name
+        : current === undefined
+          ? "no longer in the spec"
+          : current === live.name
             ? `an older copy of ${address} (${live.id})`
-            : `an older copy of ${address}: the spec now names it ${byAddress.get(address)!.node.name}`
-          : "no longer in the spec";
+            : `an older copy of ${address}: the spec now names it ${current}`;
     consider(reconciler, live, address, reason);
   }
-  entries.push(
-    ...deletionEntries(
-      doomed,
-      byAddress,
-      entries.map((e) => e.job),
-      deleteAfter,
-    ),
-  );
-
-  const plan: Plan = {
-    stack: spec.stack,
-    region: spec.region,
-    mode,
-    resources: entries.map((e) => e.change),
-    summary: summarise(entries.map((e) => e.change)),
-  };
-  return { plan, entries, outputs };
+  return doomed;
 }
 
 /** A live resource of the stack to delete: pruned, an old copy, or (for `delete`) anything it owns. */
