@@ -1,6 +1,6 @@
 import { createInterface } from "node:readline/promises";
-import { applyPlan, openStack, planStack, PlanError, type EnginePlan, type StackSession } from "../engine/index.js";
-import { hasChanges, type Plan, type ResourceResult, type RunReport } from "../plan/model.js";
+import { applyPlan, openStack, planStack, PlanError, type StackSession } from "../engine/index.js";
+import { hasChanges, type Plan, type RunReport } from "../plan/model.js";
 import { renderPlanJson } from "../plan/render-json.js";
 import { renderPlanText } from "../plan/render-text.js";
 import { renderProgress, renderRunSummary, renderStats } from "../plan/render-run.js";
@@ -72,19 +72,15 @@ export async function runChange(mode: "apply" | "delete", options: StackOptions 
     if (!options.json) write(renderPlanText(plan, style));
 
     const runnable = plan.resources.some((r) => r.action !== "noop" && r.action !== "read" && r.action !== "conflict");
-    let results: ResourceResult[] = [];
-    if (runnable) {
-      if (!(await confirmed(mode, spec, options))) return;
-      results = await applyPlan(planned, session.ctx, {
-        parallelism: options.parallelism,
-        onResult: options.json
+    if (runnable && !(await confirmed(mode, spec, options))) return;
+    // With conflicts alone there is nothing to confirm: the run only reports them, failed, without an AWS call.
+    const results = await applyPlan(planned, session.ctx, {
+      parallelism: options.parallelism,
+      onResult:
+        options.json || !runnable
           ? undefined
           : (result, change) => result.action !== "noop" && result.action !== "read" && write(renderProgress(result, change, style)),
-      });
-    } else {
-      // Conflicts alone: nothing to carry out, but they are reported as failures below.
-      results = conflictResults(planned);
-    }
+    });
     const report: RunReport = { plan, results, elapsedMs: performance.now() - started, stats: session.stats.snapshot() };
     if (options.json) write(renderPlanJson(plan, { stats: report.stats, results }));
     else {
@@ -93,12 +89,6 @@ export async function runChange(mode: "apply" | "delete", options: StackOptions 
     }
     process.exitCode = results.some((r) => r.outcome === "failed") ? EXIT.failure : EXIT.ok;
   });
-}
-
-function conflictResults(planned: EnginePlan): ResourceResult[] {
-  return planned.plan.resources
-    .filter((r) => r.action === "conflict")
-    .map((r) => ({ address: r.address, action: r.action, outcome: "failed", elapsedMs: 0, error: `${r.name} ${r.reason ?? ""}`.trim() }));
 }
 
 /** On a terminal, asks; elsewhere only `--yes` lets it go ahead. */

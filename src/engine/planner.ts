@@ -1,5 +1,5 @@
 import { DependencyGraph } from "../graph/graph.js";
-import { summarise, UNKNOWN, type FieldDiff, type KnownAfterApply, type Plan, type ResourceChange } from "../plan/model.js";
+import { summarise, UNKNOWN, type KnownAfterApply, type Plan, type ResourceChange } from "../plan/model.js";
 import { CATALOGUE, type AnyReconciler, type Catalogue } from "../reconcilers/registry.js";
 import { addressFromTags, ID_TAG, STACK_TAG, type Context, type DesiredNode, type Observed, type Outputs } from "../reconcilers/types.js";
 import type { Spec } from "../schema/spec.js";
@@ -290,5 +290,3 @@ async function readOrFail<T>(what: string, read: () => Promise<T>): Promise<T> {
     throw new PlanError(`${what}: ${describeFailure(error)}`, { cause: error });
   }
 }
-
-export type { FieldDiff };

@@ -13,6 +13,7 @@ import {
   type AwsClients,
   type RetryPolicy,
 } from "../../src/aws/index.js";
+import { uniqueName } from "../support/reconciler-tests.js";
 import { startFaultProxy, type FaultProxy } from "../support/fault-proxy.js";
 import { motoClientConfig } from "../support/moto-env.js";
 
@@ -22,7 +23,6 @@ import { motoClientConfig } from "../support/moto-env.js";
 /** Millisecond pauses: the same policy shape as the default, fast enough for a test. */
 const FAST: RetryPolicy = { retries: 4, minTimeoutMs: 1, maxTimeoutMs: 5, factor: 2, maxRetryTimeMs: 10_000 };
 
-const unique = () => `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
 const trust = JSON.stringify({
   Version: "2012-10-17",
   Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
@@ -54,7 +54,7 @@ const sentOf = (action: string) => proxy.seen.filter((r) => r.action === action)
 describe("retryable faults are retried under our policy, each attempt counted", () => {
   it("IAM (query protocol): succeeds after two Throttling errors", async () => {
     const c = connect();
-    const name = unique();
+    const name = uniqueName();
     await c.iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust }));
     try {
       proxy.inject({ action: "GetRole", fault: "throttle", times: 2 });
@@ -99,7 +99,7 @@ describe("retryable faults are retried under our policy, each attempt counted", 
   it("a retried create sends the same idempotency token (Cloud Map's CreatorRequestId) on every attempt", async () => {
     const c = connect();
     proxy.inject({ action: "CreateHttpNamespace", fault: "drop" });
-    const created = await c.serviceDiscovery.send(new CreateHttpNamespaceCommand({ Name: unique() }));
+    const created = await c.serviceDiscovery.send(new CreateHttpNamespaceCommand({ Name: uniqueName() }));
     const tokens = sentOf("CreateHttpNamespace").map((r) => (JSON.parse(r.body) as { CreatorRequestId?: string }).CreatorRequestId);
     expect(tokens).toHaveLength(2);
     expect(tokens[0]).toBeTruthy();
@@ -116,7 +116,7 @@ describe("retryable faults are retried under our policy, each attempt counted", 
 describe("errors that a retry cannot fix, and the bounds of the policy", () => {
   it("NoSuchEntity is not retried and reaches the caller as the SDK's own error, annotated", async () => {
     const c = connect();
-    const error = await c.iam.send(new GetRoleCommand({ RoleName: unique() })).catch((e: unknown) => e);
+    const error = await c.iam.send(new GetRoleCommand({ RoleName: uniqueName() })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NoSuchEntityException);
     expect(error).toMatchObject({ name: "NoSuchEntityException", Code: "NoSuchEntity" }); // the SDK names query-protocol errors after their shape
     expect(awsErrorIs(error, "NoSuchEntity")).toBe(true);
@@ -163,7 +163,7 @@ describe("errors that a retry cannot fix, and the bounds of the policy", () => {
 describe("call statistics of a run", () => {
   it("count calls and writes per service and action, in a stable order", async () => {
     const c = connect();
-    const name = unique();
+    const name = uniqueName();
     await c.iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust }));
     await c.iam.send(new GetRoleCommand({ RoleName: name }));
     await c.iam.send(new DeleteRoleCommand({ RoleName: name }));

@@ -9,10 +9,11 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { createClients, type AwsClients } from "../../src/aws/index.js";
 import { discoverLogGroups, logGroupsReconciler, type LogGroupDesired } from "../../src/reconcilers/log-groups.js";
 import { findTaggedResources } from "../../src/reconcilers/tagged-resources.js";
-import type { Context, Outputs } from "../../src/reconcilers/types.js";
+import type { Context } from "../../src/reconcilers/types.js";
 import { specSchema } from "../../src/schema/index.js";
 import type { LogGroupSpec } from "../../src/schema/logs.js";
 import { motoClientConfig } from "../support/moto-env.js";
+import { NO_OUTPUTS, recordCalls, uniqueName } from "../support/reconciler-tests.js";
 
 const KEY_A = "arn:aws:kms:us-east-1:123456789012:key/1111aaaa-1111-aaaa-1111-aaaa1111aaaa";
 const KEY_B = "arn:aws:kms:us-east-1:123456789012:key/2222bbbb-2222-bbbb-2222-bbbb2222bbbb";
@@ -21,32 +22,12 @@ const KEY_B = "arn:aws:kms:us-east-1:123456789012:key/2222bbbb-2222-bbbb-2222-bb
 const clients = createClients({ ...motoClientConfig(), maxAttempts: 2 });
 afterAll(() => clients.destroy());
 
-/** Every CloudWatch Logs action the reconciler sends, in order, so tests can hold it to the calls it needs. */
-const calls: string[] = [];
-clients.logs.middlewareStack.add(
-  (next, context) => (args) => {
-    calls.push(context.commandName!.replace(/Command$/, ""));
-    return next(args);
-  },
-  { step: "initialize", name: "recordLogsCalls" },
-);
-const writes = () => calls.filter((c) => !/^(Describe|List|Get)/.test(c));
-beforeEach(() => {
-  calls.length = 0;
-});
+/** Every CloudWatch Logs action the reconciler sends, so tests can hold it to the calls it needs. */
+const recorded = recordCalls(clients.logs);
+const writes = recorded.writes;
+beforeEach(recorded.reset);
 
-// Moto's state is shared with test files running in parallel: every test has a stack and names of its own.
-const unique = () => `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 const contextOf = (stack: string, with_: AwsClients = clients): Context => ({ stack, region: "us-east-1", clients: with_ });
-
-const noOutputs: Outputs = {
-  string: () => {
-    throw new Error("a log group refers to nothing");
-  },
-  list: () => {
-    throw new Error("a log group refers to nothing");
-  },
-};
 
 /** The desired state of each entry, as the engine builds it from a spec. */
 function desiredOf(stack: string, logGroups: Record<string, LogGroupSpec>): Record<string, { address: string; value: LogGroupDesired }> {
@@ -57,7 +38,7 @@ function desiredOf(stack: string, logGroups: Record<string, LogGroupSpec>): Reco
     network: { vpc: "default", subnets: { availabilityZones: ["us-east-1a"] } },
     logGroups,
   });
-  return Object.fromEntries(logGroupsReconciler.nodes(spec).map((n) => [n.logical, { address: n.address, value: n.build(noOutputs) }]));
+  return Object.fromEntries(logGroupsReconciler.nodes(spec).map((n) => [n.logical, { address: n.address, value: n.build(NO_OUTPUTS) }]));
 }
 
 async function observeOne(entry: { address: string; value: LogGroupDesired }, ctx: Context) {
@@ -73,13 +54,13 @@ const liveTags = async (arn: string) => (await clients.logs.send(new ListTagsFor
 
 describe("log groups against moto", () => {
   it("creates a group from nothing, with its tags, key and retention; observing it then shows no diff and makes no writes", async () => {
-    const stack = unique();
+    const stack = uniqueName();
     const { app } = desiredOf(stack, { app: { retentionDays: 14, kmsKeyId: KEY_A, tags: { team: "web" } } });
     const ctx = contextOf(stack);
 
     expect(await logGroupsReconciler.observe([app!], ctx)).toEqual(new Map());
 
-    calls.length = 0;
+    recorded.reset();
     const created = await logGroupsReconciler.create(app!.value, ctx);
     expect(writes()).toEqual(["CreateLogGroup", "PutRetentionPolicy"]);
     expect(created).toEqual({
@@ -91,7 +72,7 @@ describe("log groups against moto", () => {
     });
     expect(logGroupsReconciler.outputs(created)).toEqual({ name: created.name, arn: created.id });
 
-    calls.length = 0;
+    recorded.reset();
     const observed = await observeOne(app!, ctx);
     expect(observed).toEqual(created);
     expect(logGroupsReconciler.diff(app!.value, observed!)).toEqual([]);
@@ -99,7 +80,7 @@ describe("log groups against moto", () => {
   });
 
   it("finds the exact name, not a longer one sharing its prefix", async () => {
-    const stack = unique();
+    const stack = uniqueName();
     const { app, appWorker } = desiredOf(stack, { app: {}, appWorker: { name: `/reconcile/${stack}/app-worker` } });
     const ctx = contextOf(stack);
     await logGroupsReconciler.create(appWorker!.value, ctx);
@@ -110,7 +91,7 @@ describe("log groups against moto", () => {
   });
 
   it("sets back a retention changed out of band with PutRetentionPolicy alone", async () => {
-    const stack = unique();
+    const stack = uniqueName();
     const { app } = desiredOf(stack, { app: { retentionDays: 7 } });
     const ctx = contextOf(stack);
     await logGroupsReconciler.create(app!.value, ctx);
@@ -120,7 +101,7 @@ describe("log groups against moto", () => {
     const diffs = logGroupsReconciler.diff(app!.value, observed);
     expect(diffs).toEqual([{ path: "retentionDays", before: 30, after: 7 }]);
 
-    calls.length = 0;
+    recorded.reset();
     const updated = await logGroupsReconciler.update(app!.value, observed, diffs, ctx);
     expect(writes()).toEqual(["PutRetentionPolicy"]);
     expect(updated.retentionDays).toBe(7);
@@ -129,7 +110,7 @@ describe("log groups against moto", () => {
   });
 
   it("removes the retention once the spec leaves it out (never expire) with DeleteRetentionPolicy", async () => {
-    const stack = unique();
+    const stack = uniqueName();
     const before = desiredOf(stack, { app: { retentionDays: 90 } }).app!;
     const after = desiredOf(stack, { app: {} }).app!;
     const ctx = contextOf(stack);
@@ -139,7 +120,7 @@ describe("log groups against moto", () => {
     const diffs = logGroupsReconciler.diff(after.value, observed);
     expect(diffs).toEqual([{ path: "retentionDays", before: 90, after: null }]);
 
-    calls.length = 0;
+    recorded.reset();
     const updated = await logGroupsReconciler.update(after.value, observed, diffs, ctx);
     expect(writes()).toEqual(["DeleteRetentionPolicy"]);
     expect(updated.retentionDays).toBeNull();
@@ -150,7 +131,7 @@ describe("log groups against moto", () => {
   });
 
   it("removes a tag added out of band and sets back a changed one, touching only those keys and never aws: tags", async () => {
-    const stack = unique();
+    const stack = uniqueName();
     const { app } = desiredOf(stack, { app: { tags: { team: "web" } } });
     const ctx = contextOf(stack);
     const created = await logGroupsReconciler.create(app!.value, ctx);
@@ -195,7 +176,7 @@ describe("log groups against moto", () => {
   });
 
   it("associates, changes and disassociates the key with AssociateKmsKey and DisassociateKmsKey", async () => {
-    const stack = unique();
+    const stack = uniqueName();
     const withKey = desiredOf(stack, { app: { kmsKeyId: KEY_A } }).app!;
     const otherKey = desiredOf(stack, { app: { kmsKeyId: KEY_B } }).app!;
     const noKey = desiredOf(stack, { app: {} }).app!;
@@ -238,8 +219,8 @@ describe("log groups against moto", () => {
   });
 
   it("discovers the stack's groups, and neither another stack's nor one that is gone", async () => {
-    const stack = unique();
-    const otherStack = unique();
+    const stack = uniqueName();
+    const otherStack = uniqueName();
     const mine = desiredOf(stack, { app: {}, audit: { name: `/custom/${stack}/audit`, retentionDays: 365 } });
     const theirs = desiredOf(otherStack, { app: {} });
     const ctx = contextOf(stack);
@@ -262,12 +243,12 @@ describe("log groups against moto", () => {
   });
 
   it("deletes a group, and deleting it again is success", async () => {
-    const stack = unique();
+    const stack = uniqueName();
     const { app } = desiredOf(stack, { app: { retentionDays: 1 } });
     const ctx = contextOf(stack);
     const created = await logGroupsReconciler.create(app!.value, ctx);
 
-    calls.length = 0;
+    recorded.reset();
     await logGroupsReconciler.delete(created, ctx);
     await logGroupsReconciler.delete(created, ctx);
     expect(writes()).toEqual(["DeleteLogGroup", "DeleteLogGroup"]);

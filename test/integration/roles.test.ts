@@ -15,9 +15,10 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { createClients } from "../../src/aws/index.js";
 import { normalisePolicyDocument } from "../../src/reconcilers/policy-document.js";
 import { partitionOf, rolesReconciler, type ObservedRole, type RoleDesired } from "../../src/reconcilers/roles.js";
-import { ID_TAG, STACK_TAG, type Context, type Outputs } from "../../src/reconcilers/types.js";
+import { ID_TAG, STACK_TAG, type Context } from "../../src/reconcilers/types.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 import { motoClientConfig } from "../support/moto-env.js";
+import { NO_OUTPUTS, recordCalls, uniqueName } from "../support/reconciler-tests.js";
 
 const EXEC_POLICY = "AmazonECSTaskExecutionRolePolicy";
 const EXEC_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
@@ -27,36 +28,14 @@ const READ_ONLY_ARN = "arn:aws:iam::aws:policy/ReadOnlyAccess";
 const clients = createClients({ ...motoClientConfig(), maxAttempts: 2 });
 afterAll(() => clients.destroy());
 
-/** Every IAM action sent through `clients`, in order, so tests can hold the reconciler to the calls it needs. */
-const calls: string[] = [];
+/** Every IAM action sent through `clients`, so tests can hold the reconciler to the calls it needs. */
+const recorded = recordCalls(clients.iam);
+const writes = recorded.writes;
 /** The roles whose tags ListRoleTags was asked for. */
-const tagReads: string[] = [];
-clients.iam.middlewareStack.add(
-  (next, context) => (args) => {
-    calls.push(context.commandName!.replace(/Command$/, ""));
-    if (context.commandName === "ListRoleTagsCommand") tagReads.push((args.input as { RoleName: string }).RoleName);
-    return next(args);
-  },
-  { step: "initialize", name: "recordIamCalls" },
-);
-const writes = () => calls.filter((c) => !/^(Get|List)/.test(c));
-beforeEach(() => {
-  calls.length = 0;
-  tagReads.length = 0;
-});
+const tagReads = () => recorded.sent.filter((c) => c.action === "ListRoleTags").map((c) => c.input.RoleName);
+beforeEach(recorded.reset);
 
-// Moto's state is shared with test files running in parallel: every test has a stack and role names of its own.
-const unique = () => `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 const contextOf = (stack: string): Context => ({ stack, region: "us-east-1", clients });
-
-const noOutputs: Outputs = {
-  string: () => {
-    throw new Error("a role refers to nothing");
-  },
-  list: () => {
-    throw new Error("a role refers to nothing");
-  },
-};
 
 type Entry = { address: string; value: RoleDesired };
 
@@ -69,7 +48,7 @@ function desiredOf(stack: string, roles: NonNullable<SpecInput["roles"]>): Recor
     network: { vpc: "default", subnets: { availabilityZones: ["us-east-1a"] } },
     roles,
   });
-  return Object.fromEntries(rolesReconciler.nodes(spec).map((n) => [n.logical, { address: n.address, value: n.build(noOutputs) }]));
+  return Object.fromEntries(rolesReconciler.nodes(spec).map((n) => [n.logical, { address: n.address, value: n.build(NO_OUTPUTS) }]));
 }
 
 async function observeOne(entry: Entry, ctx: Context): Promise<ObservedRole | undefined> {
@@ -107,7 +86,7 @@ const liveTrust = async (RoleName: string) =>
 
 describe("rolesReconciler.nodes", () => {
   it("makes one node per role, named after the stack, with the trust policy, policies and ownership tags", () => {
-    const stack = unique();
+    const stack = uniqueName();
     const spec = specSchema.parse({
       stack,
       region: "us-east-1",
@@ -134,7 +113,7 @@ describe("rolesReconciler.nodes", () => {
       adopt: false,
       readOnly: false,
     });
-    expect(exec!.build(noOutputs)).toEqual({
+    expect(exec!.build(NO_OUTPUTS)).toEqual({
       name: `${stack}-exec`,
       path: "/",
       trustPolicy: {
@@ -146,7 +125,7 @@ describe("rolesReconciler.nodes", () => {
       tags: { env: "test", team: "web", [STACK_TAG]: stack, [ID_TAG]: "roles/exec" },
     });
     expect(task).toMatchObject({ address: "roles.task", name: "explicit-name", adopt: true });
-    expect(task!.build(noOutputs)).toMatchObject({ name: "explicit-name", path: "/app/", maxSessionDuration: 7200 });
+    expect(task!.build(NO_OUTPUTS)).toMatchObject({ name: "explicit-name", path: "/app/", maxSessionDuration: 7200 });
   });
 
   it.each([
@@ -245,7 +224,7 @@ describe("rolesReconciler.diff (pure)", () => {
 
 describe("roles against moto", () => {
   it("creates a role from nothing with its policies and tags; observing it then shows no diff and makes no writes", async () => {
-    const stack = unique();
+    const stack = uniqueName();
     const { exec } = desiredOf(stack, {
       exec: fullRole({ path: "/app/", description: "runs tasks", maxSessionDurationSeconds: 7200, tags: { team: "web" } }),
     });
@@ -255,7 +234,7 @@ describe("roles against moto", () => {
     const fromCreate = await rolesReconciler.create(exec!.value, ctx);
     expect(writes()).toEqual(["CreateRole", "AttachRolePolicy", "AttachRolePolicy", "PutRolePolicy"]);
 
-    calls.length = 0;
+    recorded.reset();
     const observed = await observeOne(exec!, ctx);
     expect(writes()).toEqual([]);
     // What create reports (without reading back) is what a fresh read sees.
@@ -280,7 +259,7 @@ describe("roles against moto", () => {
   });
 
   it("a trust policy rewritten out of band in an equivalent form is no drift", async () => {
-    const stack = unique();
+    const stack = uniqueName();
     const { exec } = desiredOf(stack, { exec: { trustedServices: ["ecs-tasks.amazonaws.com", "ecs.amazonaws.com"] } });
     const ctx = contextOf(stack);
     await rolesReconciler.create(exec!.value, ctx);
@@ -299,7 +278,7 @@ describe("roles against moto", () => {
   });
 
   it("a real trust change is one trustPolicy diff, and the update calls UpdateAssumeRolePolicy only", async () => {
-    const stack = unique();
+    const stack = uniqueName();
     const { exec: before } = desiredOf(stack, { exec: fullRole() });
     const ctx = contextOf(stack);
     await rolesReconciler.create(before!.value, ctx);
@@ -315,7 +294,7 @@ describe("roles against moto", () => {
       },
     ]);
 
-    calls.length = 0;
+    recorded.reset();
     const updated = await rolesReconciler.update(after!.value, observed!, diffs, ctx);
     expect(writes()).toEqual(["UpdateAssumeRolePolicy"]);
     expect(await liveTrust(after!.value.name)).toEqual(normalisePolicyDocument(after!.value.trustPolicy));
@@ -327,7 +306,7 @@ describe("roles against moto", () => {
   });
 
   it("a managed policy detached out of band shows in the diff and is attached again", async () => {
-    const stack = unique();
+    const stack = uniqueName();
     const { exec } = desiredOf(stack, { exec: fullRole() });
     const ctx = contextOf(stack);
     await rolesReconciler.create(exec!.value, ctx);
@@ -337,7 +316,7 @@ describe("roles against moto", () => {
     const diffs = rolesReconciler.diff(exec!.value, observed!);
     expect(diffs).toEqual([{ path: `managedPolicies[${EXEC_POLICY}]`, after: "attached" }]);
 
-    calls.length = 0;
+    recorded.reset();
     await rolesReconciler.update(exec!.value, observed!, diffs, ctx);
     expect(writes()).toEqual(["AttachRolePolicy"]);
     expect(await liveAttachedArns(exec!.value.name)).toEqual([READ_ONLY_ARN, EXEC_POLICY_ARN]);
@@ -345,7 +324,7 @@ describe("roles against moto", () => {
   });
 
   it("a managed policy and an inline policy added out of band are removed", async () => {
-    const stack = unique();
+    const stack = uniqueName();
     const { exec } = desiredOf(stack, { exec: fullRole() });
     const ctx = contextOf(stack);
     await rolesReconciler.create(exec!.value, ctx);
@@ -362,7 +341,7 @@ describe("roles against moto", () => {
       { path: "inlinePolicies.extra", before: normalisePolicyDocument(extraDoc) },
     ]);
 
-    calls.length = 0;
+    recorded.reset();
     await rolesReconciler.update(exec!.value, observed!, diffs, ctx);
     expect(writes()).toEqual(["DetachRolePolicy", "DeleteRolePolicy"]);
     expect(await liveInlineNames(RoleName)).toEqual(["read"]);
@@ -371,7 +350,7 @@ describe("roles against moto", () => {
   });
 
   it("an inline policy changed out of band is put back; an equivalent rewrite is left alone", async () => {
-    const stack = unique();
+    const stack = uniqueName();
     const { exec } = desiredOf(stack, { exec: fullRole() });
     const ctx = contextOf(stack);
     await rolesReconciler.create(exec!.value, ctx);
@@ -394,7 +373,7 @@ describe("roles against moto", () => {
       { path: "inlinePolicies.read", before: normalisePolicyDocument(widened), after: normalisePolicyDocument(readPolicy) },
     ]);
 
-    calls.length = 0;
+    recorded.reset();
     await rolesReconciler.update(exec!.value, observed!, diffs, ctx);
     expect(writes()).toEqual(["PutRolePolicy"]);
     const { PolicyDocument } = await clients.iam.send(new GetRolePolicyCommand({ RoleName, PolicyName: "read" }));
@@ -402,7 +381,7 @@ describe("roles against moto", () => {
   });
 
   it("description, session length and tags change with UpdateRole and only the changed tag keys", async () => {
-    const stack = unique();
+    const stack = uniqueName();
     const { exec: before } = desiredOf(stack, {
       exec: {
         trustedServices: ["ecs-tasks.amazonaws.com"],
@@ -428,7 +407,7 @@ describe("roles against moto", () => {
       { path: "description", before: "old", after: "new" },
       { path: "tags.team", before: "web", after: "api" },
     ]);
-    calls.length = 0;
+    recorded.reset();
     await rolesReconciler.update(after!.value, observed!, diffs, ctx);
     expect(writes()).toEqual(["UpdateRole", "TagRole"]);
     const again = await observeOne(after!, ctx);
@@ -444,14 +423,14 @@ describe("roles against moto", () => {
       { path: "maxSessionDuration", before: 7200, after: 3600 },
       { path: "tags.keep", before: "1" },
     ]);
-    calls.length = 0;
+    recorded.reset();
     await rolesReconciler.update(fewer!.value, again!, diffs2, ctx);
     expect(writes()).toEqual(["UpdateRole", "UntagRole"]);
     expect(await observeOne(fewer!, ctx)).toMatchObject({ description: "new", maxSessionDuration: 3600, tags: { team: "api" } });
   });
 
   it("resolves a policy name to the account's own policy when AWS has none of that name", async () => {
-    const stack = unique();
+    const stack = uniqueName();
     const policyName = `${stack}-own`;
     const { Policy } = await clients.iam.send(
       new CreatePolicyCommand({ PolicyName: policyName, PolicyDocument: JSON.stringify(readPolicy) }),
@@ -465,7 +444,7 @@ describe("roles against moto", () => {
   });
 
   it("a policy name that resolves nowhere is an error naming it, before the role is created", async () => {
-    const stack = unique();
+    const stack = uniqueName();
     const { exec } = desiredOf(stack, {
       exec: { trustedServices: ["ecs-tasks.amazonaws.com"], managedPolicies: ["NoSuchPolicyAnywhere"] },
     });
@@ -478,12 +457,12 @@ describe("roles against moto", () => {
   });
 
   it("deletes a role that has attached and inline policies; deleting it again succeeds", async () => {
-    const stack = unique();
+    const stack = uniqueName();
     const { exec } = desiredOf(stack, { exec: fullRole() });
     const ctx = contextOf(stack);
     const observed = await created(exec!, ctx);
 
-    calls.length = 0;
+    recorded.reset();
     await rolesReconciler.delete(observed, ctx);
     expect(writes().sort()).toEqual(["DeleteRole", "DeleteRolePolicy", "DetachRolePolicy", "DetachRolePolicy"]);
     expect(await observeOne(exec!, ctx)).toBeUndefined();
@@ -495,7 +474,7 @@ describe("roles against moto", () => {
   });
 
   it("delete empties the live lists, not the (stale) observed ones", async () => {
-    const stack = unique();
+    const stack = uniqueName();
     const { exec } = desiredOf(stack, { exec: { trustedServices: ["ecs-tasks.amazonaws.com"] } });
     const ctx = contextOf(stack);
     const observed = await created(exec!, ctx);
@@ -509,8 +488,8 @@ describe("roles against moto", () => {
   });
 
   it("discover finds the stack's roles, whatever their path, and not another stack's or an untagged one", async () => {
-    const stack = unique();
-    const other = unique();
+    const stack = uniqueName();
+    const other = uniqueName();
     const mine = desiredOf(stack, { a: fullRole(), b: { trustedServices: ["ecs-tasks.amazonaws.com"], path: "/deep/path/" } });
     const theirs = desiredOf(other, { a: fullRole() });
     for (const entry of Object.values(mine)) await rolesReconciler.create(entry.value, contextOf(stack));
@@ -533,21 +512,20 @@ describe("roles against moto", () => {
       }),
     );
 
-    calls.length = 0;
-    tagReads.length = 0;
+    recorded.reset();
     const found = await rolesReconciler.discover(contextOf(stack), new Set());
     expect(writes()).toEqual([]);
     expect(found.map((r) => r.name)).toEqual([`${stack}-a`, `${stack}-b`]);
     expect(found[0]).toEqual(await observeOne(mine["a"]!, contextOf(stack)));
     expect(found[1]!.path).toBe("/deep/path/");
-    expect(tagReads).toEqual(expect.arrayContaining([`${stack}-a`, `${stack}-b`, untagged, `${other}-a`]));
-    expect(tagReads).not.toContain(assumedByAccount);
+    expect(tagReads()).toEqual(expect.arrayContaining([`${stack}-a`, `${stack}-b`, untagged, `${other}-a`]));
+    expect(tagReads()).not.toContain(assumedByAccount);
 
     // A role observe already read (known by its ARN) is neither read again nor returned.
-    tagReads.length = 0;
+    recorded.reset();
     const rest = await rolesReconciler.discover(contextOf(stack), new Set([found[0]!.id]));
     expect(rest.map((r) => r.name)).toEqual([`${stack}-b`]);
-    expect(tagReads).not.toContain(`${stack}-a`);
+    expect(tagReads()).not.toContain(`${stack}-a`);
 
     expect((await rolesReconciler.discover(contextOf(other), new Set())).map((r) => r.name)).toEqual([`${other}-a`]);
 

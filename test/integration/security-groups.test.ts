@@ -21,6 +21,7 @@ import { securityGroupsReconciler as groupsReconciler, type ObservedSecurityGrou
 import type { Context, Outputs } from "../../src/reconcilers/types.js";
 import { specSchema, type Spec } from "../../src/schema/spec.js";
 import { motoClientConfig } from "../support/moto-env.js";
+import { recordCalls, uniqueName } from "../support/reconciler-tests.js";
 
 // moto 5.2.5 honours both things these reconcilers rely on (checked in its source, ec2/models/security_groups.py,
 // and by these tests): TagSpecifications of type security-group-rule on Authorize* tag the new rules, and
@@ -35,23 +36,15 @@ import { motoClientConfig } from "../support/moto-env.js";
 const clients = createClients({ ...motoClientConfig(), maxAttempts: 2 });
 afterAll(() => clients.destroy());
 
-const uniqueName = () => `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const randomInt = (from: number, to: number) => from + Math.floor(Math.random() * (to - from + 1));
 const contextOf = (stack: string): Context => ({ stack, region: "us-east-1", clients });
 
-/** EC2 actions called, in order, while `calls` is being recorded. */
-const calls: string[] = [];
-clients.ec2.middlewareStack.add(
-  (next, context) => async (args) => {
-    calls.push(context.commandName ?? "");
-    return next(args);
-  },
-  { step: "initialize" },
-);
+/** EC2 actions called, in order, while `run` runs. */
+const recorded = recordCalls(clients.ec2);
 async function recording<T>(run: () => Promise<T>): Promise<{ result: T; calls: string[] }> {
-  calls.length = 0;
+  recorded.reset();
   const result = await run();
-  return { result, calls: [...calls] };
+  return { result, calls: recorded.actions() };
 }
 
 let vpcId = "";
@@ -201,7 +194,7 @@ describe("an owned group and its rules", () => {
 
   it("observed again, nothing differs, in one describe call per kind and no write", async () => {
     const { result: live, calls: made } = await recording(() => observeStack(spec, ctx));
-    expect(made).toEqual(["DescribeSecurityGroupsCommand", "DescribeSecurityGroupRulesCommand"]);
+    expect(made).toEqual(["DescribeSecurityGroups", "DescribeSecurityGroupRules"]);
     for (const node of groupsReconciler.nodes(spec)) {
       const desired = node.build(outputsOf(live.outputs));
       expect(groupsReconciler.diff(desired, live.groups.get(node.address)!)).toEqual([]);
@@ -225,7 +218,7 @@ describe("an owned group and its rules", () => {
     expect(rulesReconciler.diff(live.desiredRules.get("securityGroupRules.alb")!, live.rules.get("securityGroupRules.alb")!)).toEqual([]);
 
     const { calls: made } = await recording(() => rulesReconciler.update(desired, observed, diffs, ctx));
-    expect(made.filter((c) => !c.startsWith("Describe"))).toEqual(["RevokeSecurityGroupIngressCommand"]);
+    expect(made.filter((c) => !c.startsWith("Describe"))).toEqual(["RevokeSecurityGroupIngress"]);
     const after = await rulesOf(ids.app);
     const ssh = before.find((r) => r.FromPort === 22)!;
     expect(after.map((r) => r.SecurityGroupRuleId).sort()).toEqual(

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { FieldDiff } from "../../src/plan/model.js";
 import { diffLogGroup, logGroupsReconciler, type LogGroupDesired, type ObservedLogGroup } from "../../src/reconcilers/log-groups.js";
 import { parseArn, resourcesOfType } from "../../src/reconcilers/tagged-resources.js";
-import type { Outputs } from "../../src/reconcilers/types.js";
+import { NO_OUTPUTS } from "../support/reconciler-tests.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 
 const KEY_A = "arn:aws:kms:us-east-1:123456789012:key/1111aaaa-1111-aaaa-1111-aaaa1111aaaa";
@@ -96,14 +96,6 @@ describe("log group diff", () => {
 });
 
 describe("log group nodes", () => {
-  const noOutputs: Outputs = {
-    string: () => {
-      throw new Error("a log group refers to nothing");
-    },
-    list: () => {
-      throw new Error("a log group refers to nothing");
-    },
-  };
   const spec = (logGroups: SpecInput["logGroups"]) =>
     specSchema.parse({
       stack: "demo",
@@ -125,7 +117,7 @@ describe("log group nodes", () => {
       adopt: false,
       readOnly: false,
     });
-    expect(node!.build(noOutputs)).toEqual({
+    expect(node!.build(NO_OUTPUTS)).toEqual({
       name: "/reconcile/demo/app",
       retentionDays: null,
       kmsKeyId: null,
@@ -143,7 +135,7 @@ describe("log group nodes", () => {
     expect(nodes.map((n) => n.address)).toEqual(["logGroups.app", "logGroups.audit"]);
     const audit = nodes[1]!;
     expect(audit).toMatchObject({ name: "/legacy/audit", adopt: true });
-    expect(audit.build(noOutputs)).toEqual({
+    expect(audit.build(NO_OUTPUTS)).toEqual({
       name: "/legacy/audit",
       retentionDays: 365,
       kmsKeyId: KEY_A,

@@ -1,18 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { Style } from "../../src/cli/style.js";
+import { styleFor, type Style } from "../../src/cli/style.js";
+import { MARKED } from "../support/styles.js";
 import { summarise, UNKNOWN, type FieldDiff, type Plan, type ResourceChange } from "../../src/plan/model.js";
 import { planToJson, renderPlanJson } from "../../src/plan/render-json.js";
 import { renderPlanText } from "../../src/plan/render-text.js";
 
-const plain: Style = { red: (t) => t, yellow: (t) => t, green: (t) => t, bold: (t) => t, dim: (t) => t };
-/** Wraps every coloured span in visible markers, so a test can see which style was applied to what. */
-const marked: Style = {
-  red: (t) => `<red>${t}</red>`,
-  yellow: (t) => `<yellow>${t}</yellow>`,
-  green: (t) => `<green>${t}</green>`,
-  bold: (t) => `<bold>${t}</bold>`,
-  dim: (t) => `<dim>${t}</dim>`,
-};
+const plain = styleFor({ isTTY: false } as NodeJS.WriteStream);
 
 function change(address: string, action: ResourceChange["action"], more: Partial<ResourceChange> = {}): ResourceChange {
   const [kind, logical] = address.includes(".") ? address.split(".") : [address, address];
@@ -222,7 +215,7 @@ describe("sensitive values never appear", () => {
   ])("%s", (_reason, diff, lines) => {
     expect(fieldLines(diff)).toEqual(lines);
     const p = plan([change("taskDefinitions.web", "update", { diffs: [diff] })]);
-    for (const output of [renderPlanText(p, plain), renderPlanText(p, marked), renderPlanJson(p)]) expect(output).not.toContain(secret);
+    for (const output of [renderPlanText(p, plain), renderPlanText(p, MARKED), renderPlanJson(p)]) expect(output).not.toContain(secret);
     const jsonDiff = planToJson(p).resources[0]!.diffs[0]!;
     expect(jsonDiff.sensitive).toBe(true);
     for (const side of ["before", "after"] as const) if (side in diff) expect(jsonDiff[side]).toBe("(sensitive)");
@@ -294,14 +287,14 @@ describe("colour comes only from the style", () => {
     ["the header's stack is bold", "Plan to apply stack <bold>demo</bold> in eu-west-1:"],
     ["the summary is labelled in bold", "<bold>Plan:</bold> 1 to add, 1 to change, 1 to replace, 1 to destroy, 1 conflict."],
   ])("%s", (_reason, line) => {
-    expect(renderPlanText(colourful, marked).split("\n")).toContain(line);
+    expect(renderPlanText(colourful, MARKED).split("\n")).toContain(line);
   });
 
   it("the plain style adds nothing: no escape codes, no markers", () => {
     const text = renderPlanText(colourful, plain, { showUnchanged: true });
     expect(text).not.toMatch(/\u001b|<\/?(red|green|yellow|bold|dim)>/);
     expect(text.replace(/<\/?(red|green|yellow|bold|dim)>/g, "")).toBe(
-      renderPlanText(colourful, marked, { showUnchanged: true }).replace(/<\/?(red|green|yellow|bold|dim)>/g, ""),
+      renderPlanText(colourful, MARKED, { showUnchanged: true }).replace(/<\/?(red|green|yellow|bold|dim)>/g, ""),
     );
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Style } from "../../src/cli/style.js";
+import { styleFor } from "../../src/cli/style.js";
+import { MARKED } from "../support/styles.js";
 import {
   summarise,
   type CallStatsSnapshot,
@@ -10,14 +11,7 @@ import {
 } from "../../src/plan/model.js";
 import { formatDuration, renderProgress, renderRunSummary, renderStats } from "../../src/plan/render-run.js";
 
-const plain: Style = { red: (t) => t, yellow: (t) => t, green: (t) => t, bold: (t) => t, dim: (t) => t };
-const marked: Style = {
-  red: (t) => `<red>${t}</red>`,
-  yellow: (t) => `<yellow>${t}</yellow>`,
-  green: (t) => `<green>${t}</green>`,
-  bold: (t) => `<bold>${t}</bold>`,
-  dim: (t) => `<dim>${t}</dim>`,
-};
+const plain = styleFor({ isTTY: false } as NodeJS.WriteStream);
 const emptyStats: CallStatsSnapshot = { calls: 0, writes: 0, attempts: 0, byAction: [] };
 
 function change(address: string, action: ResourceChange["action"], name = `demo-${address.split(".")[1]}`): ResourceChange {
@@ -125,7 +119,7 @@ describe("progress lines", () => {
       "<dim>  · a.b (demo-b): skipped because c.d failed</dim>",
     ],
   ])("colour: %s", (_reason, r, line) => {
-    expect(renderProgress(r, change("a.b", "create"), marked)).toBe(line);
+    expect(renderProgress(r, change("a.b", "create"), MARKED)).toBe(line);
   });
 });
 
@@ -226,7 +220,7 @@ describe("the run summary", () => {
     ["success is green and bold", report("apply", [], 10), "<bold><green>Apply complete:</green></bold>"],
     ["failure is red and bold", report("delete", [result("a.b", "delete", "failed")], 10), "<bold><red>Delete failed:</red></bold>"],
   ])("colour: %s", (_reason, r, start) => {
-    expect(renderRunSummary(r, marked).startsWith(start)).toBe(true);
+    expect(renderRunSummary(r, MARKED).startsWith(start)).toBe(true);
   });
 });
 
@@ -255,7 +249,7 @@ describe("the stats table", () => {
   });
 
   it("dims the header only", () => {
-    const lines = renderStats(stats, marked).split("\n");
+    const lines = renderStats(stats, MARKED).split("\n");
     expect(lines[0]).toMatch(/^<dim>service .*attempts<\/dim>$/);
     expect(lines.slice(1).join("\n")).not.toMatch(/<\/?(red|green|yellow|bold|dim)>/);
   });
