@@ -3,7 +3,7 @@ import { applyPlan, openStack, planStack, PlanError, type StackSession } from ".
 import { hasChanges, type Plan, type RunReport } from "../plan/model.js";
 import { renderPlanJson } from "../plan/render-json.js";
 import { renderPlanText } from "../plan/render-text.js";
-import { renderProgress, renderRunSummary, renderStats } from "../plan/render-run.js";
+import { renderOutputs, renderProgress, renderRunSummary, renderStats } from "../plan/render-run.js";
 import { unreconciledKinds } from "../reconcilers/registry.js";
 import { loadSpec, type Spec } from "../schema/index.js";
 import type { StackOptions } from "./commands/stack-options.js";
@@ -85,6 +85,8 @@ export async function runChange(mode: "apply" | "delete", options: StackOptions 
     if (options.json) write(renderPlanJson(plan, { stats: report.stats, results }));
     else {
       if (runnable || conflicts(plan)) write(renderRunSummary(report, style));
+      const outputs = renderOutputs(results, style);
+      if (outputs) write(outputs);
       if (options.stats) write(renderStats(report.stats, style));
     }
     process.exitCode = results.some((r) => r.outcome === "failed") ? EXIT.failure : EXIT.ok;

@@ -18,6 +18,11 @@ export interface PlannedResource {
   job: string;
   /** Jobs that must finish first. */
   after: string[];
+  /**
+   * The second half of a create-before-delete replacement: deletes the old resource once the new one exists
+   * and the run's other changes are done. It shares its change with the first half and has no plan row.
+   */
+  retires?: boolean;
 }
 
 export interface EnginePlan {
@@ -66,15 +71,19 @@ export async function planStack(spec: Spec, ctx: Context, mode: "apply" | "delet
   const doomed = await findDoomed(spec, ctx, mode, catalogue.reconcilers, byAddress, observed);
 
   const entries = mode === "apply" ? order.map((address) => converge.get(address)!) : [];
+  // The old resource of a create-before-delete replacement goes with the deletions, once its users have moved.
+  const retiring = entries
+    .filter((e) => e.change.createBeforeDelete)
+    .map((e) => ({ reconciler: e.reconciler, live: e.observed!, address: e.change.address, retires: e }));
   entries.push(
     ...deletionEntries(
-      doomed,
+      [...doomed, ...retiring],
       byAddress,
       entries.map((e) => e.job),
       catalogue.deleteAfter,
     ),
   );
-  const resources = entries.map((e) => e.change);
+  const resources = entries.filter((e) => !e.retires).map((e) => e.change);
   return { plan: { stack: spec.stack, region: spec.region, mode, resources, summary: summarise(resources) }, entries, outputs };
 }
 
@@ -163,13 +172,12 @@ async function findDoomed(
   return doomed;
 }
 
-/** A live resource of the stack to delete: pruned, an old copy, or (for `delete`) anything it owns. */
-interface Doomed {
+/** A live resource of the stack to delete: pruned, an old copy, replaced, or (for `delete`) anything it owns. */
+type Doomed = {
   reconciler: AnyReconciler;
   live: Observed;
   address: string;
-  reason: string | undefined;
-}
+} & ({ reason: string | undefined } | { retires: PlannedResource });
 
 type Ownership = { kind: "ours" } | { kind: "renamed"; from: string } | { kind: "foreign"; reason: string };
 
@@ -225,7 +233,17 @@ function convergeEntry(
     });
   }
   if (forcing.length > 0) {
-    return entry({ action: "replace", id: live.id, diffs, replaceFields: forcing, reason: "AWS cannot change these fields in place" });
+    const successor = reconciler.successor?.(value, live);
+    // The new resource's name, when it must differ from the old one's while both exist.
+    const renamed = successor && successor.name !== live.name && !diffs.some((d) => d.path === "name");
+    return entry({
+      action: "replace",
+      id: live.id,
+      diffs: renamed ? [{ path: "name", before: live.name, after: successor.name }, ...diffs] : diffs,
+      replaceFields: forcing,
+      reason: "AWS cannot change these fields in place",
+      ...(successor && { createBeforeDelete: true }),
+    });
   }
   if (diffs.length === 0) return entry({ action: "noop", id: live.id, diffs });
   const reason = adopting
@@ -247,7 +265,7 @@ function deletionEntries(
   deleteAfter: Catalogue["deleteAfter"],
 ): PlannedResource[] {
   const jobOf = (d: (typeof doomed)[number]) => `delete:${d.address}:${d.live.id}`;
-  const entries = doomed.map((d) => {
+  const entries = doomed.map((d): PlannedResource => {
     const after = new Set(convergeJobs);
     for (const other of doomed) {
       if (other === d) continue;
@@ -255,6 +273,7 @@ function deletionEntries(
       const refersToMe = byAddress.get(other.address)?.node.dependsOn.includes(d.address) ?? false;
       if (kindFirst || refersToMe) after.add(jobOf(other));
     }
+    if ("retires" in d) return { ...d.retires, job: jobOf(d), after: [...after], retires: true };
     const [kind, logical] = splitAddress(d.address);
     const change: ResourceChange = {
       address: d.address,

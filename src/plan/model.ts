@@ -45,6 +45,11 @@ export interface ResourceChange {
   diffs: FieldDiff[];
   /** For `replace`: the paths that forced it. */
   replaceFields?: string[];
+  /**
+   * For `replace`: the new resource is created beside the old one, what refers to it moves over, and only
+   * then is the old one deleted (otherwise the old one is deleted first).
+   */
+  createBeforeDelete?: boolean;
   /** For people: why this action (conflict, pruning, replacement). */
   reason?: string;
 }
@@ -93,6 +98,8 @@ export interface ResourceResult {
   error?: string;
   /** For `skipped`: the address of the failed dependency that prevented it. */
   skippedBecause?: string;
+  /** Values people need once it exists, such as a load balancer's `dnsName`. */
+  outputs?: Record<string, string>;
 }
 
 /** AWS calls of one run, by service and action (`attempts` counts retries too). */

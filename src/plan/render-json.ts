@@ -50,7 +50,7 @@ export interface ResourceChangeJson {
   /** AWS's id or ARN; absent while the resource does not exist. */
   id?: string;
   /**
-   * `create`, `update` (in place), `replace` (delete and create), `delete`, `noop` (up to date),
+   * `create`, `update` (in place), `replace` (delete and create, or create and delete: see `createBeforeDelete`), `delete`, `noop` (up to date),
    * `conflict` (a resource of that name that this stack does not own: left alone, it blocks that resource),
    * `read` (a lookup of something the stack uses but does not own).
    */
@@ -59,6 +59,8 @@ export interface ResourceChangeJson {
   diffs: FieldDiffJson[];
   /** For `replace`: the paths that forced the replacement. */
   replaceFields?: string[];
+  /** For `replace`: `true` when the new resource is created before the old one is deleted; absent when the old one goes first. */
+  createBeforeDelete?: true;
   /** For people: why this action (a conflict's cause, pruning, a replacement). */
   reason?: string;
 }
@@ -110,6 +112,7 @@ function resourceToJson(change: ResourceChange): ResourceChangeJson {
     action: change.action,
     diffs: change.diffs.map(diffToJson),
     ...(change.replaceFields !== undefined && { replaceFields: [...change.replaceFields] }),
+    ...(change.createBeforeDelete && { createBeforeDelete: true as const }),
     ...(change.reason !== undefined && { reason: change.reason }),
   };
 }

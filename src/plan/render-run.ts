@@ -24,7 +24,7 @@ export function renderProgress(result: ResourceResult, change: ResourceChange, s
   const elapsed = formatDuration(result.elapsedMs);
   switch (result.outcome) {
     case "done":
-      return `${actionSymbol(result.action, style)} ${who}: ${DONE_WORDS[result.action]} in ${elapsed}`;
+      return `${actionSymbol(result.action, style, change.createBeforeDelete)} ${who}: ${DONE_WORDS[result.action]} in ${elapsed}`;
     case "failed":
       return `  ${style.red("✗")} ${who}: ${style.red(`failed after ${elapsed}`)}: ${result.error ?? "unknown error"}`;
     case "skipped": {
@@ -84,4 +84,10 @@ export function renderStats(stats: CallStatsSnapshot, style: Style): string {
       .join("  ")
       .trimEnd();
   return [style.dim(format(header)), ...rows.map(format), total].join("\n");
+}
+
+/** What people need from the resources after a run (a load balancer's DNS name), one `address.output = value` line each; empty when none. */
+export function renderOutputs(results: readonly ResourceResult[], style: Style): string {
+  const lines = results.flatMap((r) => Object.entries(r.outputs ?? {}).map(([name, value]) => `  ${r.address}.${name} = ${value}`));
+  return lines.length === 0 ? "" : [style.bold("Outputs:"), ...lines].join("\n");
 }

@@ -15,8 +15,9 @@ export function renderPlanText(plan: Plan, style: Style, options: { showUnchange
   return lines.join("\n");
 }
 
-/** The symbol column is three wide so that `-/+` and ` <=` line up with `  +`. */
-export function actionSymbol(action: Action, style: Style): string {
+/** The symbol column is three wide so that `-/+` and ` <=` line up with `  +`; `+/-` is a replacement that creates first. */
+export function actionSymbol(action: Action, style: Style, createBeforeDelete = false): string {
+  if (action === "replace" && createBeforeDelete) return `${style.green("+")}/${style.red("-")}`;
   switch (action) {
     case "create":
       return `  ${style.green("+")}`;
@@ -42,7 +43,7 @@ export function identity(change: ResourceChange): string {
 
 function resourceLine(change: ResourceChange, style: Style): string {
   const reason = change.reason ? `: ${change.reason}` : "";
-  return `${actionSymbol(change.action, style)} ${style.bold(change.address)} ${identity(change)} ${actionWords(change, style)}${reason}`;
+  return `${actionSymbol(change.action, style, change.createBeforeDelete)} ${style.bold(change.address)} ${identity(change)} ${actionWords(change, style)}${reason}`;
 }
 
 function actionWords(change: ResourceChange, style: Style): string {
@@ -53,7 +54,8 @@ function actionWords(change: ResourceChange, style: Style): string {
       return "will be updated in place";
     case "replace": {
       const forcedBy = change.replaceFields ?? change.diffs.filter((d) => d.forcesReplacement).map((d) => d.path);
-      return forcedBy.length > 0 ? `will be replaced, forced by ${forcedBy.join(", ")}` : "will be replaced";
+      const how = change.createBeforeDelete ? " (create before delete)" : "";
+      return `will be replaced${how}${forcedBy.length > 0 ? `, forced by ${forcedBy.join(", ")}` : ""}`;
     }
     case "delete":
       return "will be destroyed";

@@ -16,7 +16,8 @@ import type { AwsClients } from "../aws/clients.js";
 import type { FieldDiff, KnownAfterApply } from "../plan/model.js";
 import type { Spec } from "../schema/spec.js";
 
-export type Kind = "network" | "securityGroups" | "securityGroupRules" | "roles" | "logGroups";
+export type Kind =
+  "network" | "securityGroups" | "securityGroupRules" | "roles" | "logGroups" | "targetGroups" | "loadBalancers" | "listeners";
 
 /** The resource's stack; set on everything the stack creates. */
 export const STACK_TAG = "reconcile:stack";
@@ -84,6 +85,15 @@ export interface Reconciler<D, O extends Observed = Observed> {
   preview?(desired: D): FieldDiff[];
   /** Values other nodes refer to (ids, ARNs, names). */
   outputs(observed: O): Record<string, string | string[]>;
+  /** Outputs people need after a run (a load balancer's DNS name): printed after apply and part of its JSON. */
+  readonly shownOutputs?: readonly string[];
+  /**
+   * How a resource AWS cannot change in place is replaced. Without this hook: deleted, then created, because
+   * its name must stay unique (a security group). With it: the successor is created beside the old resource
+   * under the name returned here, what refers to the resource moves over to it, and the old one is deleted
+   * with the run's other deletions, so that nothing is left pointing at nothing (a target group).
+   */
+  successor?(desired: D, observed: O): { desired: D; name: string };
 }
 
 export const addressOf = (kind: Kind, logical: string): string => `${kind}.${logical}`;

@@ -234,3 +234,58 @@ describe("applying", () => {
     expect(groups.store.has("old")).toBe(true);
   });
 });
+
+describe("replacing a kind that creates the new resource before deleting the old one", () => {
+  /** A kind whose names must be unique, like target groups: the successor takes a second name while both exist. */
+  function withSuccessor(kind: ReturnType<typeof fakeKind>) {
+    kind.reconciler.successor = (desired, observed) => {
+      const name = observed.name === desired.name ? `${desired.name}-2` : desired.name;
+      return { desired: { ...desired, name }, name };
+    };
+    return kind;
+  }
+
+  it("plans one replacement row, creates the successor, moves what refers to it, then deletes the old one", async () => {
+    const roles = withSuccessor(fakeKind("roles", [{ logical: "r", colour: "blue" }], [live("roles", "r")]));
+    const groups = fakeKind("logGroups", [{ logical: "g", peer: "r" }], [live("logGroups", "g", { peerId: "roles-live-r" })]);
+    const planned = await planStack(spec, ctx, "apply", catalogue([roles, groups]));
+    expect(planned.plan.resources.map((r) => [r.address, r.action, r.createBeforeDelete])).toEqual([
+      ["roles.r", "replace", true],
+      ["logGroups.g", "update", undefined],
+    ]);
+    expect(planned.plan.resources[0]?.diffs[0]).toEqual({ path: "name", before: "r", after: "r-2" });
+    expect(planned.plan.summary).toMatchObject({ replace: 1, change: 1, destroy: 0 });
+
+    const order: string[] = [];
+    const results = await applyPlan(planned, ctx, { now: () => 0, onResult: (r) => order.push(`${r.address} ${r.outcome}`) });
+    expect(roles.calls).toEqual(["create r-2", "delete r"]);
+    expect(groups.store.get("g")?.peerId).toBe(roles.store.get("r-2")?.id);
+    // One result per plan row; the replacement's comes once the old resource is gone, after its users moved.
+    expect(order).toEqual(["logGroups.g done", "roles.r done"]);
+    expect(results.map((r) => r.action)).toEqual(["update", "replace"]);
+  });
+
+  it("keeps the old resource when a user could not move, and says the next run deletes it", async () => {
+    const roles = withSuccessor(fakeKind("roles", [{ logical: "r", colour: "blue" }], [live("roles", "r")]));
+    const groups = fakeKind("logGroups", [{ logical: "g", peer: "r", name: "g", fail: true }]);
+    const results = await applyPlan(await planStack(spec, ctx, "apply", catalogue([roles, groups])), ctx, { now: () => 0 });
+    expect(Object.fromEntries(results.map((r) => [r.address, [r.outcome, r.error]]))).toEqual({
+      "logGroups.g": ["failed", "g refused"],
+      "roles.r": [
+        "failed",
+        "the new one was created, but the old one (roles-live-r) was kept because logGroups.g failed: the next run deletes it",
+      ],
+    });
+    expect(roles.calls).toEqual(["create r-2"]);
+  });
+
+  it("reports a failed create once, and never deletes the old resource", async () => {
+    const roles = withSuccessor(fakeKind("roles", [{ logical: "r", colour: "blue" }], [live("roles", "r")]));
+    roles.reconciler.create = async () => {
+      throw new Error("no room for a second one");
+    };
+    const results = await applyPlan(await planStack(spec, ctx, "apply", catalogue([roles])), ctx, { now: () => 0 });
+    expect(results.map((r) => [r.address, r.outcome, r.error])).toEqual([["roles.r", "failed", "no room for a second one"]]);
+    expect(roles.calls).toEqual([]);
+  });
+});

@@ -48,6 +48,11 @@ describe("a plan as text: one line per resource", () => {
       "-/+ roles.exec (demo-exec) will be replaced, forced by path",
     ],
     [
+      "a replacement that creates the new resource first is marked +/- and says so",
+      change("targetGroups.web", "replace", { name: "tgCurso107", replaceFields: ["port"], createBeforeDelete: true }),
+      "+/- targetGroups.web (tgCurso107) will be replaced (create before delete), forced by port",
+    ],
+    [
       "without replaceFields, the diffs flagged as forcing it are named",
       change("roles.exec", "replace", {
         diffs: [

@@ -9,7 +9,7 @@ import {
   type ResourceResult,
   type RunReport,
 } from "../../src/plan/model.js";
-import { formatDuration, renderProgress, renderRunSummary, renderStats } from "../../src/plan/render-run.js";
+import { formatDuration, renderOutputs, renderProgress, renderRunSummary, renderStats } from "../../src/plan/render-run.js";
 
 const plain = styleFor({ isTTY: false } as NodeJS.WriteStream);
 const emptyStats: CallStatsSnapshot = { calls: 0, writes: 0, attempts: 0, byAction: [] };
@@ -264,5 +264,14 @@ describe("the stats table", () => {
   ])("total: %s", (_reason, s, total) => {
     expect(renderStats(s, plain).split("\n").at(-1)).toBe(total);
     if (s.byAction.length === 0) expect(renderStats(s, plain)).toBe(total);
+  });
+});
+
+describe("the outputs after a run", () => {
+  it("lists each shown output as address.name = value, and nothing when there is none", () => {
+    const dns = "albCurso107-1234567890.us-east-1.elb.amazonaws.com";
+    const results = [result("roles.exec", "create", "done"), result("loadBalancers.web", "create", "done", { outputs: { dnsName: dns } })];
+    expect(renderOutputs(results, plain)).toBe(`Outputs:\n  loadBalancers.web.dnsName = ${dns}`);
+    expect(renderOutputs([result("roles.exec", "create", "done")], plain)).toBe("");
   });
 });
