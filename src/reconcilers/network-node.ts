@@ -1,10 +1,40 @@
 import { lookupNetwork, type Network } from "./network.js";
-import type { Context, Observed, Reconciler } from "./types.js";
+import type { Context, DesiredNode, Observed, Reconciler } from "./types.js";
 import type { Spec } from "../schema/spec.js";
 
 export type ObservedNetwork = Observed & Network;
 
-/** The VPC and subnets: a read-only node every resource placed in the network depends on. */
+/** A resource that may choose its own subnets instead of the network's. */
+type SubnetChooser = "loadBalancers";
+
+/**
+ * The node whose `subnetIds` output a resource is placed in: `network` itself, or, for a resource with its
+ * own `subnets`, a lookup of those in the same VPC (`network.<kind>.<logical>`).
+ */
+export function subnetsAddress(spec: Spec, kind: SubnetChooser, logical: string): string {
+  return spec[kind][logical]?.subnets ? `network.${kind}.${logical}` : "network";
+}
+
+function ownSubnetNodes(spec: Spec, kind: SubnetChooser): DesiredNode<Spec["network"]>[] {
+  return Object.entries(spec[kind]).flatMap(([logical, entry]) => {
+    const subnets = entry.subnets;
+    if (!subnets) return [];
+    return [
+      {
+        kind: "network" as const,
+        logical: `${kind}.${logical}`,
+        address: subnetsAddress(spec, kind, logical),
+        name: `subnets of ${kind}.${logical}`,
+        dependsOn: [],
+        adopt: false,
+        readOnly: true,
+        build: () => ({ vpc: spec.network.vpc, subnets }),
+      },
+    ];
+  });
+}
+
+/** The VPC and subnets: read-only nodes every resource placed in the network depends on. */
 export const networkReconciler: Reconciler<Spec["network"], ObservedNetwork> = {
   kind: "network",
   nodes: (spec) => [
@@ -18,6 +48,7 @@ export const networkReconciler: Reconciler<Spec["network"], ObservedNetwork> = {
       readOnly: true,
       build: () => spec.network,
     },
+    ...ownSubnetNodes(spec, "loadBalancers"),
   ],
   async observe(desired, ctx: Context) {
     const found = new Map<string, ObservedNetwork>();

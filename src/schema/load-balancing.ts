@@ -143,6 +143,13 @@ export const loadBalancer = z.strictObject({
   securityGroups: z.array(logicalName).min(1).max(5).describe("Security groups of this spec (logical names)"),
   idleTimeoutSeconds: z.number().int().min(1).max(4000).optional(),
   deletionProtection: z.boolean().optional(),
+  accessLogs: z
+    .strictObject({
+      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name"),
+      prefix: z.string().optional(),
+    })
+    .optional()
+    .describe("Write access logs to this S3 bucket (its policy must let Elastic Load Balancing write); left out: no access logs"),
   listeners: z.record(logicalName, listener).default({}),
   tags: tags.optional(),
   adopt: z.boolean().optional(),
