@@ -1,6 +1,12 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { loadSpec, type ValidationResult } from "../../src/schema/index.js";
+import { parse } from "yaml";
+import { loadSpec, type SpecInput, type ValidationResult } from "../../src/schema/index.js";
+
+/** examples/microblog.yaml as written: the reference system's values, for tests that hold a kind to them. */
+export const REFERENCE_INPUT = parse(
+  readFileSync(fileURLToPath(new URL("../../examples/microblog.yaml", import.meta.url)), "utf8"),
+) as SpecInput;
 
 export const BASE_SPEC = readFileSync(fileURLToPath(new URL("../fixtures/base.yaml", import.meta.url)), "utf8");
 
