@@ -36,9 +36,13 @@ export function actionSymbol(action: Action, style: Style, createBeforeDelete = 
   }
 }
 
-/** `(name)`, or `(name, id)` once AWS's id is known and says something the name does not (an ARN holding the name does not). */
+/**
+ * `(name)`, or `(name, id)` once AWS's id is known and says something short the name does not (`sg-0e5…`). ARNs are
+ * left to the JSON: they repeat the name, or (a listener's) are too long to help on one line.
+ */
 export function identity(change: ResourceChange): string {
-  return change.id && !change.id.includes(change.name) ? `(${change.name}, ${change.id})` : `(${change.name})`;
+  const telling = change.id && !change.id.startsWith("arn:") && !change.id.includes(change.name);
+  return telling ? `(${change.name}, ${change.id})` : `(${change.name})`;
 }
 
 function resourceLine(change: ResourceChange, style: Style): string {

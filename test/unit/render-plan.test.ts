@@ -43,6 +43,14 @@ describe("a plan as text: one line per resource", () => {
       "  ~ logGroups.app (/reconcile/demo/app) will be updated in place",
     ],
     [
+      "an ARN is not shown, even one that does not hold the name",
+      change("listeners.web.http", "update", {
+        name: "alb HTTP:80",
+        id: "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/alb/50dc6c495c0c9188/f2f7dc8efc522ab2",
+      }),
+      "  ~ listeners.web.http (alb HTTP:80) will be updated in place",
+    ],
+    [
       "a replacement names the fields that force it",
       change("roles.exec", "replace", { replaceFields: ["path"] }),
       "-/+ roles.exec (demo-exec) will be replaced, forced by path",
