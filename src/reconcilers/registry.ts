@@ -1,8 +1,11 @@
+import { listenersReconciler } from "./listeners.js";
+import { loadBalancersReconciler } from "./load-balancers.js";
 import { logGroupsReconciler } from "./log-groups.js";
 import { networkReconciler } from "./network-node.js";
 import { rolesReconciler } from "./roles.js";
 import { securityGroupRulesReconciler } from "./security-group-rules.js";
 import { securityGroupsReconciler } from "./security-groups.js";
+import { targetGroupsReconciler } from "./target-groups.js";
 import type { Spec } from "../schema/spec.js";
 import type { Kind, Observed, Reconciler } from "./types.js";
 
@@ -19,15 +22,21 @@ const RECONCILERS: readonly AnyReconciler[] = [
   rolesReconciler,
   logGroupsReconciler,
   securityGroupRulesReconciler,
+  targetGroupsReconciler,
+  loadBalancersReconciler,
+  listenersReconciler,
 ];
 
 /**
  * Kinds whose resources must be gone before a resource of the key kind can be deleted, when the spec no
- * longer says which refers to which (pruning, `delete`): AWS refuses to delete a security group that another
- * group's rule still references, so rules go first.
+ * longer says which refers to which (pruning, `delete`). AWS refuses to delete a security group that another
+ * group's rule or a load balancer's network interface still uses, and a target group that a listener or
+ * rule forwards to. A load balancer takes its listeners with it; deleting them first keeps the order plain.
  */
 const DELETE_AFTER: Partial<Record<Kind, readonly Kind[]>> = {
-  securityGroups: ["securityGroupRules"],
+  securityGroups: ["securityGroupRules", "loadBalancers"],
+  targetGroups: ["listeners"],
+  loadBalancers: ["listeners"],
 };
 
 /** The kinds the engine knows, and how deletions of different kinds are ordered. */
