@@ -57,7 +57,13 @@ export function outputsFrom(known: ReadonlyMap<string, Record<string, string | s
  * Reads the live state of everything the spec names and everything tagged as the stack's, and works out
  * the change each needs. Never writes. `delete` mode plans the removal of everything the stack owns.
  */
-export async function planStack(spec: Spec, ctx: Context, mode: "apply" | "delete", catalogue: Catalogue = CATALOGUE): Promise<EnginePlan> {
+export async function planStack(
+  spec: Spec,
+  session: Context,
+  mode: "apply" | "delete",
+  catalogue: Catalogue = CATALOGUE,
+): Promise<EnginePlan> {
+  const ctx: Context = { ...session, planReads: new Map() };
   const nodes = catalogue.reconcilers.flatMap((reconciler) => reconciler.nodes(spec).map((node) => ({ reconciler, node })));
   const graph = new DependencyGraph();
   for (const { node } of nodes) {

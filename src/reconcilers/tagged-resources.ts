@@ -8,11 +8,26 @@ export interface TaggedResource {
 }
 
 /**
- * Every resource of the region tagged as this stack's, of any kind, from the Resource Groups Tagging API.
- * AWS answers for resources "tagged or previously tagged", so a resource deleted a moment ago may still be
- * listed: each kind confirms its candidates with its own describe call before reporting them.
+ * Every resource of the region tagged as this stack's, of any kind, from the Resource Groups Tagging API:
+ * queried once per plan, whichever kinds ask. AWS answers for resources "tagged or previously tagged", so a
+ * resource deleted a moment ago may still be listed: each kind confirms its candidates with its own describe
+ * call before reporting them.
  */
-export async function findTaggedResources(ctx: Context): Promise<TaggedResource[]> {
+export function findTaggedResources(ctx: Context): Promise<TaggedResource[]> {
+  const shared = ctx.planReads;
+  if (!shared) return queryTaggedResources(ctx);
+  if (!shared.has(TAGGED)) {
+    const query = queryTaggedResources(ctx);
+    // A failed query is not kept: the next kind to ask tries again.
+    query.catch(() => shared.delete(TAGGED));
+    shared.set(TAGGED, query);
+  }
+  return shared.get(TAGGED) as Promise<TaggedResource[]>;
+}
+
+const TAGGED = "taggedResources";
+
+async function queryTaggedResources(ctx: Context): Promise<TaggedResource[]> {
   const found: TaggedResource[] = [];
   const pages = paginateGetResources(
     { client: ctx.clients.tagging },

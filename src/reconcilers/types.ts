@@ -62,6 +62,12 @@ export interface Context {
   stack: string;
   region: string;
   clients: AwsClients;
+  /**
+   * Reads shared by the kinds within one plan (the stack's tagged resources), keyed by what they read. The
+   * planner sets a fresh one for each plan, so a shared read is never older than the plan; without it, every
+   * read is made afresh.
+   */
+  readonly planReads?: Map<string, Promise<unknown>>;
 }
 
 export interface Reconciler<D, O extends Observed = Observed> {

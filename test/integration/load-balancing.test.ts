@@ -157,6 +157,8 @@ describe("load balancing against moto", () => {
     expect(lbResult?.outputs).toEqual({ dnsName: lb!.DNSName });
 
     await expectConverged(spec);
+    // Target groups (observe and discover), load balancers and listeners all look for the stack's resources by tag: one query serves them all.
+    expect((await planSpec(spec)).stats.byAction.find((c) => c.action === "GetResources")).toMatchObject({ calls: 1 });
     await applyRecording(spec, "delete");
   });
 
