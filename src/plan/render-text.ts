@@ -107,8 +107,12 @@ function leafLine(leaf: Leaf, sensitive: boolean, style: Style): string {
 function leafChanges(diff: FieldDiff): Leaf[] {
   const { path, before, after } = diff;
   if (before === undefined && after === undefined) return [{ sign: "~", path }];
-  if (before === undefined) return [{ sign: "+", path, after }];
-  if (after === undefined) return [{ sign: "-", path, before }];
+  if (diff.sensitive) {
+    if (before === undefined) return [{ sign: "+", path, after }];
+    if (after === undefined) return [{ sign: "-", path, before }];
+  }
+  if (before === undefined) return wholly("+", path, after);
+  if (after === undefined) return wholly("-", path, before);
   if (!diff.sensitive) {
     const leaves = expand(path, before, after);
     // A diff the reconciler reported is printed even if its two sides look alike here.
@@ -121,7 +125,11 @@ function expand(path: string, before: unknown, after: unknown): Leaf[] {
   if (Array.isArray(before) && Array.isArray(after)) {
     const leaves: Leaf[] = [];
     for (let i = 0; i < Math.max(before.length, after.length); i++) {
-      leaves.push(...expandMember(`${path}[${i}]`, i < before.length, before[i], i < after.length, after[i]));
+      const at = `${path}[${i}]`;
+      // An element that comes or goes stays on one line: it has no name of its own to list its members under.
+      if (i < before.length && i < after.length) leaves.push(...expand(at, before[i], after[i]));
+      else if (i < after.length) leaves.push({ sign: "+", path: at, after: after[i] });
+      else leaves.push({ sign: "-", path: at, before: before[i] });
     }
     return leaves;
   }
@@ -138,9 +146,16 @@ function expand(path: string, before: unknown, after: unknown): Leaf[] {
 
 function expandMember(path: string, had: boolean, before: unknown, has: boolean, after: unknown): Leaf[] {
   if (had && has) return expand(path, before, after);
-  if (has) return [{ sign: "+", path, after }];
-  if (had) return [{ sign: "-", path, before }];
+  if (has) return wholly("+", path, after);
+  if (had) return wholly("-", path, before);
   return [];
+}
+
+/** A named value that appears or goes as a whole: an object one line per member (a listener rule reads field by field), anything else on one line. */
+function wholly(sign: "+" | "-", path: string, value: unknown): Leaf[] {
+  if (!isPlainObject(value) || Object.keys(value).length === 0)
+    return [sign === "+" ? { sign, path, after: value } : { sign, path, before: value }];
+  return Object.entries(value).flatMap(([key, member]) => (member === undefined ? [] : wholly(sign, joinKey(path, key), member)));
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;

@@ -4,16 +4,25 @@ import {
   DescribeTargetGroupsCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { GetResourcesCommand } from "@aws-sdk/client-resource-groups-tagging-api";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { awsErrorIs, createClients } from "../../src/aws/index.js";
 import { applyPlan, planStack } from "../../src/engine/index.js";
 import type { Spec } from "../../src/schema/index.js";
-import { changesOf, planSpec, session, specFrom, uniqueStack } from "../support/engine.js";
+import { applySpec, changesOf, planSpec, session, specFrom, uniqueStack } from "../support/engine.js";
+import { startFaultProxy, type FaultProxy } from "../support/fault-proxy.js";
 import { motoClientConfig } from "../support/moto-env.js";
 import { recordCalls } from "../support/reconciler-tests.js";
 
 const aws = createClients({ ...motoClientConfig(), maxAttempts: 1 });
-afterAll(() => aws.destroy());
+// A run that stops half-way is made with a proxy that fails chosen calls (moto itself never fails).
+let proxy: FaultProxy;
+beforeAll(async () => {
+  proxy = await startFaultProxy(inject("motoEndpoint"));
+});
+afterAll(async () => {
+  aws.destroy();
+  await proxy.close();
+});
 
 interface Knobs {
   port?: number;
@@ -250,6 +259,36 @@ describe("load balancing against moto", () => {
     expect(await targetGroupNamed(successorName)).toBeUndefined();
     await expectConverged(back);
     await applyRecording(back, "delete");
+  });
+
+  it("repairs, on the next run, a target group replacement that stopped before the listener moved", async () => {
+    const stack = uniqueStack("lbc");
+    const explicit = `tg${stack.slice(2)}`;
+    await applyRecording(await specFrom(lbYaml(stack)));
+    const original = await targetGroupNamed(explicit);
+
+    // Every attempt at moving the listener fails (3 attempts with the tests' retry policy).
+    const moved = await specFrom(lbYaml(stack, { port: 8081 }));
+    proxy.inject({ action: "ModifyListener", fault: "unavailable", times: 3 });
+    const broken = await applySpec(moved, "apply", proxy.endpoint);
+    const byAddress = new Map(broken.results.map((r) => [r.address, r]));
+    expect(byAddress.get("listeners.web.http")?.outcome).toBe("failed");
+    expect(byAddress.get("targetGroups.web")).toMatchObject({
+      outcome: "failed",
+      error: expect.stringMatching(/new one was created, but the old one .* was kept because listeners\.web\.http failed/),
+    });
+    // The old group still serves the listener: nothing points at nothing.
+    expect(await targetGroupNamed(explicit)).toMatchObject({ TargetGroupArn: original!.TargetGroupArn });
+
+    const repair = await applyRecording(moved);
+    expect(repair.plan.resources.filter((r) => r.action !== "noop" && r.action !== "read").map((r) => [r.address, r.action])).toEqual([
+      ["listeners.web.http", "update"],
+      ["targetGroups.web", "delete"],
+    ]);
+    expect(repair.results.filter((r) => r.outcome !== "done")).toEqual([]);
+    expect(await targetGroupNamed(explicit)).toBeUndefined();
+    await expectConverged(moved);
+    await applyRecording(moved, "delete");
   });
 
   it("replaces a load balancer whose scheme changes, deleting it first, and makes its listener again on the new one", async () => {

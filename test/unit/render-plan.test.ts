@@ -120,10 +120,11 @@ describe("a plan as text: field lines", () => {
     ],
     ["an unknown value being added", { path: "roleArn", after: UNKNOWN }, ["      + roleArn = (known after apply)"]],
     [
-      "a whole object added prints as compact JSON, unknowns inside included",
-      { path: "tags", after: { team: "web", owner: UNKNOWN } },
-      ['      + tags = {"team": "web", "owner": (known after apply)}'],
+      "a whole object added prints a line per member, unknowns included",
+      { path: "rules.api", after: { priority: 5, action: { type: "forward", arn: UNKNOWN } } },
+      ["      + rules.api.priority = 5", '      + rules.api.action.type = "forward"', "      + rules.api.action.arn = (known after apply)"],
     ],
+    ["an empty object added stays on one line", { path: "tags", after: {} }, ["      + tags = {}"]],
     ["a whole array removed prints as compact JSON", { path: "subnets", before: ["a", "b"] }, ['      - subnets = ["a", "b"]']],
     [
       "an object becoming an array is one change, not an expansion",
