@@ -62,7 +62,12 @@ export interface AwsClients {
 function effectiveRetry(opts: AwsOptions): RetryPolicy | false {
   const policy = opts.retry ?? DEFAULT_RETRY_POLICY;
   if (policy === false || opts.maxAttempts === undefined) return policy;
-  return { ...policy, retries: Math.max(0, Math.min(policy.retries, opts.maxAttempts - 1)) };
+  const cap = (retries: number) => Math.max(0, Math.min(retries, opts.maxAttempts! - 1));
+  return {
+    ...policy,
+    retries: cap(policy.retries),
+    ...(policy.deletions && { deletions: { ...policy.deletions, retries: cap(policy.deletions.retries) } }),
+  };
 }
 
 /** Creates each client on first use, all sharing one configuration and one call middleware (stats, retry, errors). */

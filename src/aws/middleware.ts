@@ -1,6 +1,6 @@
 import type { FinalizeHandlerOutput, FinalizeRequestMiddleware, HandlerExecutionContext, MetadataBearer, Pluggable } from "@smithy/types";
 import { annotateAwsError, classifyAwsError } from "./errors.js";
-import { withRetry, type RetryPolicy } from "./retry.js";
+import { policyFor, withRetry, type RetryPolicy } from "./retry.js";
 import type { CallStats } from "./stats.js";
 
 export interface CallMiddlewareOptions {
@@ -57,7 +57,7 @@ export function callMiddleware<Input extends object, Output extends MetadataBear
             stats?.recordAttempts(service, action);
             return next(args);
           },
-          retry,
+          policyFor(action, retry),
           { classify },
         );
       }

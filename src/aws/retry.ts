@@ -12,6 +12,8 @@ export interface RetryPolicy {
   factor: number;
   /** No retry starts once this long has passed since the first attempt. */
   maxRetryTimeMs: number;
+  /** Bounds that replace `retries` and `maxRetryTimeMs` for Delete* calls; absent: the same bounds as any call. */
+  deletions?: { retries: number; maxRetryTimeMs: number };
 }
 
 /**
@@ -26,7 +28,19 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
   maxTimeoutMs: 20_000,
   factor: 2,
   maxRetryTimeMs: 120_000,
+  /**
+   * AWS refuses to delete what something still uses, and some users take minutes to let go: the network
+   * interfaces of a load balancer or task just deleted hold their security groups (DependencyViolation), a
+   * target group stays "in use" for a moment after its listener went, a Cloud Map service keeps instances ECS
+   * is still deregistering. Deletions wait up to 10 minutes for those, then fail with AWS's message.
+   */
+  deletions: Object.freeze({ retries: 40, maxRetryTimeMs: 600_000 }),
 });
+
+/** The policy for one AWS action: Delete* calls take the policy's `deletions` bounds when it has them. */
+export function policyFor(action: string, policy: RetryPolicy): RetryPolicy {
+  return policy.deletions && action.startsWith("Delete") ? { ...policy, ...policy.deletions } : policy;
+}
 
 export interface FailedAttempt {
   error: unknown;

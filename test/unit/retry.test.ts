@@ -1,7 +1,7 @@
 import { NoSuchEntityException } from "@aws-sdk/client-iam";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ErrorClass } from "../../src/aws/errors.js";
-import { DEFAULT_RETRY_POLICY, withRetry, type FailedAttempt, type RetryPolicy } from "../../src/aws/retry.js";
+import { DEFAULT_RETRY_POLICY, policyFor, withRetry, type FailedAttempt, type RetryPolicy } from "../../src/aws/retry.js";
 
 /** No pauses at all: these tests count attempts, never wall-clock time. */
 const IMMEDIATE: RetryPolicy = { retries: 3, minTimeoutMs: 0, maxTimeoutMs: 0, factor: 2, maxRetryTimeMs: 60_000 };
@@ -115,5 +115,14 @@ describe("the bound in time, on fake timers", () => {
     expect(attempts).toBe(10);
     expect(elapsedMs).toBeCloseTo(expectedMs, -1);
     expect(elapsedMs).toBeLessThanOrEqual(DEFAULT_RETRY_POLICY.maxRetryTimeMs);
+  });
+
+  it("waits out a deletion's blocker for up to 10 minutes, other calls for 2", async () => {
+    const deletion = policyFor("DeleteSecurityGroup", DEFAULT_RETRY_POLICY);
+    expect(policyFor("CreateSecurityGroup", DEFAULT_RETRY_POLICY)).toBe(DEFAULT_RETRY_POLICY);
+    const { attempts, elapsedMs } = await exhaust(deletion, 0.5);
+    expect(elapsedMs).toBeGreaterThan(540_000);
+    expect(elapsedMs).toBeLessThanOrEqual(600_000);
+    expect(attempts).toBeLessThan(deletion.retries + 1);
   });
 });
