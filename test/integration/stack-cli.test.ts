@@ -84,6 +84,39 @@ describe("plan, apply and delete on the command line", () => {
     expect(run("delete", "-f", file, "--yes").code).toBe(0);
   });
 
+  it("prints a load balancer's DNS name after apply, and puts it in the JSON results", () => {
+    const stack = uniqueStack("dns");
+    const file = specFile(`
+stack: ${stack}
+region: us-east-1
+network: { vpc: default, subnets: { availabilityZones: [us-east-1a, us-east-1b] } }
+securityGroups:
+  alb: { ingress: [{ port: 80, cidr: 0.0.0.0/0 }] }
+targetGroups:
+  web: { port: 8080 }
+loadBalancers:
+  web:
+    securityGroups: [alb]
+    listeners:
+      http: { protocol: HTTP, port: 80, defaultAction: { forward: web } }
+`);
+    const applied = run("apply", "-f", file, "--yes");
+    expect(applied.code).toBe(0);
+    const dnsName = applied.stdout.match(
+      new RegExp(`\\n  loadBalancers\\.web\\.dnsName = (${stack}-web-\\S+\\.elb\\.amazonaws\\.com)\\n`),
+    )?.[1];
+    expect(applied.stdout).toContain("Outputs:");
+    expect(dnsName).toBeDefined();
+
+    const again = JSON.parse(run("apply", "-f", file, "--yes", "--json").stdout);
+    expect(again.results.find((r: { address: string }) => r.address === "loadBalancers.web")).toMatchObject({
+      action: "noop",
+      outcome: "done",
+      outputs: { dnsName },
+    });
+    expect(run("delete", "-f", file, "--yes").code).toBe(0);
+  });
+
   it("fails with a clear message and changes nothing when the spec's network is not there", () => {
     const file = specFile(small(uniqueStack("cli"), 7).replace("[us-east-1a]", "[us-east-1g]"));
     const result = run("apply", "-f", file, "--yes");
