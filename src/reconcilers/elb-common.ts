@@ -5,9 +5,9 @@ import { fromTagList, tagChanges, toTagList } from "./diff-helpers.js";
 import type { Context, Tags } from "./types.js";
 
 /** ELBv2 describe calls take at most 20 names or ARNs. */
-export const ELB_BATCH = 20;
+const ELB_BATCH = 20;
 
-export function inBatches<T>(items: readonly T[], size = ELB_BATCH): T[][] {
+function inBatches<T>(items: readonly T[], size = ELB_BATCH): T[][] {
   const batches: T[][] = [];
   for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
   return batches;
