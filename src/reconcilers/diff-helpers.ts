@@ -47,3 +47,15 @@ export function known<T>(value: T | KnownAfterApply, what: string): T {
   if (value instanceof KnownAfterApply) throw new Error(`${what} is not known yet: its dependency has not been created`);
   return value;
 }
+
+/** Distinct values in sorted order: how lists that AWS treats as sets (subnets, groups, patterns) are compared. */
+export const sortedSet = (values: readonly string[]): string[] => [...new Set(values)].sort();
+
+/**
+ * For `update`: the engine replaces a resource whose diffs force it, so such diffs reaching an update mean the
+ * plan is out of step with the resource. Refuses before any call.
+ */
+export function refuseReplacementDiffs(what: string, diffs: readonly FieldDiff[]): void {
+  const forcing = diffs.filter((d) => d.forcesReplacement).map((d) => d.path);
+  if (forcing.length > 0) throw new Error(`${what}: AWS cannot change ${forcing.join(", ")} in place`);
+}

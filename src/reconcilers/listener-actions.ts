@@ -9,6 +9,7 @@
  */
 import type { Action, RuleCondition } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { KnownAfterApply } from "../plan/model.js";
+import { sortedSet } from "./diff-helpers.js";
 import type { ListenerActionSpec, ListenerSpec } from "../schema/load-balancing.js";
 
 /** A target group's ARN, or UNKNOWN while the group is still to be created (or replaced). */
@@ -50,8 +51,6 @@ export type ListenerRuleSpec = ListenerSpec["rules"][string];
 
 /** AWS fills each component of a redirect that is not given with the keyword that keeps it as requested. */
 const REDIRECT_DEFAULTS = { protocol: "#{protocol}", port: "#{port}", host: "#{host}", path: "/#{path}", query: "#{query}" };
-
-const sortedSet = (values: readonly string[]) => [...new Set(values)].sort();
 
 function byArn(a: WeightedTargetGroup, b: WeightedTargetGroup): number {
   if (typeof a.arn !== "string" || typeof b.arn !== "string") return typeof a.arn === "string" ? -1 : typeof b.arn === "string" ? 1 : 0;

@@ -32,7 +32,7 @@ import type { FieldDiff, KnownAfterApply } from "../plan/model.js";
 import type { ListenerSpec } from "../schema/load-balancing.js";
 import { physicalName } from "../schema/names.js";
 import type { Spec } from "../schema/spec.js";
-import { diffField, diffTags, known, toTagList } from "./diff-helpers.js";
+import { diffField, diffTags, known, refuseReplacementDiffs, sortedSet, toTagList } from "./diff-helpers.js";
 import { describeElbTags, updateElbTags } from "./elb-common.js";
 import {
   actionFromAws,
@@ -50,6 +50,7 @@ import {
   addressOf,
   ID_TAG,
   ownedTags,
+  sharedRead,
   STACK_TAG,
   type Context,
   type DesiredNode,
@@ -106,7 +107,6 @@ export interface ObservedListener extends Observed {
 }
 
 const unique = <T>(values: readonly T[]) => [...new Set(values)];
-const sortedSet = (values: readonly string[]) => unique(values).sort();
 
 const listenerName = (loadBalancerName: string, protocol: string, port: number) => `${loadBalancerName} ${protocol}:${port}`;
 
@@ -298,8 +298,12 @@ export function diffListener(desired: ListenerDesired, observed: ObservedListene
 // ---------------------------------------------------------------------------------------------------------
 // Reads.
 
-/** The listeners of one load balancer; none when it is gone. */
-async function listenersOf(ctx: Context, loadBalancerArn: string): Promise<AwsListener[]> {
+/** The listeners of one load balancer; none when it is gone. Read once per plan: observe and discover both ask. */
+function listenersOf(ctx: Context, loadBalancerArn: string): Promise<AwsListener[]> {
+  return sharedRead(ctx, `listeners of ${loadBalancerArn}`, () => describeListenersOf(ctx, loadBalancerArn));
+}
+
+async function describeListenersOf(ctx: Context, loadBalancerArn: string): Promise<AwsListener[]> {
   const listeners: AwsListener[] = [];
   try {
     for await (const page of paginateDescribeListeners({ client: ctx.clients.elbv2 }, { LoadBalancerArn: loadBalancerArn })) {
@@ -592,8 +596,7 @@ async function updateListener(
   diffs: readonly FieldDiff[],
   ctx: Context,
 ): Promise<ObservedListener> {
-  const forcing = diffs.filter((d) => d.forcesReplacement).map((d) => d.path);
-  if (forcing.length > 0) throw new Error(`listener ${desired.name}: AWS cannot change ${forcing.join(", ")} in place`);
+  refuseReplacementDiffs(`listener ${desired.name}`, diffs);
   const calls = ruleCalls(desired, observed, diffs);
   refuseForeignPriorities(desired, calls);
   const changed = new Set(diffs.map((d) => d.path));

@@ -37,7 +37,7 @@ import { KnownAfterApply, UNKNOWN, type FieldDiff } from "../plan/model.js";
 import type { LoadBalancerSpec } from "../schema/load-balancing.js";
 import { physicalName } from "../schema/names.js";
 import type { Spec } from "../schema/spec.js";
-import { diffField, diffTags, known, toTagList } from "./diff-helpers.js";
+import { diffField, diffTags, known, refuseReplacementDiffs, sortedSet, toTagList } from "./diff-helpers.js";
 import { arnSuffix, attributeList, attributeMap, describeEach, describeElbTags, updateElbTags } from "./elb-common.js";
 import { subnetsAddress } from "./network-node.js";
 import { findTaggedResources, resourcesOfType } from "./tagged-resources.js";
@@ -102,15 +102,13 @@ const ATTRIBUTES: ReadonlyArray<{ path: string; key: string; value: (a: LoadBala
 /** The wait after DeleteLoadBalancer, until DescribeLoadBalancers no longer finds it. */
 const DELETE_WAIT_SECONDS = 600;
 
-const asSet = (values: readonly string[]): string[] => [...new Set(values)].sort();
-
 /** A list of ids, unknown as a whole while any of them is. */
 function allKnown(values: ReadonlyArray<string | KnownAfterApply>): string[] | KnownAfterApply {
   const ids = values.filter((v): v is string => typeof v === "string");
-  return ids.length === values.length ? asSet(ids) : UNKNOWN;
+  return ids.length === values.length ? sortedSet(ids) : UNKNOWN;
 }
 
-const setOf = (value: string[] | KnownAfterApply) => (value instanceof KnownAfterApply ? value : asSet(value));
+const setOf = (value: string[] | KnownAfterApply) => (value instanceof KnownAfterApply ? value : sortedSet(value));
 
 export function desiredAttributes(
   entry: Pick<LoadBalancerSpec, "idleTimeoutSeconds" | "deletionProtection" | "accessLogs">,
@@ -150,8 +148,8 @@ export function normaliseLoadBalancer(lb: LoadBalancer, tags: Tags, attributes: 
     scheme: lb.Scheme ?? "internet-facing",
     // AWS's API reference examples predate dual-stack and leave IpAddressType out: ipv4 is what that meant.
     ipAddressType: lb.IpAddressType ?? "ipv4",
-    subnetIds: asSet((lb.AvailabilityZones ?? []).flatMap((az) => (az.SubnetId ? [az.SubnetId] : []))),
-    securityGroupIds: asSet(lb.SecurityGroups ?? []),
+    subnetIds: sortedSet((lb.AvailabilityZones ?? []).flatMap((az) => (az.SubnetId ? [az.SubnetId] : []))),
+    securityGroupIds: sortedSet(lb.SecurityGroups ?? []),
     vpcId: lb.VpcId ?? "",
     dnsName: lb.DNSName ?? "",
     canonicalHostedZoneId: lb.CanonicalHostedZoneId ?? "",
@@ -204,8 +202,8 @@ export function diffLoadBalancer(desired: LoadBalancerDesired, observed: Observe
   return [
     ...diffField("type", observed.type, desired.type, { forcesReplacement: true }),
     ...diffField("scheme", observed.scheme, desired.scheme, { forcesReplacement: true }),
-    ...diffField("subnets", asSet(observed.subnetIds), setOf(desired.subnetIds)),
-    ...diffField("securityGroups", asSet(observed.securityGroupIds), setOf(desired.securityGroupIds)),
+    ...diffField("subnets", sortedSet(observed.subnetIds), setOf(desired.subnetIds)),
+    ...diffField("securityGroups", sortedSet(observed.securityGroupIds), setOf(desired.securityGroupIds)),
     ...diffField("ipAddressType", observed.ipAddressType, desired.ipAddressType),
     ...diffAttributes(desired.attributes, observed.attributes),
     ...diffTags(desired.tags, observed.tags),
@@ -218,23 +216,12 @@ export function attributeChanges(desired: LoadBalancerAttributes, diffs: readonl
   return Object.fromEntries(ATTRIBUTES.filter((a) => paths.has(a.path)).map((a) => [a.key, a.value(desired)]));
 }
 
-/** The attributes once the lines among `diffs` are applied. */
-function attributesAfter(
-  observed: LoadBalancerAttributes,
-  desired: LoadBalancerAttributes,
-  diffs: readonly FieldDiff[],
-): LoadBalancerAttributes {
-  const paths = new Set(diffs.map((d) => d.path));
-  const pick = <T>(path: string, before: T, after: T) => (paths.has(path) ? after : before);
-  return {
-    idleTimeoutSeconds: pick("idleTimeoutSeconds", observed.idleTimeoutSeconds, desired.idleTimeoutSeconds),
-    deletionProtection: pick("deletionProtection", observed.deletionProtection, desired.deletionProtection),
-    accessLogs: {
-      enabled: pick("accessLogs.enabled", observed.accessLogs.enabled, desired.accessLogs.enabled),
-      bucket: pick("accessLogs.bucket", observed.accessLogs.bucket, desired.accessLogs.bucket),
-      prefix: pick("accessLogs.prefix", observed.accessLogs.prefix, desired.accessLogs.prefix),
-    },
-  };
+/**
+ * The attributes once an update has applied every attribute line of its diffs: the desired ones, except that
+ * AWS keeps the bucket and prefix of access logs turned off (which the diff does not compare).
+ */
+function attributesAfter(observed: LoadBalancerAttributes, desired: LoadBalancerAttributes): LoadBalancerAttributes {
+  return desired.accessLogs.enabled ? desired : { ...desired, accessLogs: { ...observed.accessLogs, enabled: false } };
 }
 
 async function describeAttributes(ctx: Context, arn: string): Promise<LoadBalancerAttributes | undefined> {
@@ -317,8 +304,7 @@ async function updateLoadBalancer(
   diffs: readonly FieldDiff[],
   ctx: Context,
 ): Promise<ObservedLoadBalancer> {
-  const forcing = diffs.filter((d) => d.forcesReplacement).map((d) => d.path);
-  if (forcing.length > 0) throw new Error(`load balancer ${observed.name}: AWS cannot change ${forcing.join(", ")} in place`);
+  refuseReplacementDiffs(`load balancer ${observed.name}`, diffs);
   const elbv2 = ctx.clients.elbv2;
   const LoadBalancerArn = observed.id;
   const changed = new Set(diffs.map((d) => d.path));
@@ -327,12 +313,12 @@ async function updateLoadBalancer(
   if (changed.has("subnets")) {
     const Subnets = known(desired.subnetIds, `the subnets of load balancer ${desired.name}`);
     await elbv2.send(new SetSubnetsCommand({ LoadBalancerArn, Subnets }));
-    result.subnetIds = asSet(Subnets);
+    result.subnetIds = sortedSet(Subnets);
   }
   if (changed.has("securityGroups")) {
     const SecurityGroups = known(desired.securityGroupIds, `the security groups of load balancer ${desired.name}`);
     await elbv2.send(new SetSecurityGroupsCommand({ LoadBalancerArn, SecurityGroups }));
-    result.securityGroupIds = asSet(SecurityGroups);
+    result.securityGroupIds = sortedSet(SecurityGroups);
   }
   if (changed.has("ipAddressType")) {
     await elbv2.send(new SetIpAddressTypeCommand({ LoadBalancerArn, IpAddressType: desired.ipAddressType }));
@@ -341,7 +327,7 @@ async function updateLoadBalancer(
   const attributes = attributeChanges(desired.attributes, diffs);
   if (Object.keys(attributes).length > 0) {
     await modifyAttributes(ctx, LoadBalancerArn, attributes);
-    result.attributes = attributesAfter(observed.attributes, desired.attributes, diffs);
+    result.attributes = attributesAfter(observed.attributes, desired.attributes);
   }
   result.tags = await updateElbTags(ctx, LoadBalancerArn, observed.tags, desired.tags, diffs);
   return result;

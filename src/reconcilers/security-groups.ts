@@ -11,7 +11,7 @@ import { KnownAfterApply, type FieldDiff } from "../plan/model.js";
 import { physicalName } from "../schema/names.js";
 import type { SecurityGroupSpec } from "../schema/security-groups.js";
 import type { Spec } from "../schema/spec.js";
-import { diffField, diffTags, fromTagList, known, tagChanges, toTagList } from "./diff-helpers.js";
+import { diffField, diffTags, fromTagList, known, refuseReplacementDiffs, tagChanges, toTagList } from "./diff-helpers.js";
 import {
   addressOf,
   ownedTags,
@@ -180,8 +180,7 @@ async function updateSecurityGroup(
   ctx: Context,
 ): Promise<ObservedSecurityGroup> {
   const group = ownedOnly(desired, "update");
-  const forcing = diffs.filter((d) => d.forcesReplacement).map((d) => d.path);
-  if (forcing.length > 0) throw new Error(`security group ${group.name}: AWS cannot change ${forcing.join(", ")} in place`);
+  refuseReplacementDiffs(`security group ${group.name}`, diffs);
   const { set, remove } = tagChanges(diffs, group.tags);
   if (Object.keys(set).length > 0) {
     await ctx.clients.ec2.send(new CreateTagsCommand({ Resources: [observed.id], Tags: toTagList(set) }));

@@ -1,6 +1,6 @@
 import { paginateGetResources } from "@aws-sdk/client-resource-groups-tagging-api";
 import { fromTagList } from "./diff-helpers.js";
-import { STACK_TAG, type Context, type Tags } from "./types.js";
+import { sharedRead, STACK_TAG, type Context, type Tags } from "./types.js";
 
 export interface TaggedResource {
   arn: string;
@@ -14,18 +14,8 @@ export interface TaggedResource {
  * call before reporting them.
  */
 export function findTaggedResources(ctx: Context): Promise<TaggedResource[]> {
-  const shared = ctx.planReads;
-  if (!shared) return queryTaggedResources(ctx);
-  if (!shared.has(TAGGED)) {
-    const query = queryTaggedResources(ctx);
-    // A failed query is not kept: the next kind to ask tries again.
-    query.catch(() => shared.delete(TAGGED));
-    shared.set(TAGGED, query);
-  }
-  return shared.get(TAGGED) as Promise<TaggedResource[]>;
+  return sharedRead(ctx, "taggedResources", () => queryTaggedResources(ctx));
 }
-
-const TAGGED = "taggedResources";
 
 async function queryTaggedResources(ctx: Context): Promise<TaggedResource[]> {
   const found: TaggedResource[] = [];

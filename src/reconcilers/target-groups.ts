@@ -40,7 +40,7 @@ import { KnownAfterApply, type FieldDiff } from "../plan/model.js";
 import type { TargetGroupSpec } from "../schema/load-balancing.js";
 import { physicalName } from "../schema/names.js";
 import type { Spec } from "../schema/spec.js";
-import { diffField, diffTags, known, toTagList } from "./diff-helpers.js";
+import { diffField, diffTags, known, refuseReplacementDiffs, toTagList } from "./diff-helpers.js";
 import { arnSuffix, attributeList, attributeMap, describeEach, describeElbTags, updateElbTags } from "./elb-common.js";
 import { findTaggedResources, resourcesOfType } from "./tagged-resources.js";
 import {
@@ -435,8 +435,7 @@ async function updateTargetGroup(
   diffs: readonly FieldDiff[],
   ctx: Context,
 ): Promise<ObservedTargetGroup> {
-  const forcing = diffs.filter((d) => d.forcesReplacement).map((d) => d.path);
-  if (forcing.length > 0) throw new Error(`target group ${observed.name}: AWS cannot change ${forcing.join(", ")} in place`);
+  refuseReplacementDiffs(`target group ${observed.name}`, diffs);
 
   const healthCheck = changedHealthCheck(desired.healthCheck, diffs);
   if (Object.keys(healthCheck).length > 0) {

@@ -70,6 +70,21 @@ export interface Context {
   readonly planReads?: Map<string, Promise<unknown>>;
 }
 
+/**
+ * A read made once per plan, however many kinds or nodes ask for it (see Context.planReads); outside a plan,
+ * made afresh each time. A failed read is not kept: the next one to ask tries again.
+ */
+export function sharedRead<T>(ctx: Context, key: string, read: () => Promise<T>): Promise<T> {
+  const shared = ctx.planReads;
+  if (!shared) return read();
+  if (!shared.has(key)) {
+    const pending = read();
+    pending.catch(() => shared.delete(key));
+    shared.set(key, pending);
+  }
+  return shared.get(key) as Promise<T>;
+}
+
 export interface Reconciler<D, O extends Observed = Observed> {
   readonly kind: Kind;
   /** One node per resource of this kind in the spec. */

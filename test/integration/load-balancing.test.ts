@@ -12,6 +12,7 @@ import { applySpec, changesOf, planSpec, session, specFrom, uniqueStack } from "
 import { startFaultProxy, type FaultProxy } from "../support/fault-proxy.js";
 import { motoClientConfig } from "../support/moto-env.js";
 import { recordCalls } from "../support/reconciler-tests.js";
+import { REFERENCE_TARGET_GROUP_AWS } from "../support/specs.js";
 
 const aws = createClients({ ...motoClientConfig(), maxAttempts: 1 });
 // A run that stops half-way is made with a proxy that fails chosen calls (moto itself never fails).
@@ -141,20 +142,7 @@ describe("load balancing against moto", () => {
     });
 
     const tg = await targetGroupNamed(`tg${stack.slice(2)}`);
-    expect(tg).toMatchObject({
-      TargetType: "ip",
-      Protocol: "HTTP",
-      ProtocolVersion: "HTTP1",
-      Port: 8080,
-      HealthCheckProtocol: "HTTP",
-      HealthCheckPort: "traffic-port",
-      HealthCheckPath: "/",
-      HealthyThresholdCount: 5,
-      UnhealthyThresholdCount: 2,
-      HealthCheckTimeoutSeconds: 5,
-      HealthCheckIntervalSeconds: 15,
-      Matcher: { HttpCode: "200-299" },
-    });
+    expect(tg).toMatchObject(REFERENCE_TARGET_GROUP_AWS);
     const lb = await loadBalancerNamed(`alb${stack.slice(2)}`);
     expect(lb).toMatchObject({ Type: "application", Scheme: "internet-facing", IpAddressType: "ipv4" });
     expect(lb?.AvailabilityZones?.map((z) => z.ZoneName).sort()).toEqual(["us-east-1a", "us-east-1b"]);

@@ -18,7 +18,7 @@ import {
 import type { Context, Outputs } from "../../src/reconcilers/types.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 import { motoClientConfig } from "../support/moto-env.js";
-import { REFERENCE_INPUT } from "../support/specs.js";
+import { REFERENCE_INPUT, REFERENCE_TARGET_GROUP_AWS } from "../support/specs.js";
 import { recordCalls, uniqueName } from "../support/reconciler-tests.js";
 
 // Where moto differs from AWS, worked around here only:
@@ -111,19 +111,8 @@ describe("the reference target group against moto", () => {
     expect(elb.writes()).toEqual(["CreateTargetGroup"]);
     expect(elb.sent[0]!.input).toMatchObject({
       Name: name,
-      TargetType: "ip",
-      Protocol: "HTTP",
-      ProtocolVersion: "HTTP1",
-      Port: 8080,
+      ...REFERENCE_TARGET_GROUP_AWS,
       VpcId: vpcId,
-      HealthCheckProtocol: "HTTP",
-      HealthCheckPort: "traffic-port",
-      HealthCheckPath: "/",
-      HealthyThresholdCount: 5,
-      UnhealthyThresholdCount: 2,
-      HealthCheckTimeoutSeconds: 5,
-      HealthCheckIntervalSeconds: 15,
-      Matcher: { HttpCode: "200-299" },
       Tags: [
         { Key: "suite", Value: "target-groups" },
         { Key: "reconcile:stack", Value: stack },

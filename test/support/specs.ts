@@ -8,6 +8,22 @@ export const REFERENCE_INPUT = parse(
   readFileSync(fileURLToPath(new URL("../../examples/microblog.yaml", import.meta.url)), "utf8"),
 ) as SpecInput;
 
+/** The reference target group (`tgCurso107` of examples/microblog.yaml) as AWS's API writes it, in CreateTargetGroup and DescribeTargetGroups. */
+export const REFERENCE_TARGET_GROUP_AWS = {
+  TargetType: "ip",
+  Protocol: "HTTP",
+  ProtocolVersion: "HTTP1",
+  Port: 8080,
+  HealthCheckProtocol: "HTTP",
+  HealthCheckPort: "traffic-port",
+  HealthCheckPath: "/",
+  HealthyThresholdCount: 5,
+  UnhealthyThresholdCount: 2,
+  HealthCheckTimeoutSeconds: 5,
+  HealthCheckIntervalSeconds: 15,
+  Matcher: { HttpCode: "200-299" },
+};
+
 export const BASE_SPEC = readFileSync(fileURLToPath(new URL("../fixtures/base.yaml", import.meta.url)), "utf8");
 
 /** Validates in-memory files, in order, as `reconcile validate -f a -f b` would. */
