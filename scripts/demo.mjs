@@ -8,7 +8,9 @@ import { startMoto } from "./moto.mjs";
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = resolve(repoRoot, "dist/cli/main.js");
 
-const moto = await startMoto();
+// moto runs no containers: it reports 2 running tasks for every service (the reference spec's desired
+// count), so that apply's wait for the web service to be stable ends at once.
+const moto = await startMoto({ ecsServiceRunning: 2 });
 // moto accepts any credentials; these keep the SDK from looking for real ones.
 // The SDK's notice that its 2027 releases will need Node.js 22 is silenced here only, to keep the demo
 // readable; the README says which versions the project pins for Node.js 20.

@@ -10,4 +10,4 @@ export interface MotoServer {
 }
 
 export declare function ensureVenv(options?: { quiet?: boolean }): Promise<void>;
-export declare function startMoto(options?: { port?: number; timeoutMs?: number }): Promise<MotoServer>;
+export declare function startMoto(options?: { port?: number; timeoutMs?: number; ecsServiceRunning?: number }): Promise<MotoServer>;

@@ -91,16 +91,19 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Starts moto_server from .venv on 127.0.0.1 (a free port unless one is given) and waits until it answers HTTP.
- * @param {{ port?: number, timeoutMs?: number }} [options]
+ * moto runs no containers: `ecsServiceRunning` is the running count it reports for every new ECS service
+ * (MOTO_ECS_SERVICE_RUNNING; 0 when not given, so that no service ever becomes stable).
+ * @param {{ port?: number, timeoutMs?: number, ecsServiceRunning?: number }} [options]
  * @returns {Promise<MotoServer>}
  */
-export async function startMoto({ port, timeoutMs = 60_000 } = {}) {
+export async function startMoto({ port, timeoutMs = 60_000, ecsServiceRunning } = {}) {
   if (!existsSync(motoServerBin)) throw new Error(`${motoServerBin} is missing: run \`node scripts/setup.mjs\` first`);
   const p = port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${p}`;
 
   const env = { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: "true" };
   delete env.MOTO_ECS_SERVICE_RUNNING;
+  if (ecsServiceRunning !== undefined) env.MOTO_ECS_SERVICE_RUNNING = String(ecsServiceRunning);
   const child = spawn(motoServerBin, ["-H", "127.0.0.1", "-p", String(p)], { env, stdio: ["ignore", "ignore", "pipe"] });
 
   // moto logs every request to stderr: keep only a bounded tail for error messages.

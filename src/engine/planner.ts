@@ -116,8 +116,10 @@ async function observeSpec(spec: Spec, ctx: Context, reconcilers: readonly AnyRe
       const entry = convergeEntry(reconciler, node, desired[i]!.value, live, spec.stack);
       converge.set(node.address, entry);
       // What refers to a resource builds on its outputs only while that resource stays: not when it is
-      // replaced (its id changes), nor when someone else owns it (it waits for the conflict to go).
-      const stays = entry.change.action !== "replace" && entry.change.action !== "conflict";
+      // replaced or gets a new version (its id changes), nor when someone else owns it (it waits for the
+      // conflict to go).
+      const action = entry.change.action;
+      const stays = action !== "replace" && action !== "conflict" && !(action === "update" && reconciler.versioned);
       if (live && stays) outputs.set(node.address, reconciler.outputs(live));
     }
   }

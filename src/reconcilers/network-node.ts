@@ -5,19 +5,23 @@ import type { Spec } from "../schema/spec.js";
 export type ObservedNetwork = Observed & Network;
 
 /** A resource that may choose its own subnets instead of the network's. */
-type SubnetChooser = "loadBalancers";
+type SubnetChooser = "loadBalancers" | "services";
+
+function ownSubnets(spec: Spec, kind: SubnetChooser, logical: string): Spec["network"]["subnets"] | undefined {
+  return kind === "services" ? spec.services[logical]?.network.subnets : spec.loadBalancers[logical]?.subnets;
+}
 
 /**
  * The node whose `subnetIds` output a resource is placed in: `network` itself, or, for a resource with its
  * own `subnets`, a lookup of those in the same VPC (`network.<kind>.<logical>`).
  */
 export function subnetsAddress(spec: Spec, kind: SubnetChooser, logical: string): string {
-  return spec[kind][logical]?.subnets ? `network.${kind}.${logical}` : "network";
+  return ownSubnets(spec, kind, logical) ? `network.${kind}.${logical}` : "network";
 }
 
 function ownSubnetNodes(spec: Spec, kind: SubnetChooser): DesiredNode<Spec["network"]>[] {
-  return Object.entries(spec[kind]).flatMap(([logical, entry]) => {
-    const subnets = entry.subnets;
+  return Object.keys(spec[kind]).flatMap((logical) => {
+    const subnets = ownSubnets(spec, kind, logical);
     if (!subnets) return [];
     return [
       {
@@ -49,6 +53,7 @@ export const networkReconciler: Reconciler<Spec["network"], ObservedNetwork> = {
       build: () => spec.network,
     },
     ...ownSubnetNodes(spec, "loadBalancers"),
+    ...ownSubnetNodes(spec, "services"),
   ],
   async observe(desired, ctx: Context) {
     const found = new Map<string, ObservedNetwork>();

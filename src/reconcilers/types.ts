@@ -17,7 +17,17 @@ import type { FieldDiff, KnownAfterApply } from "../plan/model.js";
 import type { Spec } from "../schema/spec.js";
 
 export type Kind =
-  "network" | "securityGroups" | "securityGroupRules" | "roles" | "logGroups" | "targetGroups" | "loadBalancers" | "listeners";
+  | "network"
+  | "securityGroups"
+  | "securityGroupRules"
+  | "roles"
+  | "logGroups"
+  | "targetGroups"
+  | "loadBalancers"
+  | "listeners"
+  | "clusters"
+  | "taskDefinitions"
+  | "services";
 
 /** The resource's stack; set on everything the stack creates. */
 export const STACK_TAG = "reconcile:stack";
@@ -68,6 +78,15 @@ export interface Context {
    * read is made afresh.
    */
   readonly planReads?: Map<string, Promise<unknown>>;
+  /** Apply waits for what it changed to settle (ECS services to be stable); absent (`--no-wait`), it does not wait. */
+  readonly wait?: WaitPolicy;
+  /** Where a long wait reports its news (deployment state, counts, events), for the person watching. */
+  readonly progress?: (resource: string, message: string) => void;
+}
+
+export interface WaitPolicy {
+  /** How long one resource may take to settle before its change is reported failed. */
+  timeoutMs: number;
 }
 
 /**
@@ -115,6 +134,11 @@ export interface Reconciler<D, O extends Observed = Observed> {
    * with the run's other deletions, so that nothing is left pointing at nothing (a target group).
    */
   successor?(desired: D, observed: O): { desired: D; name: string };
+  /**
+   * Every update makes a new version with a new id (a task definition's next revision), so what refers to the
+   * resource sees its id as known after apply, and is planned to change with it.
+   */
+  readonly versioned?: boolean;
 }
 
 export const addressOf = (kind: Kind, logical: string): string => `${kind}.${logical}`;

@@ -138,6 +138,13 @@ export const taskDefinition = z.strictObject({
   executionRole: roleReference.optional().describe("What ECS uses to pull images, write logs and read secrets"),
   taskRole: roleReference.optional().describe("What the task's code may do"),
   ephemeralStorageGiB: z.number().int().min(21).max(200).optional(),
+  keepRevisions: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(5)
+    .describe("How many of the newest revisions this stack registered stay active; older ones are deregistered"),
   containers: z
     .record(ecsName("a container name"), container)
     .refine((c) => Object.keys(c).length > 0, "a task definition needs at least one container")

@@ -1,9 +1,16 @@
 import type { TestProject } from "vitest/node";
 import { startMoto } from "../../scripts/moto.mjs";
 
+/**
+ * moto runs no containers. Every ECS service it creates reports this many running tasks
+ * (MOTO_ECS_SERVICE_RUNNING), so that a service created with this desired count is stable at once: tests
+ * that wait for stability use it as their desired count.
+ */
+export const MOTO_RUNNING_TASKS = 2;
+
 /** One moto server for the whole test run; tests reach it through inject("motoEndpoint"). */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const moto = await startMoto();
+  const moto = await startMoto({ ecsServiceRunning: MOTO_RUNNING_TASKS });
   project.provide("motoEndpoint", moto.endpoint);
   return () => moto.stop();
 }
