@@ -69,6 +69,11 @@ function isEventuallyConsistent(code: string, message: string): boolean {
     // ResourceInUseException (a capacity provider in use) is not transient.
     case "ResourceInUse":
       return true;
+    // ECS: a cluster whose last service has just gone INACTIVE may still hold its stopping tasks for a while
+    // (Terraform retries DeleteCluster on both).
+    case "ClusterContainsServicesException":
+    case "ClusterContainsTasksException":
+      return true;
     // ECS validates the roles and target groups it is given through IAM and ELB, which may not see a role or
     // listener created seconds ago: "Unable to assume role and validate the specified targetGroupArn",
     // "Unable to assume the service linked role", "The target group ... does not have an associated load balancer".

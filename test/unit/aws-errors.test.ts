@@ -12,6 +12,8 @@ import {
   ConflictException,
   ECSServiceException,
   InvalidParameterException,
+  ClusterContainsServicesException,
+  ClusterContainsTasksException,
   ResourceInUseException as EcsResourceInUseException,
   ServerException,
   ServiceNotFoundException,
@@ -209,6 +211,18 @@ const retryable: Row[] = [
       "ResourceInUse",
     ),
     "DeleteTargetGroup",
+    "retryable",
+  ],
+  [
+    "ECS: a cluster whose last service has just gone, while its tasks stop",
+    new ClusterContainsTasksException({ message: "The Cluster cannot be deleted while Tasks are active.", ...meta() }),
+    "DeleteCluster",
+    "retryable",
+  ],
+  [
+    "ECS: a cluster whose services are still draining",
+    new ClusterContainsServicesException({ message: "The Cluster cannot be deleted while Services are active.", ...meta() }),
+    "DeleteCluster",
     "retryable",
   ],
   [
