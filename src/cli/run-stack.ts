@@ -3,10 +3,10 @@ import { applyPlan, openStack, planStack, PlanError, type StackSession } from ".
 import { hasChanges, type Plan, type RunReport } from "../plan/model.js";
 import { renderPlanJson } from "../plan/render-json.js";
 import { renderPlanText } from "../plan/render-text.js";
-import { renderOutputs, renderProgress, renderRunSummary, renderStats } from "../plan/render-run.js";
+import { renderOutputs, renderProgress, renderRunSummary, renderStats, renderWaitNews } from "../plan/render-run.js";
 import { unreconciledKinds } from "../reconcilers/registry.js";
 import { loadSpec, type Spec } from "../schema/index.js";
-import type { StackOptions } from "./commands/stack-options.js";
+import type { ChangeOptions, StackOptions } from "./commands/stack-options.js";
 import { EXIT } from "./exit-codes.js";
 import { reportDiagnostics } from "./report-diagnostics.js";
 import { styleFor } from "./style.js";
@@ -61,7 +61,7 @@ export async function runPlan(options: StackOptions & { detailedExitcode?: boole
 }
 
 /** `apply` and `delete`: plan, show, confirm, carry out, report. */
-export async function runChange(mode: "apply" | "delete", options: StackOptions & { yes?: boolean }): Promise<void> {
+export async function runChange(mode: "apply" | "delete", options: ChangeOptions): Promise<void> {
   const spec = await loadOrExit(options.file);
   if (!spec) return;
   const style = styleFor(process.stdout);
@@ -74,7 +74,16 @@ export async function runChange(mode: "apply" | "delete", options: StackOptions 
     const runnable = plan.resources.some((r) => r.action !== "noop" && r.action !== "read" && r.action !== "conflict");
     if (runnable && !(await confirmed(mode, spec, options))) return;
     // With conflicts alone there is nothing to confirm: the run only reports them, failed, without an AWS call.
-    const results = await applyPlan(planned, session.ctx, {
+    // Deleting always waits for services to go: their cluster and task definitions are deleted after them.
+    const waits = mode === "delete" || options.wait !== false;
+    const ctx = {
+      ...session.ctx,
+      ...(waits && { wait: { timeoutMs: options.waitTimeout } }),
+      // With --json, stdout holds the JSON alone: the news of a wait goes to stderr.
+      progress: (resource: string, message: string) =>
+        (options.json ? process.stderr.write.bind(process.stderr) : write)(`${renderWaitNews(resource, message, style)}\n`),
+    };
+    const results = await applyPlan(planned, ctx, {
       parallelism: options.parallelism,
       onResult:
         options.json || !runnable

@@ -34,6 +34,11 @@ export function renderProgress(result: ResourceResult, change: ResourceChange, s
   }
 }
 
+/** One line of news from a wait that is still going on (an ECS deployment). No trailing newline. */
+export function renderWaitNews(resource: string, message: string, style: Style): string {
+  return style.dim(`  … ${resource}: ${message}`);
+}
+
 /**
  * The closing line of a run: what was done and how long it took, or, when something failed, how many
  * failed, how many were skipped because of that, and how many were done. No trailing newline.

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parseDuration } from "../../src/cli/commands/options.js";
 import { reconcile as run } from "../support/cli.js";
 
 const reconcile = (...args: string[]) => run(args);
@@ -96,5 +97,36 @@ describe("the reconcile command", () => {
       type: "object",
       required: expect.arrayContaining(["stack", "region", "network"]),
     });
+  });
+});
+
+describe("--wait-timeout", () => {
+  it.each([
+    ["90s", 90_000, "seconds"],
+    ["10m", 600_000, "minutes"],
+    ["1h", 3_600_000, "hours"],
+    ["45", 45_000, "a bare number is seconds"],
+    ["1.5m", 90_000, "fractions"],
+  ])("%s is %d ms (%s)", (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+
+  it.each(["", "0", "10x", "-5m", "m"])("%j is refused", (text) => {
+    expect(() => parseDuration(text)).toThrow("expected a duration such as 90s, 10m or 1h");
+  });
+
+  it("a bad duration is a usage error that says what is expected, exit 64", () => {
+    const { code, stderr } = reconcile("apply", "-f", "examples/microblog.yaml", "--wait-timeout", "soon");
+    expect(code).toBe(64);
+    expect(stderr).toContain("option '--wait-timeout <duration>' argument 'soon' is invalid. expected a duration such as 90s, 10m or 1h");
+  });
+
+  it("apply documents --wait-timeout (default 10m) and --no-wait; delete only the timeout", () => {
+    const apply = reconcile("apply", "--help").stdout;
+    expect(apply).toMatch(/--wait-timeout <duration>[\s\S]*\(default: 10m\)/);
+    expect(apply).toContain("--no-wait");
+    const del = reconcile("delete", "--help").stdout;
+    expect(del).toContain("--wait-timeout <duration>");
+    expect(del).not.toContain("--no-wait");
   });
 });

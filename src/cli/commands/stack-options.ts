@@ -10,6 +10,15 @@ export interface StackOptions {
   parallelism: number;
 }
 
+/** The options of the commands that change AWS. */
+export interface ChangeOptions extends StackOptions {
+  yes?: boolean;
+  /** Milliseconds. */
+  waitTimeout: number;
+  /** `--no-wait` makes it false (apply only). */
+  wait?: boolean;
+}
+
 function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number of at least 1");
