@@ -74,6 +74,10 @@ function isEventuallyConsistent(code: string, message: string): boolean {
     case "ClusterContainsServicesException":
     case "ClusterContainsTasksException":
       return true;
+    // ECS: a cluster's capacity provider attachments are still being updated (right after CreateCluster or
+    // another PutClusterCapacityProviders); the change is refused until they settle.
+    case "UpdateInProgressException":
+      return true;
     // ECS validates the roles and target groups it is given through IAM and ELB, which may not see a role or
     // listener created seconds ago: "Unable to assume role and validate the specified targetGroupArn",
     // "Unable to assume the service linked role", "The target group ... does not have an associated load balancer".

@@ -1,3 +1,4 @@
+import { clustersReconciler } from "./clusters.js";
 import { listenersReconciler } from "./listeners.js";
 import { loadBalancersReconciler } from "./load-balancers.js";
 import { logGroupsReconciler } from "./log-groups.js";
@@ -25,6 +26,7 @@ const RECONCILERS: readonly AnyReconciler[] = [
   targetGroupsReconciler,
   loadBalancersReconciler,
   listenersReconciler,
+  clustersReconciler,
 ];
 
 /**
@@ -60,8 +62,16 @@ const SPEC_KINDS = [
   "discoveryServices",
 ] as const satisfies ReadonlyArray<keyof Spec>;
 
-/** Kinds the spec fills that no reconciler handles yet: they are validated but left out of plans. */
-export function unreconciledKinds(spec: Spec, catalogue: Catalogue = CATALOGUE): string[] {
+/**
+ * What the spec fills that no reconciler handles yet: whole kinds, and the fields of services that belong to
+ * them (Cloud Map registration, Application Auto Scaling). They are validated but left out of plans.
+ */
+export function unreconciledParts(spec: Spec, catalogue: Catalogue = CATALOGUE): string[] {
   const handled = new Set<string>(catalogue.reconcilers.map((r) => r.kind));
-  return SPEC_KINDS.filter((kind) => !handled.has(kind) && Object.keys(spec[kind]).length > 0);
+  const kinds = SPEC_KINDS.filter((kind) => !handled.has(kind) && Object.keys(spec[kind]).length > 0);
+  const serviceFields = Object.entries(spec.services).flatMap(([logical, service]) => [
+    ...(service.serviceDiscovery ? [`services.${logical}.serviceDiscovery`] : []),
+    ...(service.autoScaling ? [`services.${logical}.autoScaling (beyond keeping desiredCount within its bounds)`] : []),
+  ]);
+  return [...kinds, ...serviceFields];
 }

@@ -17,6 +17,7 @@ import {
   ResourceInUseException as EcsResourceInUseException,
   ServerException,
   ServiceNotFoundException,
+  UpdateInProgressException,
 } from "@aws-sdk/client-ecs";
 import {
   DuplicateListenerException,
@@ -217,6 +218,12 @@ const retryable: Row[] = [
     "ECS: a cluster whose last service has just gone, while its tasks stop",
     new ClusterContainsTasksException({ message: "The Cluster cannot be deleted while Tasks are active.", ...meta() }),
     "DeleteCluster",
+    "retryable",
+  ],
+  [
+    "ECS: a cluster's capacity provider attachments still updating",
+    new UpdateInProgressException({ message: "The cluster capacity providers are being updated.", ...meta() }),
+    "PutClusterCapacityProviders",
     "retryable",
   ],
   [
