@@ -141,15 +141,18 @@ export const taskDefinition = z.strictObject({
   keepRevisions: z
     .number()
     .int()
-    .min(1)
+    .min(2)
     .max(100)
     .default(5)
-    .describe("How many of the newest revisions this stack registered stay active; older ones are deregistered"),
+    .describe(
+      "How many of the newest revisions this stack registered stay active; older ones are deregistered. At least 2: the services still run the previous one while they move to the new one",
+    ),
   containers: z
     .record(ecsName("a container name"), container)
     .refine((c) => Object.keys(c).length > 0, "a task definition needs at least one container")
     .describe("Keyed by container name"),
   tags: tags.optional(),
+  adopt: z.boolean().optional().describe("Register this stack's revisions in a family whose revisions are not tagged as its own"),
 });
 
 const assignPublicIp = z
