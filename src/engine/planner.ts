@@ -118,8 +118,9 @@ async function observeSpec(spec: Spec, ctx: Context, reconcilers: readonly AnyRe
       // What refers to a resource builds on its outputs only while that resource stays: not when it is
       // replaced or gets a new version (its id changes), nor when someone else owns it (it waits for the
       // conflict to go).
-      const action = entry.change.action;
-      const stays = action !== "replace" && action !== "conflict" && !(action === "update" && reconciler.versioned);
+      const { action, diffs } = entry.change;
+      const newVersion = action === "update" && reconciler.versioned === true && diffs.some((d) => !d.path.startsWith("tags."));
+      const stays = action !== "replace" && action !== "conflict" && !newVersion;
       if (live && stays) outputs.set(node.address, reconciler.outputs(live));
     }
   }

@@ -6,7 +6,9 @@ import { networkReconciler } from "./network-node.js";
 import { rolesReconciler } from "./roles.js";
 import { securityGroupRulesReconciler } from "./security-group-rules.js";
 import { securityGroupsReconciler } from "./security-groups.js";
+import { servicesReconciler } from "./services.js";
 import { targetGroupsReconciler } from "./target-groups.js";
+import { taskDefinitionsReconciler } from "./task-definitions.js";
 import type { Spec } from "../schema/spec.js";
 import type { Kind, Observed, Reconciler } from "./types.js";
 
@@ -27,18 +29,25 @@ const RECONCILERS: readonly AnyReconciler[] = [
   loadBalancersReconciler,
   listenersReconciler,
   clustersReconciler,
+  taskDefinitionsReconciler,
+  servicesReconciler,
 ];
 
 /**
  * Kinds whose resources must be gone before a resource of the key kind can be deleted, when the spec no
  * longer says which refers to which (pruning, `delete`). AWS refuses to delete a security group that another
- * group's rule or a load balancer's network interface still uses, and a target group that a listener or
- * rule forwards to. A load balancer takes its listeners with it; deleting them first keeps the order plain.
+ * group's rule or a network interface (a load balancer's, a task's) still uses, a target group that a
+ * listener, rule or service uses, and a cluster that still has services. A load balancer takes its
+ * listeners with it; deleting them first keeps the order plain. A service goes before the listener that
+ * forwards to it, as it was created after it, and before the task definitions it runs.
  */
 const DELETE_AFTER: Partial<Record<Kind, readonly Kind[]>> = {
-  securityGroups: ["securityGroupRules", "loadBalancers"],
-  targetGroups: ["listeners"],
+  securityGroups: ["securityGroupRules", "loadBalancers", "services"],
+  targetGroups: ["listeners", "services"],
   loadBalancers: ["listeners"],
+  listeners: ["services"],
+  clusters: ["services"],
+  taskDefinitions: ["services"],
 };
 
 /** The kinds the engine knows, and how deletions of different kinds are ordered. */

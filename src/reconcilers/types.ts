@@ -135,8 +135,8 @@ export interface Reconciler<D, O extends Observed = Observed> {
    */
   successor?(desired: D, observed: O): { desired: D; name: string };
   /**
-   * Every update makes a new version with a new id (a task definition's next revision), so what refers to the
-   * resource sees its id as known after apply, and is planned to change with it.
+   * Every update but a change of tags makes a new version with a new id (a task definition's next revision), so
+   * what refers to the resource sees its id as known after apply, and is planned to change with it.
    */
   readonly versioned?: boolean;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inject } from "vitest";
 import { applyPlan, openStack, planStack } from "../../src/engine/index.js";
+import type { Context } from "../../src/reconcilers/types.js";
 import type { Spec } from "../../src/schema/index.js";
 import { validateTexts } from "./specs.js";
 
@@ -35,12 +36,22 @@ export function session(spec: Spec, endpoint = inject("motoEndpoint")) {
   });
 }
 
-/** plan then apply, as `reconcile apply --yes` does, returning the plan, the results and the calls made. */
-export async function applySpec(spec: Spec, mode: "apply" | "delete" = "apply", endpoint?: string) {
+/**
+ * plan then apply, as `reconcile apply --yes` does, returning the plan, the results and the calls made.
+ * `waiting` adds what `--wait-timeout` and the progress printer give the CLI's runs; without it, nothing waits
+ * for ECS services (`--no-wait`).
+ */
+export async function applySpec(
+  spec: Spec,
+  mode: "apply" | "delete" = "apply",
+  endpoint?: string,
+  waiting: Pick<Context, "wait" | "progress"> = {},
+) {
   const s = session(spec, endpoint);
   try {
-    const planned = await planStack(spec, s.ctx, mode);
-    const results = await applyPlan(planned, s.ctx);
+    const ctx = { ...s.ctx, ...waiting };
+    const planned = await planStack(spec, ctx, mode);
+    const results = await applyPlan(planned, ctx);
     return { plan: planned.plan, results, stats: s.stats.snapshot() };
   } finally {
     s.close();
