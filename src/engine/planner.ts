@@ -118,8 +118,7 @@ async function observeSpec(spec: Spec, ctx: Context, reconcilers: readonly AnyRe
       // What refers to a resource builds on its outputs only while that resource stays: not when it is
       // replaced or gets a new version (its id changes), nor when someone else owns it (it waits for the
       // conflict to go).
-      const { action, diffs } = entry.change;
-      const newVersion = action === "update" && reconciler.versioned === true && diffs.some((d) => !d.path.startsWith("tags."));
+      const { action, newVersion } = entry.change;
       const stays = action !== "replace" && action !== "conflict" && !newVersion;
       if (live && stays) outputs.set(node.address, reconciler.outputs(live));
     }
@@ -260,7 +259,8 @@ function convergeEntry(
     : owner.kind === "renamed"
       ? `was ${owner.from} in the spec`
       : undefined;
-  return entry({ action: "update", id: live.id, diffs, ...(reason && { reason }) });
+  const newVersion = reconciler.versioned === true && diffs.some((d) => !d.path.startsWith("tags."));
+  return entry({ action: "update", id: live.id, diffs, ...(reason && { reason }), ...(newVersion && { newVersion: true }) });
 }
 
 /**

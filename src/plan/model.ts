@@ -50,6 +50,8 @@ export interface ResourceChange {
    * then is the old one deleted (otherwise the old one is deleted first).
    */
   createBeforeDelete?: boolean;
+  /** For `update`: AWS keeps the old version and makes a new one with a new id (a task definition's next revision). */
+  newVersion?: boolean;
   /** For people: why this action (conflict, pruning, replacement). */
   reason?: string;
 }

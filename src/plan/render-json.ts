@@ -61,6 +61,8 @@ export interface ResourceChangeJson {
   replaceFields?: string[];
   /** For `replace`: `true` when the new resource is created before the old one is deleted; absent when the old one goes first. */
   createBeforeDelete?: true;
+  /** For `update`: a new version is made beside the old one, with a new id (a task definition's next revision). */
+  newVersion?: true;
   /** For people: why this action (a conflict's cause, pruning, a replacement). */
   reason?: string;
 }
@@ -113,6 +115,7 @@ function resourceToJson(change: ResourceChange): ResourceChangeJson {
     diffs: change.diffs.map(diffToJson),
     ...(change.replaceFields !== undefined && { replaceFields: [...change.replaceFields] }),
     ...(change.createBeforeDelete && { createBeforeDelete: true as const }),
+    ...(change.newVersion && { newVersion: true as const }),
     ...(change.reason !== undefined && { reason: change.reason }),
   };
 }

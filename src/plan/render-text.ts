@@ -55,7 +55,7 @@ function actionWords(change: ResourceChange, style: Style): string {
     case "create":
       return "will be created";
     case "update":
-      return "will be updated in place";
+      return change.newVersion ? "will get a new revision" : "will be updated in place";
     case "replace": {
       const forcedBy = change.replaceFields ?? change.diffs.filter((d) => d.forcesReplacement).map((d) => d.path);
       const how = change.createBeforeDelete ? " (create before delete)" : "";

@@ -3,6 +3,7 @@
  * diff between the two, and the one UpdateService request a set of diffs takes. Nothing here talks to AWS;
  * services.ts does the calls and documents which field changes how.
  */
+import { fieldLines } from "../plan/field-lines.js";
 import type {
   CapacityProviderStrategyItem,
   DeploymentConfiguration,
@@ -420,4 +421,11 @@ export function serviceChanges(desired: ServiceDesired, observed: ObservedServic
   if (changed("propagateTags")) changes.propagateTags = desired.propagateTags as PropagateTags;
   if (changed("enableExecuteCommand")) changes.enableExecuteCommand = desired.enableExecuteCommand!;
   return changes;
+}
+
+/** A new service's lines: its count as one number (and the range auto scaling keeps it in), then the rest, leaf by leaf. */
+export function previewService(desired: ServiceDesired): FieldDiff[] {
+  const { name, cluster, taskDefinition, desiredCount, ...rest } = desired;
+  const range = desiredCount.scaling && { autoScalingRange: `${desiredCount.scaling.min}-${desiredCount.scaling.max}` };
+  return fieldLines({ cluster, taskDefinition, desiredCount: desiredCount.count, ...range, ...rest });
 }

@@ -53,6 +53,7 @@ import {
   loadBalancersOf,
   networkConfigurationOf,
   observedFromAws,
+  previewService,
   serviceChanges,
   serviceNode,
   type ObservedService,
@@ -198,6 +199,7 @@ export const servicesReconciler: Reconciler<ServiceDesired, ObservedService> = {
   },
 
   diff: diffService,
+  preview: previewService,
 
   async create(desired, ctx) {
     let observed = await createService(desired, ctx);

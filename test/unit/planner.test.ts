@@ -289,3 +289,32 @@ describe("replacing a kind that creates the new resource before deleting the old
     expect(roles.calls).toEqual([]);
   });
 });
+
+describe("a versioned kind (every update is a new version with a new id, as a task definition's revision)", () => {
+  const versioned = (kind: ReturnType<typeof fakeKind>) => {
+    Object.assign(kind.reconciler, { versioned: true });
+    return kind;
+  };
+
+  it("plans what refers to it to change with it, since its id will be new", async () => {
+    const roles = versioned(fakeKind("roles", [{ logical: "r", size: 2 }], [live("roles", "r")]));
+    const groups = fakeKind("logGroups", [{ logical: "g", peer: "r" }], [live("logGroups", "g", { peerId: "roles-live-r" })]);
+    const { plan } = await planStack(spec, ctx, "apply", catalogue([roles, groups]));
+    expect(plan.resources.map((r) => [r.address, r.action, r.newVersion])).toEqual([
+      ["roles.r", "update", true],
+      ["logGroups.g", "update", undefined],
+    ]);
+    expect(plan.resources[1]?.diffs).toEqual([{ path: "peerId", before: "roles-live-r", after: UNKNOWN }]);
+  });
+
+  it("a change of tags alone keeps its id: what refers to it stays as it is", async () => {
+    const tagged = live("roles", "r", { tags: { ...owned("roles", "r"), team: "old" } });
+    const roles = versioned(fakeKind("roles", [{ logical: "r" }], [tagged]));
+    const groups = fakeKind("logGroups", [{ logical: "g", peer: "r" }], [live("logGroups", "g", { peerId: "roles-live-r" })]);
+    const { plan } = await planStack(spec, ctx, "apply", catalogue([roles, groups]));
+    expect(plan.resources.map((r) => [r.address, r.action, r.newVersion])).toEqual([
+      ["roles.r", "update", undefined],
+      ["logGroups.g", "noop", undefined],
+    ]);
+  });
+});

@@ -51,6 +51,11 @@ describe("a plan as text: one line per resource", () => {
       "  ~ listeners.web.http (alb HTTP:80) will be updated in place",
     ],
     [
+      "an update that makes a new version says so",
+      change("taskDefinitions.web", "update", { name: "taskFargateCurso107", newVersion: true }),
+      "  ~ taskDefinitions.web (taskFargateCurso107) will get a new revision",
+    ],
+    [
       "a replacement names the fields that force it",
       change("roles.exec", "replace", { replaceFields: ["path"] }),
       "-/+ roles.exec (demo-exec) will be replaced, forced by path",
