@@ -249,6 +249,53 @@ describe("load balancing against moto", () => {
     await applyRecording(back, "delete");
   });
 
+  it("moves an ECS service to a replaced target group before the old group is deleted", async () => {
+    const stack = uniqueStack("lbs");
+    const withService = (port: number) => `${lbYaml(stack, { port })}
+clusters:
+  main: {}
+taskDefinitions:
+  web:
+    cpu: 256
+    memory: 512
+    containers:
+      app: { image: "public.ecr.aws/nginx/nginx:1.27", portMappings: [8080] }
+services:
+  web:
+    taskDefinition: web
+    desiredCount: 2
+    network: { securityGroups: [web] }
+    loadBalancers: [{ targetGroup: web, container: app, port: 8080 }]
+`;
+    const first = await specFrom(withService(8080));
+    await applySpec(first);
+    const original = await targetGroupNamed(`tg${stack.slice(2)}`);
+
+    const moved = await specFrom(withService(8081));
+    const s = session(moved);
+    const calls = recordCalls(s.ctx.clients.elbv2);
+    recordCalls(s.ctx.clients.ecs, calls.sent);
+    try {
+      const planned = await planStack(moved, s.ctx, "apply");
+      expect(changesOf(planned.plan)).toEqual({ "targetGroups.web": "replace", "listeners.web.http": "update", "services.web": "update" });
+      calls.reset();
+      const results = await applyPlan(planned, s.ctx);
+      expect(results.filter((r) => r.outcome !== "done")).toEqual([]);
+    } finally {
+      s.close();
+    }
+    // The old group goes last, once neither the listener nor the service uses it.
+    expect(calls.writes()).toEqual(["CreateTargetGroup", "ModifyListener", "UpdateService", "DeleteTargetGroup"]);
+    const successor = calls.sent[0]!.input.Name as string;
+    const update = calls.sent.find((c) => c.action === "UpdateService")!.input;
+    expect(update.loadBalancers).toEqual([
+      { targetGroupArn: (await targetGroupNamed(successor))!.TargetGroupArn, containerName: "app", containerPort: 8080 },
+    ]);
+    expect(calls.sent.find((c) => c.action === "DeleteTargetGroup")!.input.TargetGroupArn).toBe(original!.TargetGroupArn);
+    await expectConverged(moved);
+    await applySpec(moved, "delete");
+  });
+
   it("repairs, on the next run, a target group replacement that stopped before the listener moved", async () => {
     const stack = uniqueStack("lbc");
     const explicit = `tg${stack.slice(2)}`;

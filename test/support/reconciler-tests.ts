@@ -19,8 +19,11 @@ export const NO_OUTPUTS: Outputs = {
  * Records every action sent through one SDK client, in order, with its input, so that a test can hold a
  * reconciler to exactly the calls it needs (the run's CallStats only count them).
  */
-export function recordCalls<I extends object, O extends MetadataBearer>(client: { middlewareStack: MiddlewareStack<I, O> }) {
-  const sent: Array<{ action: string; input: Record<string, unknown> }> = [];
+export function recordCalls<I extends object, O extends MetadataBearer>(
+  client: { middlewareStack: MiddlewareStack<I, O> },
+  /** Give several clients one list to see their calls in the order they were sent. */
+  sent: Array<{ action: string; input: Record<string, unknown> }> = [],
+) {
   client.middlewareStack.add(
     (next, context) => (args) => {
       sent.push({ action: context.commandName!.replace(/Command$/, ""), input: args.input as Record<string, unknown> });
