@@ -15,21 +15,21 @@ import {
   CreateClusterCommand,
   DeleteClusterCommand,
   DescribeClustersCommand,
-  DescribeServicesCommand,
   PutClusterCapacityProvidersCommand,
   UpdateClusterCommand,
   paginateListServices,
   type CapacityProviderStrategyItem,
   type Cluster,
   type ClusterSetting,
-  type Service,
 } from "@aws-sdk/client-ecs";
 import { awsErrorIs } from "../aws/errors.js";
 import type { FieldDiff } from "../plan/model.js";
 import type { ClusterSpec } from "../schema/ecs.js";
 import { physicalName } from "../schema/names.js";
+import { inBatches } from "./collections.js";
 import { diffField, diffTags, sortedSet, tagChanges } from "./diff-helpers.js";
 import { fromEcsTags, toEcsTags, updateEcsTags } from "./ecs-tags.js";
+import { describeServices, type ObservedService } from "./services.js";
 import { findTaggedResources, resourcesOfType } from "./tagged-resources.js";
 import { STACK_TAG, addressOf, ownedTags, type Context, type Observed, type Reconciler, type Tags } from "./types.js";
 
@@ -62,15 +62,8 @@ export interface ObservedCluster extends Observed {
 
 const CONTAINER_INSIGHTS = "containerInsights";
 const STRATEGY = "defaultCapacityProviderStrategy";
-/** DescribeClusters takes up to 100 clusters, DescribeServices up to 10 services. */
+/** DescribeClusters takes up to 100 clusters. */
 const CLUSTERS_PER_CALL = 100;
-const SERVICES_PER_CALL = 10;
-
-function inBatches<T>(items: readonly T[], size: number): T[][] {
-  const batches: T[][] = [];
-  for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
-  return batches;
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Normalisation
@@ -172,7 +165,7 @@ const toAwsStrategy = (items: readonly StrategyItem[]): CapacityProviderStrategy
 const insightsSetting = (value: string): ClusterSetting[] => [{ name: CONTAINER_INSIGHTS, value }];
 
 /** The cluster's services that are not INACTIVE, with their tags; undefined when the cluster is gone. */
-async function servicesIn(ctx: Context, cluster: string): Promise<Service[] | undefined> {
+async function servicesIn(ctx: Context, cluster: string): Promise<ObservedService[] | undefined> {
   const arns: string[] = [];
   try {
     for await (const page of paginateListServices({ client: ctx.clients.ecs }, { cluster })) arns.push(...(page.serviceArns ?? []));
@@ -180,18 +173,12 @@ async function servicesIn(ctx: Context, cluster: string): Promise<Service[] | un
     if (awsErrorIs(error, "ClusterNotFoundException")) return undefined;
     throw error;
   }
-  const pages = await Promise.all(
-    inBatches(arns, SERVICES_PER_CALL).map(async (batch) => {
-      const { services } = await ctx.clients.ecs.send(new DescribeServicesCommand({ cluster, services: batch, include: ["TAGS"] }));
-      return services ?? [];
-    }),
-  );
-  // ListServices also lists services deleted a moment ago (INACTIVE): they no longer hold the cluster.
-  return pages.flat().filter((s) => s.status !== "INACTIVE");
+  // ListServices also lists services deleted a moment ago (INACTIVE): describeServices leaves those out.
+  return [...(await describeServices(ctx, cluster, arns)).values()];
 }
 
-function refuseForeignServices(cluster: string, services: readonly Service[], stack: string): void {
-  const foreign = services.filter((s) => fromEcsTags(s.tags)[STACK_TAG] !== stack).map((s) => s.serviceName ?? s.serviceArn ?? "?");
+function refuseForeignServices(cluster: string, services: readonly ObservedService[], stack: string): void {
+  const foreign = services.filter((s) => s.tags[STACK_TAG] !== stack).map((s) => s.name);
   if (foreign.length === 0) return;
   throw new Error(
     `cluster ${cluster} still runs services this stack does not own: ${foreign.sort().join(", ")}; delete them first (nothing was deleted)`,

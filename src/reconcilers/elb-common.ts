@@ -1,17 +1,12 @@
 import { AddTagsCommand, DescribeTagsCommand, RemoveTagsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { awsErrorIs } from "../aws/errors.js";
 import type { FieldDiff } from "../plan/model.js";
+import { inBatches } from "./collections.js";
 import { fromTagList, tagChanges, toTagList } from "./diff-helpers.js";
 import type { Context, Tags } from "./types.js";
 
 /** ELBv2 describe calls take at most 20 names or ARNs. */
 const ELB_BATCH = 20;
-
-function inBatches<T>(items: readonly T[], size = ELB_BATCH): T[][] {
-  const batches: T[][] = [];
-  for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
-  return batches;
-}
 
 /**
  * Describes load balancers or target groups by name or ARN, 20 to a call. ELBv2 fails the whole call when one
@@ -25,7 +20,7 @@ export async function describeEach<T>(
 ): Promise<T[]> {
   const unique = [...new Set(keys)];
   const pages = await Promise.all(
-    inBatches(unique).map(async (batch) => {
+    inBatches(unique, ELB_BATCH).map(async (batch) => {
       try {
         return await describe(batch);
       } catch (error) {
@@ -41,7 +36,7 @@ export async function describeEach<T>(
 /** The tags of ELBv2 resources (load balancers, target groups, listeners, rules), 20 ARNs to a call. */
 export async function describeElbTags(ctx: Context, arns: readonly string[]): Promise<Map<string, Tags>> {
   const tags = new Map<string, Tags>();
-  for (const batch of inBatches([...new Set(arns)])) {
+  for (const batch of inBatches([...new Set(arns)], ELB_BATCH)) {
     const { TagDescriptions } = await ctx.clients.elbv2.send(new DescribeTagsCommand({ ResourceArns: batch }));
     for (const d of TagDescriptions ?? []) if (d.ResourceArn) tags.set(d.ResourceArn, fromTagList(d.Tags));
   }

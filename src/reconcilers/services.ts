@@ -45,6 +45,7 @@ import {
 } from "@aws-sdk/client-ecs";
 import { awsErrorIs } from "../aws/errors.js";
 import type { FieldDiff } from "../plan/model.js";
+import { groupBy, inBatches } from "./collections.js";
 import { known, refuseReplacementDiffs } from "./diff-helpers.js";
 import { toEcsTags, updateEcsTags } from "./ecs-tags.js";
 import {
@@ -71,14 +72,11 @@ const DESCRIBE_BATCH = 10;
 /** How long a deletion waits for the service to go when apply itself does not wait (`--no-wait`). */
 const DELETE_WAIT_MS = 10 * 60 * 1000;
 
-const chunks = <T>(items: readonly T[], size: number): T[][] =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
-
-/** The live services of these names in one cluster, by name; an INACTIVE (deleted) service is gone. */
-async function describeServices(ctx: Context, cluster: string, names: readonly string[]): Promise<Map<string, ObservedService>> {
+/** The live services of these names or ARNs in one cluster, by name; an INACTIVE (deleted) service is gone. */
+export async function describeServices(ctx: Context, cluster: string, names: readonly string[]): Promise<Map<string, ObservedService>> {
   const found = new Map<string, ObservedService>();
   try {
-    for (const batch of chunks([...new Set(names)], DESCRIBE_BATCH)) {
+    for (const batch of inBatches([...new Set(names)], DESCRIBE_BATCH)) {
       const { services } = await ctx.clients.ecs.send(new DescribeServicesCommand({ cluster, services: batch, include: ["TAGS"] }));
       for (const s of services ?? []) if (s.status !== "INACTIVE" && s.serviceName) found.set(s.serviceName, observedFromAws(s));
     }
@@ -86,12 +84,6 @@ async function describeServices(ctx: Context, cluster: string, names: readonly s
     if (!awsErrorIs(e, "ClusterNotFoundException")) throw e;
   }
   return found;
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
-  return groups;
 }
 
 /** `service/<cluster>/<name>`. A service ARN of the old short form (`service/<name>`) does not name its cluster: skipped. */

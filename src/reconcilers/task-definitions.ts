@@ -37,6 +37,7 @@ import {
   type TaskDefinitionInput,
   type Unknowable,
 } from "./task-definition-normalise.js";
+import { inBatches } from "./collections.js";
 import {
   addressOf,
   ownedTags,
@@ -351,8 +352,8 @@ async function deregister(ctx: Context, arn: string): Promise<void> {
 
 /** DeleteTaskDefinitions takes at most 10 revisions a call and reports each failure apart; one already gone is not a failure. */
 async function deleteRevisions(ctx: Context, family: string, arns: readonly string[]): Promise<void> {
-  for (let i = 0; i < arns.length; i += 10) {
-    const answer = await ctx.clients.ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: arns.slice(i, i + 10) }));
+  for (const batch of inBatches(arns, 10)) {
+    const answer = await ctx.clients.ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: batch }));
     const failed = (answer.failures ?? []).filter((f) => !/does not exist/i.test(f.reason ?? ""));
     if (failed.length > 0) {
       const reasons = failed.map((f) => `${f.arn}: ${f.reason}${f.detail ? ` (${f.detail})` : ""}`).join("; ");

@@ -1,4 +1,4 @@
-import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
+import { defaultVpcNetwork } from "../support/default-vpc.js";
 import {
   CreateServiceCommand,
   DeleteServiceCommand,
@@ -66,18 +66,8 @@ async function liveCluster(name: string) {
 let network: { subnets: string[]; securityGroups: string[] };
 
 beforeAll(async () => {
-  const { Vpcs } = await clients.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] }));
-  const vpcId = Vpcs![0]!.VpcId!;
-  const { Subnets } = await clients.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }] }));
-  const { SecurityGroups } = await clients.ec2.send(
-    new DescribeSecurityGroupsCommand({
-      Filters: [
-        { Name: "vpc-id", Values: [vpcId] },
-        { Name: "group-name", Values: ["default"] },
-      ],
-    }),
-  );
-  network = { subnets: Subnets!.slice(0, 2).map((s) => s.SubnetId!), securityGroups: [SecurityGroups![0]!.GroupId!] };
+  const { subnets, securityGroups } = await defaultVpcNetwork(clients);
+  network = { subnets, securityGroups };
 });
 
 async function runService(cluster: string, name: string, tags: Record<string, string> = {}): Promise<void> {

@@ -1,4 +1,4 @@
-import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
+import { defaultVpcNetwork } from "../support/default-vpc.js";
 import {
   CreateClusterCommand,
   CreateServiceCommand,
@@ -43,18 +43,8 @@ let awsvpcConfiguration: { subnets: string[]; securityGroups: string[] };
 
 /** A cluster and a Fargate task definition for every test; the default VPC's subnets and default group for the tasks. */
 beforeAll(async () => {
-  const { Vpcs } = await clients.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] }));
-  const vpcId = Vpcs![0]!.VpcId!;
-  const { Subnets } = await clients.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }] }));
-  const { SecurityGroups } = await clients.ec2.send(
-    new DescribeSecurityGroupsCommand({
-      Filters: [
-        { Name: "vpc-id", Values: [vpcId] },
-        { Name: "group-name", Values: ["default"] },
-      ],
-    }),
-  );
-  awsvpcConfiguration = { subnets: Subnets!.map((s) => s.SubnetId!).slice(0, 2), securityGroups: [SecurityGroups![0]!.GroupId!] };
+  const { subnets, securityGroups } = await defaultVpcNetwork(clients);
+  awsvpcConfiguration = { subnets, securityGroups };
 
   cluster = (await clients.ecs.send(new CreateClusterCommand({ clusterName: uniqueName() }))).cluster!.clusterName!;
   const registered = await clients.ecs.send(

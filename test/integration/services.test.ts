@@ -1,4 +1,4 @@
-import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
+import { defaultVpcNetwork } from "../support/default-vpc.js";
 import {
   CreateClusterCommand,
   DescribeServicesCommand,
@@ -39,19 +39,9 @@ let vpcId = "";
 let subnetIds: string[] = [];
 let defaultGroupId = "";
 beforeAll(async () => {
-  const { Vpcs } = await clients.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] }));
-  vpcId = Vpcs![0]!.VpcId!;
-  const { Subnets } = await clients.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }] }));
-  subnetIds = Subnets!.map((s) => s.SubnetId!).slice(0, 2);
-  const { SecurityGroups } = await clients.ec2.send(
-    new DescribeSecurityGroupsCommand({
-      Filters: [
-        { Name: "vpc-id", Values: [vpcId] },
-        { Name: "group-name", Values: ["default"] },
-      ],
-    }),
-  );
-  defaultGroupId = SecurityGroups![0]!.GroupId!;
+  const network = await defaultVpcNetwork(clients);
+  ({ vpcId, subnets: subnetIds } = network);
+  defaultGroupId = network.securityGroups[0]!;
 });
 
 const contextOf = (stack: string, extra: Partial<Context> = {}): Context => ({ stack, region: "us-east-1", clients, ...extra });
