@@ -19,7 +19,6 @@ import {
   type TaskDefinition,
   type TaskDefinitionStatus,
 } from "@aws-sdk/client-ecs";
-import { paginateGetResources } from "@aws-sdk/client-resource-groups-tagging-api";
 import { awsErrorIs } from "../aws/errors.js";
 import { KnownAfterApply, type FieldDiff } from "../plan/model.js";
 import type { ContainerSpec, TaskDefinitionSpec } from "../schema/ecs.js";
@@ -27,7 +26,7 @@ import { physicalName } from "../schema/names.js";
 import type { Spec } from "../schema/spec.js";
 import { diffTags, known } from "./diff-helpers.js";
 import { fromEcsTags, toEcsTags, updateEcsTags } from "./ecs-tags.js";
-import { findTaggedResources, parseArn, resourcesOfType } from "./tagged-resources.js";
+import { findTaggedResources, parseArn, queryTaggedResources, resourcesOfType } from "./tagged-resources.js";
 import {
   containerSummary,
   diffTaskDefinition,
@@ -266,17 +265,7 @@ async function listRevisions(ctx: Context, family: string, status: TaskDefinitio
 
 /** The family's revisions carrying this stack's tag, asked afresh (a run's writes are newer than the plan's read). */
 async function stackRevisions(ctx: Context, family: string): Promise<Set<string>> {
-  const found = new Set<string>();
-  const pages = paginateGetResources(
-    { client: ctx.clients.tagging },
-    { TagFilters: [{ Key: STACK_TAG, Values: [ctx.stack] }], ResourcesPerPage: 100 },
-  );
-  for await (const page of pages) {
-    for (const mapping of page.ResourceTagMappingList ?? []) {
-      if (mapping.ResourceARN && ofFamily(family)(mapping.ResourceARN)) found.add(mapping.ResourceARN);
-    }
-  }
-  return found;
+  return new Set((await queryTaggedResources(ctx)).map((r) => r.arn).filter(ofFamily(family)));
 }
 
 /**
