@@ -58,6 +58,7 @@ const cases: Case[] = [
   // Task definitions.
   { why: "cpu that Fargate does not offer", overlay: "taskDefinitions:\n  web: { cpu: 300 }\n", path: "taskDefinitions.web.cpu", line: 2, message: /task cpu 300 is not a Fargate size: use one of 256, 512, 1024/ },
   { why: "memory that does not fit the cpu", overlay: "taskDefinitions:\n  web: { memory: 4 GB }\n", path: "taskDefinitions.web.memory", line: 2, message: /task memory 4096 MiB does not fit cpu 256 .* use 512, 1024, 2048 MiB/ },
+  { why: "keeping fewer than 2 revisions", overlay: "taskDefinitions:\n  web: { keepRevisions: 1 }\n", path: "taskDefinitions.web.keepRevisions", line: 2, message: />=2/ },
   { why: "cpu written in words", overlay: "taskDefinitions:\n  web: { cpu: lots }\n", path: "taskDefinitions.web.cpu", line: 2, message: /cannot read CPU "lots"/ },
   { why: "containers asking more cpu than the task", overlay: "taskDefinitions:\n  web:\n    containers:\n      app: { cpu: 512 }\n", path: "taskDefinitions.web.containers", line: 3, message: /512 cpu units in all, more than the task's 256/ },
   { why: "containers asking more memory than the task", overlay: "taskDefinitions:\n  web:\n    containers:\n      app: { memory: 1 GB }\n", path: "taskDefinitions.web.containers", line: 3, message: /1024 MiB in all, more than the task's 512 MiB/ },
