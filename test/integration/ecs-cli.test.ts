@@ -3,39 +3,20 @@ import { describe, expect, it } from "vitest";
 import { reconcile } from "../support/cli.js";
 import { CREDENTIALS, specFile, uniqueStack } from "../support/engine.js";
 import { MOTO_RUNNING_TASKS } from "../support/global-setup.js";
+import { ecsStackYaml } from "../support/specs.js";
 
 /**
  * Waiting for services on the command line. moto runs no containers: it reports MOTO_RUNNING_TASKS (2)
  * running tasks for every new service, so a service created with 3 wanted stays "deployment IN_PROGRESS,
  * 2/3 running" for as long as one waits: the way to see a wait run out without a real cluster.
  */
-const ecsSpec = (stack: string, desiredCount: number) => `
-stack: ${stack}
-region: us-east-1
-network: { vpc: default, subnets: { availabilityZones: [us-east-1a, us-east-1b] } }
-securityGroups:
-  web: { ingress: [{ protocol: tcp, port: 8080, cidr: 10.0.0.0/8 }] }
-clusters:
-  main: { containerInsights: enabled }
-taskDefinitions:
-  web:
-    cpu: 256
-    memory: 512
-    containers:
-      app: { image: "public.ecr.aws/nginx/nginx:1.27", portMappings: [8080] }
-services:
-  web:
-    taskDefinition: web
-    desiredCount: ${desiredCount}
-    network: { securityGroups: [web] }
-`;
 
 const run = (...args: string[]) => reconcile([...args, "--endpoint", inject("motoEndpoint")], CREDENTIALS);
 
 describe("apply waits for the services it changed", () => {
   it("reports the deployment as it waits, and fails the service, with what it saw, when --wait-timeout runs out", () => {
     const stack = uniqueStack("wait");
-    const file = specFile(ecsSpec(stack, MOTO_RUNNING_TASKS + 1));
+    const file = specFile(ecsStackYaml(stack, { desiredCount: MOTO_RUNNING_TASKS + 1 }));
     try {
       const applied = run("apply", "-f", file, "--yes", "--wait-timeout", "2s");
       expect(applied.code).toBe(1);
@@ -53,7 +34,7 @@ describe("apply waits for the services it changed", () => {
 
   it("--no-wait creates the same service and returns at once, without a word about its deployment", () => {
     const stack = uniqueStack("nowait");
-    const file = specFile(ecsSpec(stack, MOTO_RUNNING_TASKS + 1));
+    const file = specFile(ecsStackYaml(stack, { desiredCount: MOTO_RUNNING_TASKS + 1 }));
     try {
       const applied = run("apply", "-f", file, "--yes", "--no-wait");
       expect(applied.code).toBe(0);

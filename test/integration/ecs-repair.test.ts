@@ -1,33 +1,14 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { applySpec, changesOf, planSpec, specFrom, uniqueStack } from "../support/engine.js";
 import { startFaultProxy, type FaultProxy } from "../support/fault-proxy.js";
+import { ecsStackYaml } from "../support/specs.js";
 
 /**
  * A run that stops between registering a task definition's new revision and moving the service to it (here:
  * every UpdateService attempt fails, through the fault proxy, since moto never fails) is finished by the
  * next run: the service moves to the revision already registered, and no further revision is made.
  */
-const spec = (stack: string, image: string) =>
-  specFrom(`
-stack: ${stack}
-region: us-east-1
-network: { vpc: default, subnets: { availabilityZones: [us-east-1a, us-east-1b] } }
-securityGroups:
-  web: { ingress: [{ protocol: tcp, port: 8080, cidr: 10.0.0.0/8 }] }
-clusters:
-  main: {}
-taskDefinitions:
-  web:
-    cpu: 256
-    memory: 512
-    containers:
-      app: { image: "${image}", portMappings: [8080] }
-services:
-  web:
-    taskDefinition: web
-    desiredCount: 2
-    network: { securityGroups: [web] }
-`);
+const spec = (stack: string, image: string) => specFrom(ecsStackYaml(stack, { image }));
 
 const writesOf = (stats: { byAction: Array<{ service: string; action: string; calls: number; write: boolean }> }) =>
   stats.byAction.filter((a) => a.write).map((a) => `${a.action} ${a.calls}`);

@@ -12,7 +12,7 @@ import { applySpec, changesOf, planSpec, session, specFrom, uniqueStack } from "
 import { startFaultProxy, type FaultProxy } from "../support/fault-proxy.js";
 import { motoClientConfig } from "../support/moto-env.js";
 import { recordCalls } from "../support/reconciler-tests.js";
-import { REFERENCE_TARGET_GROUP_AWS } from "../support/specs.js";
+import { ecsYaml, REFERENCE_TARGET_GROUP_AWS } from "../support/specs.js";
 
 const aws = createClients({ ...motoClientConfig(), maxAttempts: 1 });
 // A run that stops half-way is made with a proxy that fails chosen calls (moto itself never fails).
@@ -251,22 +251,7 @@ describe("load balancing against moto", () => {
 
   it("moves an ECS service to a replaced target group before the old group is deleted", async () => {
     const stack = uniqueStack("lbs");
-    const withService = (port: number) => `${lbYaml(stack, { port })}
-clusters:
-  main: {}
-taskDefinitions:
-  web:
-    cpu: 256
-    memory: 512
-    containers:
-      app: { image: "public.ecr.aws/nginx/nginx:1.27", portMappings: [8080] }
-services:
-  web:
-    taskDefinition: web
-    desiredCount: 2
-    network: { securityGroups: [web] }
-    loadBalancers: [{ targetGroup: web, container: app, port: 8080 }]
-`;
+    const withService = (port: number) => lbYaml(stack, { port }) + ecsYaml({ targetGroup: true });
     const first = await specFrom(withService(8080));
     await applySpec(first);
     const original = await targetGroupNamed(`tg${stack.slice(2)}`);

@@ -42,3 +42,37 @@ export function validateTexts(files: Record<string, string>, env: Record<string,
 export function validateOverlay(overlay: string, env: Record<string, string> = {}): Promise<ValidationResult> {
   return validateTexts({ "base.yaml": BASE_SPEC, "case.yaml": overlay }, env);
 }
+
+/**
+ * A small web service on Fargate, as YAML: its cluster, task definition (one nginx container on 8080) and
+ * service in group `web`, attached to target group `web` when `targetGroup` is set. Append it to a spec that
+ * has a `web` security group (`ecsStackYaml` gives one).
+ */
+export function ecsYaml(k: { image?: string; desiredCount?: number; targetGroup?: boolean } = {}): string {
+  return `
+clusters:
+  main: { containerInsights: enabled }
+taskDefinitions:
+  web:
+    cpu: 256
+    memory: 512
+    containers:
+      app: { image: "${k.image ?? "public.ecr.aws/nginx/nginx:1.27"}", portMappings: [8080] }
+services:
+  web:
+    taskDefinition: web
+    desiredCount: ${k.desiredCount ?? 2}
+    network: { securityGroups: [web] }
+${k.targetGroup ? "    loadBalancers: [{ targetGroup: web, container: app, port: 8080 }]\n" : ""}`;
+}
+
+/** `ecsYaml` as a stack of its own, in the default VPC, with its `web` security group. */
+export function ecsStackYaml(stack: string, k: Parameters<typeof ecsYaml>[0] = {}): string {
+  return `
+stack: ${stack}
+region: us-east-1
+network: { vpc: default, subnets: { availabilityZones: [us-east-1a, us-east-1b] } }
+securityGroups:
+  web: { ingress: [{ protocol: tcp, port: 8080, cidr: 10.0.0.0/8 }] }
+${ecsYaml(k)}`;
+}
