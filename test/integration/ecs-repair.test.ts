@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { applySpec, changesOf, planSpec, specFrom, uniqueStack } from "../support/engine.js";
+import { applySpec, changesOf, planSpec, specFrom, uniqueStack, writeCalls } from "../support/engine.js";
 import { startFaultProxy, type FaultProxy } from "../support/fault-proxy.js";
 import { ecsStackYaml } from "../support/specs.js";
 
@@ -9,9 +9,6 @@ import { ecsStackYaml } from "../support/specs.js";
  * next run: the service moves to the revision already registered, and no further revision is made.
  */
 const spec = (stack: string, image: string) => specFrom(ecsStackYaml(stack, { image }));
-
-const writesOf = (stats: { byAction: Array<{ service: string; action: string; calls: number; write: boolean }> }) =>
-  stats.byAction.filter((a) => a.write).map((a) => `${a.action} ${a.calls}`);
 
 let proxy: FaultProxy;
 beforeAll(async () => {
@@ -43,7 +40,7 @@ describe("an ECS change cut short", () => {
       },
     ]);
     const repair = await applySpec(changed);
-    expect(writesOf(repair.stats)).toEqual(["UpdateService 1"]);
+    expect(writeCalls(repair.stats)).toEqual(["ecs UpdateService 1"]);
     expect(changesOf((await planSpec(changed)).plan)).toEqual({});
     await applySpec(changed, "delete");
   });

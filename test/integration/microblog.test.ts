@@ -17,7 +17,7 @@ import { GetResourcesCommand } from "@aws-sdk/client-resource-groups-tagging-api
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClients } from "../../src/aws/index.js";
 import type { Spec } from "../../src/schema/index.js";
-import { applySpec, planSpec, specFrom } from "../support/engine.js";
+import { applySpec, planSpec, specFrom, writeCalls } from "../support/engine.js";
 import { motoClientConfig } from "../support/moto-env.js";
 import { MOTO_RUNNING_TASKS } from "../support/global-setup.js";
 
@@ -30,8 +30,6 @@ const EXAMPLE = readFileSync(fileURLToPath(new URL("../../examples/microblog.yam
 const WAIT = { wait: { timeoutMs: 60_000 } };
 
 const aws = createClients({ ...motoClientConfig(), maxAttempts: 2 });
-const writesOf = (stats: { byAction: Array<{ service: string; action: string; calls: number; write: boolean }> }) =>
-  stats.byAction.filter((a) => a.write).map((a) => `${a.service} ${a.action} ${a.calls}`);
 
 describe("examples/microblog.yaml against moto", () => {
   let spec: Spec;
@@ -155,7 +153,7 @@ describe("examples/microblog.yaml against moto", () => {
     const { plan } = await planSpec(spec);
     expect(plan.resources.filter((r) => r.action !== "noop" && r.action !== "read")).toEqual([]);
     const again = await applySpec(spec, "apply", undefined, WAIT);
-    expect(writesOf(again.stats)).toEqual([]);
+    expect(writeCalls(again.stats)).toEqual([]);
   });
 
   it("reordering environment variables changes nothing", async () => {
@@ -179,7 +177,7 @@ describe("examples/microblog.yaml against moto", () => {
     ]);
     const { results, stats } = await applySpec(changed, "apply", undefined, WAIT);
     expect(results.filter((r) => r.outcome !== "done")).toEqual([]);
-    expect(writesOf(stats)).toEqual(["ecs RegisterTaskDefinition 1", "ecs UpdateService 1"]);
+    expect(writeCalls(stats)).toEqual(["ecs RegisterTaskDefinition 1", "ecs UpdateService 1"]);
 
     const service = (
       await aws.ecs.send(new DescribeServicesCommand({ cluster: "clusterFargateCurso107", services: ["svcFargateCurso107"] }))

@@ -73,3 +73,7 @@ export const changesOf = (plan: { resources: Array<{ address: string; action: st
   Object.fromEntries(plan.resources.filter((r) => r.action !== "noop" && r.action !== "read").map((r) => [r.address, r.action]));
 
 export const CREDENTIALS = { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" };
+
+/** The write calls of a run, as `service Action count`, in the stats' order. */
+export const writeCalls = (stats: { byAction: Array<{ service: string; action: string; calls: number; write: boolean }> }) =>
+  stats.byAction.filter((a) => a.write).map((a) => `${a.service} ${a.action} ${a.calls}`);
