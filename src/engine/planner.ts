@@ -1,6 +1,7 @@
 import { DependencyGraph } from "../graph/graph.js";
 import { summarise, UNKNOWN, type KnownAfterApply, type Plan, type ResourceChange } from "../plan/model.js";
 import { CATALOGUE, type AnyReconciler, type Catalogue } from "../reconcilers/registry.js";
+import { isTagDiff } from "../reconcilers/diff-helpers.js";
 import { addressFromTags, ID_TAG, STACK_TAG, type Context, type DesiredNode, type Observed, type Outputs } from "../reconcilers/types.js";
 import type { Spec } from "../schema/spec.js";
 import { describeFailure } from "./failure.js";
@@ -259,7 +260,7 @@ function convergeEntry(
     : owner.kind === "renamed"
       ? `was ${owner.from} in the spec`
       : undefined;
-  const newVersion = reconciler.versioned === true && diffs.some((d) => !d.path.startsWith("tags."));
+  const newVersion = reconciler.versioned === true && diffs.some((d) => !isTagDiff(d));
   return entry({ action: "update", id: live.id, diffs, ...(reason && { reason }), ...(newVersion && { newVersion: true }) });
 }
 

@@ -18,7 +18,6 @@ import {
   PutClusterCapacityProvidersCommand,
   UpdateClusterCommand,
   paginateListServices,
-  type CapacityProviderStrategyItem,
   type Cluster,
   type ClusterSetting,
 } from "@aws-sdk/client-ecs";
@@ -27,20 +26,13 @@ import type { FieldDiff } from "../plan/model.js";
 import type { ClusterSpec } from "../schema/ecs.js";
 import { physicalName } from "../schema/names.js";
 import { inBatches } from "./collections.js";
-import { diffField, diffTags, sortedSet, tagChanges } from "./diff-helpers.js";
-import { fromEcsTags, toEcsTags, updateEcsTags } from "./ecs-tags.js";
+import { diffField, diffTags, sortedSet } from "./diff-helpers.js";
+import { fromEcsTags, normaliseStrategy, toAwsStrategy, toEcsTags, updateEcsTags, type StrategyItem } from "./ecs-common.js";
 import { describeServices, type ObservedService } from "./services.js";
 import { findTaggedResources, resourcesOfType } from "./tagged-resources.js";
 import { STACK_TAG, addressOf, ownedTags, type Context, type Observed, type Reconciler, type Tags } from "./types.js";
 
 export type ContainerInsights = NonNullable<ClusterSpec["containerInsights"]>;
-
-/** One provider of a strategy, in one form for both sides: `base` 0 is what AWS reports when none was given. */
-export interface StrategyItem {
-  capacityProvider: string;
-  weight: number;
-  base: number;
-}
 
 export interface ClusterDesired {
   name: string;
@@ -67,18 +59,6 @@ const CLUSTERS_PER_CALL = 100;
 
 // ---------------------------------------------------------------------------------------------------------
 // Normalisation
-
-const byProvider = (a: StrategyItem, b: StrategyItem) =>
-  a.capacityProvider < b.capacityProvider ? -1 : a.capacityProvider > b.capacityProvider ? 1 : 0;
-
-/** The spec's strategy or AWS's: a weight AWS leaves out is its default, 0. */
-export function normaliseStrategy(
-  items: ReadonlyArray<{ capacityProvider?: string; weight?: number; base?: number }> | undefined,
-): StrategyItem[] {
-  return (items ?? [])
-    .map((item) => ({ capacityProvider: item.capacityProvider!, weight: item.weight ?? 0, base: item.base ?? 0 }))
-    .sort(byProvider);
-}
 
 export function desiredCluster(name: string, entry: ClusterSpec, tags: Tags): ClusterDesired {
   return {
@@ -158,9 +138,6 @@ async function describeClusters(ctx: Context, names: readonly string[]): Promise
   );
   return pages.flat();
 }
-
-const toAwsStrategy = (items: readonly StrategyItem[]): CapacityProviderStrategyItem[] =>
-  items.map(({ capacityProvider, weight, base }) => ({ capacityProvider, weight, base }));
 
 const insightsSetting = (value: string): ClusterSetting[] => [{ name: CONTAINER_INSIGHTS, value }];
 
@@ -278,8 +255,7 @@ export const clustersReconciler: Reconciler<ClusterDesired, ObservedCluster> = {
       result.defaultCapacityProviderStrategy = strategy;
     }
 
-    await updateEcsTags(ctx, observed.id, diffs, desired.tags);
-    result.tags = tagsAfter(observed.tags, desired.tags, diffs);
+    result.tags = await updateEcsTags(ctx, observed.id, observed.tags, desired.tags, diffs);
     return result;
   },
 
@@ -296,9 +272,3 @@ export const clustersReconciler: Reconciler<ClusterDesired, ObservedCluster> = {
 
   outputs: (observed) => ({ arn: observed.id, name: observed.name }),
 };
-
-/** The tags once the `tags.*` diffs are applied: the desired ones, plus what the diffs left alone (AWS's own). */
-function tagsAfter(observed: Tags, desired: Tags, diffs: readonly FieldDiff[]): Tags {
-  const { set, remove } = tagChanges(diffs, desired);
-  return Object.fromEntries(Object.entries({ ...observed, ...set }).filter(([key]) => !remove.includes(key)));
-}

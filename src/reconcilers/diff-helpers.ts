@@ -21,17 +21,28 @@ export function diffTags(desired: Tags, observed: Tags): FieldDiff[] {
   return [...keys].sort().flatMap((key) => diffField(`tags.${key}`, observed[key], desired[key]));
 }
 
+/** A diff of the resource's tags, which every kind changes apart from the rest. */
+export const isTagDiff = (diff: FieldDiff): boolean => diff.path.startsWith("tags.");
+
 /** The keys to set and to remove to go from the observed tags to the desired ones. */
 export function tagChanges(diffs: readonly FieldDiff[], desired: Tags): { set: Tags; remove: string[] } {
   const set: Tags = {};
   const remove: string[] = [];
   for (const d of diffs) {
-    if (!d.path.startsWith("tags.")) continue;
+    if (!isTagDiff(d)) continue;
     const key = d.path.slice("tags.".length);
     if (key in desired) set[key] = desired[key]!;
     else remove.push(key);
   }
   return { set, remove };
+}
+
+/** The tags once the `tags.*` diffs are applied: the observed ones with the diffs' keys set or removed (AWS's own stay). */
+export function tagsAfter(observed: Tags, desired: Tags, diffs: readonly FieldDiff[]): Tags {
+  const { set, remove } = tagChanges(diffs, desired);
+  const tags = { ...observed, ...set };
+  for (const key of remove) delete tags[key];
+  return tags;
 }
 
 export const toTagList = (tags: Tags) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));

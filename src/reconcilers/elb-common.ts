@@ -2,7 +2,7 @@ import { AddTagsCommand, DescribeTagsCommand, RemoveTagsCommand } from "@aws-sdk
 import { awsErrorIs } from "../aws/errors.js";
 import type { FieldDiff } from "../plan/model.js";
 import { inBatches } from "./collections.js";
-import { fromTagList, tagChanges, toTagList } from "./diff-helpers.js";
+import { fromTagList, tagChanges, tagsAfter, toTagList } from "./diff-helpers.js";
 import type { Context, Tags } from "./types.js";
 
 /** ELBv2 describe calls take at most 20 names or ARNs. */
@@ -48,9 +48,7 @@ export async function updateElbTags(ctx: Context, arn: string, observed: Tags, d
   const { set, remove } = tagChanges(diffs, desired);
   if (remove.length > 0) await ctx.clients.elbv2.send(new RemoveTagsCommand({ ResourceArns: [arn], TagKeys: remove }));
   if (Object.keys(set).length > 0) await ctx.clients.elbv2.send(new AddTagsCommand({ ResourceArns: [arn], Tags: toTagList(set) }));
-  const tags = { ...observed, ...set };
-  for (const key of remove) delete tags[key];
-  return tags;
+  return tagsAfter(observed, desired, diffs);
 }
 
 /** ELBv2 attributes arrive as a list of key/value strings. */

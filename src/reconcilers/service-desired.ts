@@ -5,7 +5,6 @@
  */
 import { fieldLines } from "../plan/field-lines.js";
 import type {
-  CapacityProviderStrategyItem,
   DeploymentConfiguration,
   LoadBalancer,
   NetworkConfiguration,
@@ -17,16 +16,10 @@ import { KnownAfterApply, UNKNOWN, type FieldDiff } from "../plan/model.js";
 import { physicalName } from "../schema/names.js";
 import type { Spec } from "../schema/spec.js";
 import { diffField, diffTags, known, sortedSet } from "./diff-helpers.js";
-import { fromEcsTags } from "./ecs-tags.js";
+import { fromEcsTags, normaliseStrategy, toAwsStrategy, type StrategyItem } from "./ecs-common.js";
 import { targetGroupsOf } from "./listener-actions.js";
 import { subnetsAddress } from "./network-node.js";
 import { addressOf, ownedTags, type DesiredNode, type Observed, type Outputs, type Tags } from "./types.js";
-
-export interface CapacityProviderItem {
-  capacityProvider: string;
-  weight: number;
-  base: number;
-}
 
 export interface LoadBalancerAttachment {
   targetGroupArn: string | KnownAfterApply;
@@ -76,7 +69,7 @@ export interface ServiceDesired {
   taskDefinition: string | KnownAfterApply;
   desiredCount: DesiredCount;
   launchType?: string;
-  capacityProviderStrategy?: CapacityProviderItem[];
+  capacityProviderStrategy?: StrategyItem[];
   platformVersion?: string;
   schedulingStrategy: string;
   deployment: DesiredDeployment;
@@ -99,7 +92,7 @@ export interface ObservedService extends Observed {
   runningCount: number;
   /** Absent when the service runs on a capacity provider strategy. */
   launchType?: string;
-  capacityProviderStrategy: CapacityProviderItem[];
+  capacityProviderStrategy: StrategyItem[];
   platformVersion?: string;
   schedulingStrategy: string;
   deploymentController: string;
@@ -128,14 +121,6 @@ export const AWS_DEFAULTS = {
 
 // ---------------------------------------------------------------------------------------------------------
 // Normalisation.
-
-const byProvider = (a: CapacityProviderItem, b: CapacityProviderItem) => a.capacityProvider.localeCompare(b.capacityProvider);
-
-export function normaliseStrategy(
-  items: ReadonlyArray<CapacityProviderStrategyItem | { capacityProvider: string; weight?: number; base?: number }>,
-) {
-  return items.map((i) => ({ capacityProvider: i.capacityProvider ?? "", weight: i.weight ?? 0, base: i.base ?? 0 })).sort(byProvider);
-}
 
 const attachmentKey = (a: LoadBalancerAttachment) => `${String(a.targetGroupArn)}|${a.containerName}|${a.containerPort}`;
 
@@ -408,7 +393,7 @@ export function serviceChanges(desired: ServiceDesired, observed: ObservedServic
   if (countDiff) changes.desiredCount = countDiff.after as number;
   if (changed("taskDefinition")) changes.taskDefinition = known(desired.taskDefinition, "the task definition ARN");
   if (changed("capacityProviderStrategy")) {
-    changes.capacityProviderStrategy = (desired.capacityProviderStrategy ?? []).map((i) => ({ ...i }));
+    changes.capacityProviderStrategy = toAwsStrategy(desired.capacityProviderStrategy ?? []);
     // A service on a launch type moves onto capacity providers with a new deployment (UpdateService reference,
     // capacityProviderStrategy: the valid transitions; Terraform's provider does the same).
     if (observed.launchType !== undefined) changes.forceNewDeployment = true;

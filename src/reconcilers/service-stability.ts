@@ -83,13 +83,10 @@ function supersededReason(service: Service, deploymentId: string, target: Deploy
   const event = service.events?.find((e) => e.message?.includes(deploymentId))?.message;
   const failedReason = target?.rolloutState === "FAILED" ? target.rolloutStateReason : undefined;
   const rolledBack = failedReason !== undefined || /rolling back/i.test(primary?.rolloutStateReason ?? "") || /fail/i.test(event ?? "");
-  const successor = primary?.taskDefinition ? taskDefinitionName(primary.taskDefinition) : "another deployment";
+  const successor = primary?.taskDefinition ? shortName(primary.taskDefinition) : "another deployment";
   if (rolledBack) return `rolled back to ${successor}: ${failedReason ?? event ?? primary?.rolloutStateReason}`;
   return `replaced by deployment ${primary?.id ?? "?"} (${successor}) before it completed`;
 }
-
-/** `family:revision` out of a task definition ARN. */
-const taskDefinitionName = (arn: string): string => arn.slice(arn.lastIndexOf("/") + 1);
 
 /**
  * One line for the person watching: the deployment's rollout state, running/desired, pending and failed tasks, and
@@ -110,7 +107,7 @@ function summaryOf(service: Service, target: Deployment | undefined): string {
   return parts.join(", ");
 }
 
-/** The last segment of a name or ARN (`arn:…:service/cluster/web` → `web`). */
+/** The last segment of a name or ARN (`arn:…:service/cluster/web` → `web`, `…:task-definition/web:7` → `web:7`). */
 const shortName = (nameOrArn: string): string => nameOrArn.slice(nameOrArn.lastIndexOf("/") + 1);
 
 type Observation = { service: Service; stability: Stability } | { service?: undefined; stability: { state: "failed"; reason: string } };
@@ -217,19 +214,8 @@ export async function waitForServiceInactive(ctx: Context, ref: ServiceRef, time
   try {
     await waitUntilServicesInactive({ client: ctx.clients.ecs, ...bounds }, { cluster: ref.cluster, services: [ref.service] });
   } catch {
-    const status = await currentStatus(ctx.clients.ecs, ref);
+    const status = (await describeService(ctx.clients.ecs, ref, undefined)).service?.status;
     if (status === undefined || status === "INACTIVE") return;
     throw new Error(`service ${shortName(ref.service)} was not inactive after ${bounds.maxWaitTime} s: it is ${status}`);
-  }
-}
-
-/** The service's status, or undefined when it (or its cluster) no longer exists. */
-async function currentStatus(ecs: ECSClient, ref: ServiceRef): Promise<string | undefined> {
-  try {
-    const { services } = await ecs.send(new DescribeServicesCommand({ cluster: ref.cluster, services: [ref.service] }));
-    return services?.[0]?.status;
-  } catch (error) {
-    if (awsErrorIs(error, "ClusterNotFoundException")) return undefined;
-    throw error;
   }
 }

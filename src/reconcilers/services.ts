@@ -46,8 +46,8 @@ import {
 import { awsErrorIs } from "../aws/errors.js";
 import type { FieldDiff } from "../plan/model.js";
 import { groupBy, inBatches } from "./collections.js";
-import { known, refuseReplacementDiffs } from "./diff-helpers.js";
-import { toEcsTags, updateEcsTags } from "./ecs-tags.js";
+import { isTagDiff, known, refuseReplacementDiffs } from "./diff-helpers.js";
+import { toAwsStrategy, toEcsTags, updateEcsTags } from "./ecs-common.js";
 import {
   deploymentConfigurationOf,
   diffService,
@@ -63,7 +63,7 @@ import {
 } from "./service-desired.js";
 import { waitForServiceInactive, waitForServiceStable } from "./service-stability.js";
 import { findTaggedResources, resourcesOfType } from "./tagged-resources.js";
-import { STACK_TAG, type Context, type Reconciler, type Tags } from "./types.js";
+import { STACK_TAG, type Context, type Reconciler } from "./types.js";
 
 export type { ObservedService, ServiceDesired } from "./service-desired.js";
 
@@ -112,7 +112,7 @@ async function updateService(ctx: Context, cluster: string, name: string, change
   return service;
 }
 
-const inPlace = (diffs: readonly FieldDiff[]) => diffs.filter((d) => !d.forcesReplacement && !d.path.startsWith("tags."));
+const inPlace = (diffs: readonly FieldDiff[]) => diffs.filter((d) => !d.forcesReplacement && !isTagDiff(d));
 
 async function createService(desired: ServiceDesired, ctx: Context): Promise<ObservedService> {
   const deploymentConfiguration = deploymentConfigurationOf(desired.deployment);
@@ -124,7 +124,7 @@ async function createService(desired: ServiceDesired, ctx: Context): Promise<Obs
       desiredCount: desired.desiredCount.count,
       ...(desired.launchType !== undefined && { launchType: desired.launchType as "FARGATE" }),
       ...(desired.capacityProviderStrategy !== undefined && {
-        capacityProviderStrategy: desired.capacityProviderStrategy.map((i) => ({ ...i })),
+        capacityProviderStrategy: toAwsStrategy(desired.capacityProviderStrategy),
       }),
       ...(desired.platformVersion !== undefined && { platformVersion: desired.platformVersion }),
       schedulingStrategy: desired.schedulingStrategy as "REPLICA",
@@ -214,8 +214,7 @@ export const servicesReconciler: Reconciler<ServiceDesired, ObservedService> = {
     if (Object.keys(changes).length > 0) {
       result = observedFromAws(await updateService(ctx, observed.cluster, observed.name, changes), observed.tags);
     }
-    await updateEcsTags(ctx, observed.id, diffs, desired.tags);
-    result = { ...result, tags: tagsAfter(observed.tags, desired.tags, diffs) };
+    result = { ...result, tags: await updateEcsTags(ctx, observed.id, observed.tags, desired.tags, diffs) };
     if (Object.keys(changes).length > 0) await waitIfAsked(ctx, result);
     return result;
   },
@@ -236,12 +235,3 @@ export const servicesReconciler: Reconciler<ServiceDesired, ObservedService> = {
 
   outputs: (observed) => ({ arn: observed.id, name: observed.name, clusterArn: observed.clusterArn }),
 };
-
-/** The tags once the `tags.*` diffs are applied: the desired ones, and AWS's own `aws:` tags kept. */
-function tagsAfter(observed: Tags, desired: Tags, diffs: readonly FieldDiff[]): Tags {
-  const touched = new Set(diffs.filter((d) => d.path.startsWith("tags.")).map((d) => d.path.slice("tags.".length)));
-  const result: Tags = {};
-  for (const [key, value] of Object.entries(observed)) if (!touched.has(key)) result[key] = value;
-  for (const key of touched) if (key in desired) result[key] = desired[key]!;
-  return result;
-}

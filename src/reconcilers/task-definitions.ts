@@ -24,8 +24,8 @@ import { KnownAfterApply, type FieldDiff } from "../plan/model.js";
 import type { ContainerSpec, TaskDefinitionSpec } from "../schema/ecs.js";
 import { physicalName } from "../schema/names.js";
 import type { Spec } from "../schema/spec.js";
-import { diffTags, known } from "./diff-helpers.js";
-import { fromEcsTags, toEcsTags, updateEcsTags } from "./ecs-tags.js";
+import { diffTags, isTagDiff, known } from "./diff-helpers.js";
+import { fromEcsTags, toEcsTags, updateEcsTags } from "./ecs-common.js";
 import { findTaggedResources, parseArn, queryTaggedResources, resourcesOfType } from "./tagged-resources.js";
 import {
   containerSummary,
@@ -191,8 +191,6 @@ export function diffTaskDefinitionResource(desired: TaskDefinitionDesired, obser
     ...diffTags(desired.tags, observed.tags),
   ];
 }
-
-const isTagDiff = (d: FieldDiff) => d.path.startsWith("tags.");
 
 /** A new family: its task-level settings and one line per container, not every leaf. */
 export function previewTaskDefinition(desired: TaskDefinitionDesired): FieldDiff[] {
@@ -385,10 +383,7 @@ async function updateTaskDefinition(
   ctx: Context,
 ): Promise<ObservedTaskDefinition> {
   if (diffs.some((d) => !isTagDiff(d))) return registerRevision(desired, ctx);
-  await updateEcsTags(ctx, observed.id, diffs, desired.tags);
-  const removed = new Set(diffs.filter((d) => d.after === undefined).map((d) => d.path.slice("tags.".length)));
-  const tags = Object.fromEntries(Object.entries({ ...observed.tags, ...desired.tags }).filter(([key]) => !removed.has(key)));
-  return { ...observed, tags };
+  return { ...observed, tags: await updateEcsTags(ctx, observed.id, observed.tags, desired.tags, diffs) };
 }
 
 /**

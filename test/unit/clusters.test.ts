@@ -6,11 +6,11 @@ import {
   clustersReconciler,
   desiredCluster,
   diffCluster,
-  normaliseStrategy,
   toObservedCluster,
   type ClusterDesired,
   type ObservedCluster,
 } from "../../src/reconcilers/clusters.js";
+import { normaliseStrategy } from "../../src/reconcilers/ecs-common.js";
 import { specSchema } from "../../src/schema/index.js";
 import { NO_OUTPUTS } from "../support/reconciler-tests.js";
 import { REFERENCE_INPUT } from "../support/specs.js";
