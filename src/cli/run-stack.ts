@@ -76,12 +76,12 @@ export async function runChange(mode: "apply" | "delete", options: ChangeOptions
     // With conflicts alone there is nothing to confirm: the run only reports them, failed, without an AWS call.
     // Deleting always waits for services to go: their cluster and task definitions are deleted after them.
     const waits = mode === "delete" || options.wait !== false;
+    // With --json, stdout holds the JSON alone: the news of a wait goes to stderr.
+    const news = options.json ? process.stderr : process.stdout;
     const ctx = {
       ...session.ctx,
       ...(waits && { wait: { timeoutMs: options.waitTimeout } }),
-      // With --json, stdout holds the JSON alone: the news of a wait goes to stderr.
-      progress: (resource: string, message: string) =>
-        (options.json ? process.stderr.write.bind(process.stderr) : write)(`${renderWaitNews(resource, message, style)}\n`),
+      progress: (resource: string, message: string) => news.write(`${renderWaitNews(resource, message, styleFor(news))}\n`),
     };
     const results = await applyPlan(planned, ctx, {
       parallelism: options.parallelism,
