@@ -27,7 +27,10 @@ export type Kind =
   | "listeners"
   | "clusters"
   | "taskDefinitions"
-  | "services";
+  | "services"
+  | "namespaces"
+  | "discoveryServices"
+  | "autoScaling";
 
 /** The resource's stack; set on everything the stack creates. */
 export const STACK_TAG = "reconcile:stack";

@@ -103,6 +103,14 @@ export const autoScaling = z
     targetTracking: z.record(logicalName, targetTrackingPolicy).default({}),
     stepScaling: z.record(logicalName, stepScalingPolicy).default({}),
     scheduled: z.record(logicalName, scheduledAction).default({}),
+    suspend: z
+      .strictObject({
+        dynamicScalingIn: z.boolean().default(false),
+        dynamicScalingOut: z.boolean().default(false),
+        scheduledScaling: z.boolean().default(false),
+      })
+      .optional()
+      .describe("Pause scaling (during a deployment or an incident); absent: left as it is, and nothing is suspended on a new target"),
   })
   .refine((a) => a.minCapacity <= a.maxCapacity, { message: "minCapacity must not exceed maxCapacity", path: ["minCapacity"] })
   .describe("Application Auto Scaling of the service's desired count");
