@@ -433,7 +433,8 @@ async function observeRules(
     typeof value.groupId === "string" ? [{ address, value, groupId: value.groupId }] : [],
   );
   if (existing.length === 0) return found;
-  const rules = await describeRules(ctx, [{ Name: "group-id", Values: [...new Set(existing.map((e) => e.groupId))] }]);
+  const read = await describeRules(ctx, [{ Name: "group-id", Values: [...new Set(existing.map((e) => e.groupId))] }]);
+  const rules = existing.some(({ value }) => describesPeerRules(value)) ? await withPeerRuleDescriptions(ctx, read) : read;
   for (const { address, value, groupId } of existing) {
     found.set(
       address,
@@ -445,6 +446,45 @@ async function observeRules(
     );
   }
   return found;
+}
+
+const describesPeerRules = (desired: SecurityGroupRulesDesired) =>
+  [...desired.ingress, ...desired.egress].some((rule) => "groupId" in rule.peer && rule.description !== undefined);
+
+/**
+ * moto (5.2) leaves the Description of a rule whose peer is a security group out of DescribeSecurityGroupRules,
+ * though it keeps it in DescribeSecurityGroups' UserIdGroupPairs; AWS reports it in both. Without this, such a
+ * rule would be planned for a new description on every run. A group-peer rule read without a description is
+ * looked up in one DescribeSecurityGroups of its groups; on AWS that read happens only when one truly has none.
+ */
+async function withPeerRuleDescriptions(ctx: Context, rules: AwsSecurityGroupRule[]): Promise<AwsSecurityGroupRule[]> {
+  const undescribed = rules.filter((r) => r.ReferencedGroupInfo?.GroupId !== undefined && !r.Description && r.GroupId);
+  if (undescribed.length === 0) return rules;
+  const groups = await describeSecurityGroups(ctx, [{ Name: "group-id", Values: [...new Set(undescribed.map((r) => r.GroupId!))] }]);
+  const key = (groupId: string, egress: boolean, protocol: string, from: number | undefined, to: number | undefined, peer: string) =>
+    [groupId, egress, normaliseProtocol(protocol), from ?? -1, to ?? -1, peer].join(" ");
+  const descriptions = new Map<string, string>();
+  for (const group of groups) {
+    for (const [egress, permissions] of [
+      [false, group.IpPermissions],
+      [true, group.IpPermissionsEgress],
+    ] as const) {
+      for (const p of permissions ?? []) {
+        for (const pair of p.UserIdGroupPairs ?? []) {
+          if (pair.Description && pair.GroupId) {
+            descriptions.set(key(group.GroupId!, egress, p.IpProtocol ?? "-1", p.FromPort, p.ToPort, pair.GroupId), pair.Description);
+          }
+        }
+      }
+    }
+  }
+  return rules.map((r) => {
+    if (!undescribed.includes(r)) return r;
+    const found = descriptions.get(
+      key(r.GroupId!, r.IsEgress === true, r.IpProtocol ?? "-1", r.FromPort, r.ToPort, r.ReferencedGroupInfo!.GroupId!),
+    );
+    return found ? { ...r, Description: found } : r;
+  });
 }
 
 /** The stack's tagged rules, one set per node id and group; named after their groups, looked up in one call. */

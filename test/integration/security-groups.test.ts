@@ -29,8 +29,9 @@ import { recordCalls, uniqueName } from "../support/reconciler-tests.js";
 //
 // Where moto differs from AWS, worked around here only:
 // - moto's DescribeSecurityGroupRules drops the Description of a rule whose peer is a group or a prefix list
-//   (it keeps only those of CIDR rules), so the rules between groups below carry no description: with one,
-//   every plan would show it as changed. AWS returns it.
+//   (it keeps only those of CIDR rules); AWS returns it. For a group peer the reconciler reads it from
+//   DescribeSecurityGroups, which moto answers right (withPeerRuleDescriptions): the observe below makes that
+//   extra read on moto only, and the described rule between groups compares equal.
 // - moto's default security group has no self-referencing ingress rule (AWS's has one); nothing here depends on it.
 
 const clients = createClients({ ...motoClientConfig(), maxAttempts: 2 });
@@ -142,10 +143,9 @@ describe("an owned group and its rules", () => {
   const ctx = contextOf(stack);
   const groups = (albDescription: string) => ({
     alb: { ingress: [{ port: 80, cidr: "0.0.0.0/0", description: albDescription }], egress: [{ port: 443, cidr: "0.0.0.0/0" }] },
-    // No description on the rule between groups: see the moto note at the top.
     app: {
       ingress: [
-        { port: 8080, securityGroup: "alb" },
+        { port: 8080, securityGroup: "alb", description: "from the load balancer" },
         { protocol: "icmp", cidr: "10.0.0.0/8" },
       ],
     },
@@ -186,15 +186,17 @@ describe("an owned group and its rules", () => {
     ]);
     expect((await rulesOf(ids.app)).map(summary).sort(byPeerAndPort)).toEqual([
       { egress: false, protocol: "icmp", ports: "-1--1", peer: "10.0.0.0/8", stack },
+      // moto drops the description here (see the top); DescribeSecurityGroups has it.
       { egress: false, protocol: "tcp", ports: "8080-8080", peer: ids.alb, stack },
       // The spec lists no egress for app: AWS's default stays, untagged.
       { egress: true, protocol: "-1", ports: "-1--1", peer: "0.0.0.0/0", stack: undefined },
     ]);
   });
 
-  it("observed again, nothing differs, in one describe call per kind and no write", async () => {
+  it("observed again, nothing differs, in one describe call per kind (and moto's description read) and no write", async () => {
     const { result: live, calls: made } = await recording(() => observeStack(spec, ctx));
-    expect(made).toEqual(["DescribeSecurityGroups", "DescribeSecurityGroupRules"]);
+    // The second DescribeSecurityGroups fills in the group-peer rule's description moto leaves out (see the top).
+    expect(made).toEqual(["DescribeSecurityGroups", "DescribeSecurityGroupRules", "DescribeSecurityGroups"]);
     for (const node of groupsReconciler.nodes(spec)) {
       const desired = node.build(outputsOf(live.outputs));
       expect(groupsReconciler.diff(desired, live.groups.get(node.address)!)).toEqual([]);
