@@ -10,6 +10,7 @@ import type {
   NetworkConfiguration,
   PropagateTags,
   Service,
+  ServiceRegistry,
   UpdateServiceCommandInput,
 } from "@aws-sdk/client-ecs";
 import { KnownAfterApply, UNKNOWN, type FieldDiff } from "../plan/model.js";
@@ -25,6 +26,13 @@ export interface LoadBalancerAttachment {
   targetGroupArn: string | KnownAfterApply;
   containerName: string;
   containerPort: number;
+}
+
+/** A Cloud Map registration: a discovery service's ARN, with the container and port its SRV records name. */
+export interface RegistryAttachment {
+  registryArn: string | KnownAfterApply;
+  containerName?: string;
+  containerPort?: number;
 }
 
 export interface CircuitBreaker {
@@ -76,6 +84,8 @@ export interface ServiceDesired {
   network: ServiceNetwork<string[] | KnownAfterApply>;
   /** Always enforced: the spec's list, empty when it has none. */
   loadBalancers: LoadBalancerAttachment[];
+  /** Always enforced: the spec's registration, or none. */
+  serviceRegistries: RegistryAttachment[];
   healthCheckGracePeriodSeconds?: number;
   propagateTags?: string;
   enableExecuteCommand?: boolean;
@@ -99,6 +109,7 @@ export interface ObservedService extends Observed {
   deployment: ObservedDeployment;
   network: ServiceNetwork;
   loadBalancers: LoadBalancerAttachment[];
+  serviceRegistries: RegistryAttachment[];
   healthCheckGracePeriodSeconds?: number;
   propagateTags: string;
   enableExecuteCommand: boolean;
@@ -169,6 +180,11 @@ export function observedFromAws(service: Service, tags: Tags = fromEcsTags(servi
         containerPort: lb.containerPort ?? 0,
       })),
     ),
+    serviceRegistries: (service.serviceRegistries ?? []).map((r) => ({
+      registryArn: r.registryArn ?? "",
+      ...(r.containerName !== undefined && { containerName: r.containerName }),
+      ...(r.containerPort !== undefined && { containerPort: r.containerPort }),
+    })),
     ...(service.healthCheckGracePeriodSeconds !== undefined && { healthCheckGracePeriodSeconds: service.healthCheckGracePeriodSeconds }),
     propagateTags: service.propagateTags ?? AWS_DEFAULTS.propagateTags,
     enableExecuteCommand: service.enableExecuteCommand ?? AWS_DEFAULTS.enableExecuteCommand,
@@ -244,11 +260,25 @@ export function buildServiceDesired(spec: Spec, logical: string, entry: ServiceE
         containerPort: lb.port,
       })),
     ),
+    serviceRegistries: registriesOf(entry, outputs),
     ...(entry.healthCheckGracePeriodSeconds !== undefined && { healthCheckGracePeriodSeconds: entry.healthCheckGracePeriodSeconds }),
     ...(entry.propagateTags !== undefined && { propagateTags: entry.propagateTags }),
     ...(entry.enableExecuteCommand !== undefined && { enableExecuteCommand: entry.enableExecuteCommand }),
     tags: ownedTags(spec, "services", logical, entry.tags),
   };
+}
+
+/** ECS takes one registry per service for awsvpc tasks; SRV records also name the container and its port. */
+function registriesOf(entry: ServiceEntry, outputs: Outputs): RegistryAttachment[] {
+  const discovery = entry.serviceDiscovery;
+  if (!discovery) return [];
+  return [
+    {
+      registryArn: outputs.string(addressOf("discoveryServices", discovery.service), "arn"),
+      ...(discovery.container !== undefined && { containerName: discovery.container }),
+      ...(discovery.port !== undefined && { containerPort: discovery.port }),
+    },
+  ];
 }
 
 export function serviceNode(spec: Spec, logical: string, entry: ServiceEntry): DesiredNode<ServiceDesired> {
@@ -265,6 +295,7 @@ export function serviceNode(spec: Spec, logical: string, entry: ServiceEntry): D
       subnetsAddress(spec, "services", logical),
       ...targetGroups.map((tg) => addressOf("targetGroups", tg)),
       ...listenersForwardingTo(spec, targetGroups),
+      ...(entry.serviceDiscovery ? [addressOf("discoveryServices", entry.serviceDiscovery.service)] : []),
     ],
     adopt: entry.adopt ?? false,
     readOnly: false,
@@ -330,6 +361,7 @@ export function diffService(desired: ServiceDesired, observed: ObservedService):
     ...diffField("network.securityGroups", observed.network.securityGroups, desired.network.securityGroups),
     ...diffField("network.assignPublicIp", observed.network.assignPublicIp, desired.network.assignPublicIp),
     ...diffField("loadBalancers", observed.loadBalancers, desired.loadBalancers),
+    ...diffField("serviceRegistries", observed.serviceRegistries, desired.serviceRegistries),
     ...diffIfSet("healthCheckGracePeriodSeconds", observed.healthCheckGracePeriodSeconds, desired.healthCheckGracePeriodSeconds),
     ...diffIfSet("propagateTags", observed.propagateTags, desired.propagateTags),
     ...diffIfSet("enableExecuteCommand", observed.enableExecuteCommand, desired.enableExecuteCommand),
@@ -356,6 +388,9 @@ export const loadBalancersOf = (list: readonly LoadBalancerAttachment[]): LoadBa
     containerName: lb.containerName,
     containerPort: lb.containerPort,
   }));
+
+export const serviceRegistriesOf = (list: readonly RegistryAttachment[]): ServiceRegistry[] =>
+  list.map((r) => ({ ...r, registryArn: known(r.registryArn, "a discovery service's ARN") }));
 
 /** The spec's deployment settings, for CreateService: AWS fills in what the spec leaves out. */
 export function deploymentConfigurationOf(deployment: DesiredDeployment): DeploymentConfiguration | undefined {
@@ -402,6 +437,7 @@ export function serviceChanges(desired: ServiceDesired, observed: ObservedServic
   if (changed("network")) changes.networkConfiguration = networkConfigurationOf(desired.network);
   if (changed("platformVersion")) changes.platformVersion = desired.platformVersion!;
   if (changed("loadBalancers")) changes.loadBalancers = loadBalancersOf(desired.loadBalancers);
+  if (changed("serviceRegistries")) changes.serviceRegistries = serviceRegistriesOf(desired.serviceRegistries);
   if (changed("healthCheckGracePeriodSeconds")) changes.healthCheckGracePeriodSeconds = desired.healthCheckGracePeriodSeconds!;
   if (changed("propagateTags")) changes.propagateTags = desired.propagateTags as PropagateTags;
   if (changed("enableExecuteCommand")) changes.enableExecuteCommand = desired.enableExecuteCommand!;

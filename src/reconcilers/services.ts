@@ -19,6 +19,7 @@
  *     (as sets), .assignPublicIp           UpdateService              always
  *   platformVersion                        UpdateService              when set (AWS: LATEST)
  *   loadBalancers                          UpdateService ([] removes)  always (the spec's list, default [])
+ *   serviceRegistries (serviceDiscovery)   UpdateService ([] removes)  always (the spec's Cloud Map service, or none)
  *   healthCheckGracePeriodSeconds          UpdateService              when set
  *   propagateTags                          UpdateService              when set (AWS: NONE)
  *   enableExecuteCommand                   UpdateService              when set (AWS: false)
@@ -30,8 +31,6 @@
  *   schedulingStrategy                     replacement                always (REPLICA: the schema allows no other)
  *   deploymentController                   replacement                always ECS: the rolling updates this file drives
  *   role                                   not managed                awsvpc services use ECS's service-linked role
- *
- * Service discovery (serviceRegistries) comes with issue 6: neither sent nor compared yet.
  *
  * Apply waits (ctx.wait) for every service it created or changed (anything but tags) to be stable; deletion always
  * waits until the service is gone, because its cluster and task definitions are deleted next.
@@ -57,6 +56,7 @@ import {
   previewService,
   serviceChanges,
   serviceNode,
+  serviceRegistriesOf,
   type ObservedService,
   type ServiceChanges,
   type ServiceDesired,
@@ -132,6 +132,7 @@ async function createService(desired: ServiceDesired, ctx: Context): Promise<Obs
       ...(deploymentConfiguration && { deploymentConfiguration }),
       networkConfiguration: networkConfigurationOf(desired.network),
       loadBalancers: loadBalancersOf(desired.loadBalancers),
+      serviceRegistries: serviceRegistriesOf(desired.serviceRegistries),
       ...(desired.healthCheckGracePeriodSeconds !== undefined && { healthCheckGracePeriodSeconds: desired.healthCheckGracePeriodSeconds }),
       ...(desired.propagateTags !== undefined && { propagateTags: desired.propagateTags as "SERVICE" }),
       ...(desired.enableExecuteCommand !== undefined && { enableExecuteCommand: desired.enableExecuteCommand }),

@@ -19,6 +19,7 @@ const NEXT_REVISION = "arn:aws:ecs:us-east-1:123456789012:task-definition/taskFa
 const TARGET_GROUP = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tgCurso107/0123456789abcdef";
 const SUBNETS = ["subnet-0aa0b6c2f1EXAMPLE", "subnet-0bb1c79de3EXAMPLE"];
 const SECURITY_GROUP = "sg-0123456789EXAMPLE";
+const DISCOVERY_SERVICE = "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-e4anhexample0004";
 
 type ServiceInput = NonNullable<SpecInput["services"]>[string];
 
@@ -35,6 +36,7 @@ const OUTPUTS: Outputs = {
       "taskDefinitions.web arn": TASK_DEFINITION,
       "securityGroups.default id": SECURITY_GROUP,
       "targetGroups.web arn": TARGET_GROUP,
+      "discoveryServices.web arn": DISCOVERY_SERVICE,
     };
     const value = values[`${address} ${output}`];
     if (value === undefined) throw new Error(`no stand-in for ${address} ${output}`);
@@ -87,6 +89,7 @@ describe("the reference service against AWS's description of it", () => {
       deployment: { minimumHealthyPercent: 25, maximumPercent: 200, circuitBreaker: { enable: false, rollback: false } },
       network: { subnets: SUBNETS, securityGroups: [SECURITY_GROUP], assignPublicIp: "ENABLED" },
       loadBalancers: [{ targetGroupArn: TARGET_GROUP, containerName: "container1Curso107", containerPort: 8080 }],
+      serviceRegistries: [{ registryArn: DISCOVERY_SERVICE }],
       healthCheckGracePeriodSeconds: 0,
       propagateTags: "NONE",
       enableExecuteCommand: false,
@@ -174,6 +177,17 @@ describe("diff", () => {
         ],
       },
       diffs: [{ path: "loadBalancers", before: expect.any(Array), after: ECHO.loadBalancers }],
+    },
+    {
+      why: "the spec's Cloud Map registration is enforced: without serviceDiscovery, AWS's registry goes",
+      spec: { drop: ["serviceDiscovery"] },
+      live: {},
+      diffs: [{ path: "serviceRegistries", before: [{ registryArn: DISCOVERY_SERVICE }], after: [] }],
+    },
+    {
+      why: "a service registered out of band is drift",
+      live: { serviceRegistries: [] },
+      diffs: [{ path: "serviceRegistries", before: [], after: [{ registryArn: DISCOVERY_SERVICE }] }],
     },
     {
       why: "another cluster forces a replacement",
@@ -292,6 +306,12 @@ describe("the one UpdateService a change takes", () => {
       live: { launchType: undefined, capacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1, base: 0 }] },
       changes: { capacityProviderStrategy: [{ capacityProvider: "FARGATE_SPOT", weight: 1, base: 0 }] },
     },
+    {
+      why: "a registration to add sends the registry (SRV records also name the container and port)",
+      spec: { serviceDiscovery: { service: "web", container: "container1Curso107", port: 8080 } },
+      live: { serviceRegistries: [] },
+      changes: { serviceRegistries: [{ registryArn: DISCOVERY_SERVICE, containerName: "container1Curso107", containerPort: 8080 }] },
+    },
     { why: "a tag change takes no UpdateService", live: { tags: { ...ECHO.tags, project: "other" } }, changes: {} },
   ])("$why", ({ spec, live: changes, changes: expected }) => {
     const desired = desiredOf(spec);
@@ -313,6 +333,7 @@ describe("nodes", () => {
       "network",
       "targetGroups.web",
       "listeners.web.http",
+      "discoveryServices.web",
     ]);
   });
 
