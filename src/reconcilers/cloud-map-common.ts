@@ -1,0 +1,182 @@
+/**
+ * What Cloud Map's namespaces and discovery services share: following an asynchronous operation to its end, tags,
+ * and finding the stack's resources by listing them and reading their tags.
+ *
+ * Cloud Map's writes that take time (creating, changing or deleting a namespace, changing a service) answer with an
+ * OperationId at once; the change is done when GetOperation reports SUCCESS. The polling, backoff and overall bound
+ * are the SDK's own (createWaiter of @smithy/core), as in service-stability.ts.
+ */
+import { randomUUID } from "node:crypto";
+import {
+  GetOperationCommand,
+  ListTagsForResourceCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  type Operation,
+  type ServiceDiscoveryClient,
+} from "@aws-sdk/client-servicediscovery";
+import { WaiterState, createWaiter } from "@smithy/core/client";
+import { awsErrorIs } from "../aws/errors.js";
+import type { FieldDiff } from "../plan/model.js";
+import { fromTagList, tagChanges, tagsAfter, toTagList } from "./diff-helpers.js";
+import { STACK_TAG, addressFromTags, type Context, type Tags } from "./types.js";
+
+/** Polling bounds for waits on Cloud Map (operations, instances draining). */
+export interface CloudMapPoll {
+  /** How long the wait may take in all. */
+  timeoutMs: number;
+  /** The floor of the backoff between two polls (default 2 s). */
+  minDelaySeconds?: number;
+  /** Its ceiling (default 15 s). */
+  maxDelaySeconds?: number;
+}
+
+/** An operation that reported FAIL, or a wait that ran out of time. */
+export class CloudMapOperationError extends Error {
+  override readonly name = "CloudMapOperationError";
+}
+
+const DEFAULT_MIN_DELAY_SECONDS = 2;
+/** How long an operation may take when ctx.wait sets no bound. */
+const DEFAULT_OPERATION_TIMEOUT_MS = 5 * 60_000;
+const DEFAULT_MAX_DELAY_SECONDS = 15;
+
+/**
+ * The bound on following an operation: ctx.wait's timeout, or 5 minutes under `--no-wait` (a namespace's id is
+ * needed by what comes next, so its creation is followed even then).
+ */
+export const operationPoll = (ctx: Context): CloudMapPoll => ({ timeoutMs: ctx.wait?.timeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS });
+
+/** A fresh CreatorRequestId / UpdaterRequestId: Cloud Map takes a repeated one as a retry of the same request. */
+export const newRequestId = (): string => randomUUID();
+
+/** Where news of a resource goes: its address (`namespaces.internal`) from its ownership tag, else its name. */
+export const labelOf = (tags: Tags, name: string): string => addressFromTags(tags) ?? name;
+
+/** The waiter's bounds: its checks require minDelay > 0, maxWaitTime > minDelay and maxDelay >= minDelay. */
+export function waiterBounds(poll: CloudMapPoll) {
+  const maxWaitTime = poll.timeoutMs / 1000;
+  const minDelay = Math.min(poll.minDelaySeconds ?? DEFAULT_MIN_DELAY_SECONDS, maxWaitTime / 2);
+  const maxDelay = Math.max(minDelay, poll.maxDelaySeconds ?? DEFAULT_MAX_DELAY_SECONDS);
+  return { maxWaitTime, minDelay, maxDelay };
+}
+
+/** Reports a line only when it differs from the last one reported. */
+export function newsReporter(ctx: Context, label: string): (line: string) => void {
+  let last: string | undefined;
+  return (line) => {
+    if (line === last) return;
+    last = line;
+    ctx.progress?.(label, line);
+  };
+}
+
+type OperationPoll = { operation?: Operation };
+
+async function readOperation(client: ServiceDiscoveryClient, operationId: string): Promise<OperationPoll> {
+  try {
+    return { operation: (await client.send(new GetOperationCommand({ OperationId: operationId }))).Operation };
+  } catch (error) {
+    // An operation submitted a moment ago may not be readable yet (eventual consistency): poll again.
+    if (awsErrorIs(error, "OperationNotFound")) return {};
+    throw error;
+  }
+}
+
+/**
+ * Polls GetOperation until the operation succeeds and returns it, telling ctx.progress its status whenever it
+ * changes. `what` names the resource in errors (`namespace internal.local`). Throws CloudMapOperationError when
+ * the operation fails (with Cloud Map's ErrorCode and ErrorMessage) or is still running when the time is up.
+ */
+export async function followOperation(
+  ctx: Context,
+  operationId: string,
+  what: { label: string; description: string },
+  poll: CloudMapPoll,
+): Promise<Operation> {
+  const report = newsReporter(ctx, what.label);
+  const bounds = waiterBounds(poll);
+  let last: OperationPoll = {};
+  const result = await createWaiter({ client: ctx.clients.serviceDiscovery, ...bounds }, operationId, async (client) => {
+    last = await readOperation(client, operationId);
+    const status = last.operation?.Status;
+    report(`operation ${status ?? "not visible yet"}`);
+    if (status === "SUCCESS") return { state: WaiterState.SUCCESS };
+    if (status === "FAIL") return { state: WaiterState.FAILURE };
+    return { state: WaiterState.RETRY };
+  });
+  const operation = last.operation;
+  if (result.state === WaiterState.SUCCESS && operation) return operation;
+  const kind = operation?.Type ?? "operation";
+  if (operation?.Status === "FAIL") {
+    const reason = [operation.ErrorCode, operation.ErrorMessage].filter(Boolean).join(": ") || "no reason given";
+    throw new CloudMapOperationError(`${what.description}: ${kind} ${operationId} failed: ${reason}`);
+  }
+  throw new CloudMapOperationError(
+    `${what.description}: ${kind} ${operationId} was still ${operation?.Status ?? "not visible"} after ${bounds.maxWaitTime} s`,
+  );
+}
+
+/** Every tag on a Cloud Map resource; undefined when the resource is gone. */
+export async function readCloudMapTags(ctx: Context, arn: string): Promise<Tags | undefined> {
+  try {
+    const { Tags: tags } = await ctx.clients.serviceDiscovery.send(new ListTagsForResourceCommand({ ResourceARN: arn }));
+    return fromTagList(tags);
+  } catch (error) {
+    if (awsErrorIs(error, "ResourceNotFoundException")) return undefined;
+    throw error;
+  }
+}
+
+/** Applies the `tags.*` diffs with one TagResource and one UntagResource at most; returns the tags after. */
+export async function updateCloudMapTags(
+  ctx: Context,
+  arn: string,
+  observed: Tags,
+  desired: Tags,
+  diffs: readonly FieldDiff[],
+): Promise<Tags> {
+  const client = ctx.clients.serviceDiscovery;
+  const { set, remove } = tagChanges(diffs, desired);
+  if (Object.keys(set).length > 0) await client.send(new TagResourceCommand({ ResourceARN: arn, Tags: toTagList(set) }));
+  if (remove.length > 0) await client.send(new UntagResourceCommand({ ResourceARN: arn, TagKeys: remove }));
+  return tagsAfter(observed, desired, diffs);
+}
+
+/** A listed resource to check: its id and ARN. */
+export interface Candidate {
+  id: string;
+  arn: string;
+}
+
+/** How many ListTagsForResource calls discovery has in flight at once. */
+const TAG_READS_AT_ONCE = 5;
+
+/**
+ * The candidates tagged as this stack's, with their tags. AWS's Resource Groups Tagging API covers Cloud Map, but
+ * moto's does not: listing the resources and reading each one's tags works on both. Candidates in `known` (found by
+ * observe already) are skipped without a call.
+ */
+export async function stackCandidates(
+  ctx: Context,
+  candidates: readonly Candidate[],
+  known: ReadonlySet<string>,
+): Promise<Array<Candidate & { tags: Tags }>> {
+  const unknown = candidates.filter((c) => !known.has(c.id) && !known.has(c.arn));
+  const tagged = await mapConcurrently(unknown, TAG_READS_AT_ONCE, async (c) => ({ ...c, tags: await readCloudMapTags(ctx, c.arn) }));
+  return tagged.filter((c): c is Candidate & { tags: Tags } => c.tags?.[STACK_TAG] === ctx.stack);
+}
+
+/** Runs fn over items with at most `limit` calls in flight; results in the items' order. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
