@@ -1,7 +1,9 @@
 import { clustersReconciler } from "./clusters.js";
+import { discoveryServicesReconciler } from "./discovery-services.js";
 import { listenersReconciler } from "./listeners.js";
 import { loadBalancersReconciler } from "./load-balancers.js";
 import { logGroupsReconciler } from "./log-groups.js";
+import { namespacesReconciler } from "./namespaces.js";
 import { networkReconciler } from "./network-node.js";
 import { rolesReconciler } from "./roles.js";
 import { securityGroupRulesReconciler } from "./security-group-rules.js";
@@ -30,6 +32,8 @@ const RECONCILERS: readonly AnyReconciler[] = [
   listenersReconciler,
   clustersReconciler,
   taskDefinitionsReconciler,
+  namespacesReconciler,
+  discoveryServicesReconciler,
   servicesReconciler,
 ];
 
@@ -39,7 +43,9 @@ const RECONCILERS: readonly AnyReconciler[] = [
  * group's rule or a network interface (a load balancer's, a task's) still uses, a target group that a
  * listener, rule or service uses, and a cluster that still has services. A load balancer takes its
  * listeners with it; deleting them first keeps the order plain. A service goes before the listener that
- * forwards to it, as it was created after it, and before the task definitions it runs.
+ * forwards to it, as it was created after it, and before the task definitions it runs. Cloud Map refuses to
+ * delete a discovery service that still has instances (a service's tasks) and a namespace that still has
+ * discovery services.
  */
 const DELETE_AFTER: Partial<Record<Kind, readonly Kind[]>> = {
   securityGroups: ["securityGroupRules", "loadBalancers", "services"],
@@ -48,6 +54,8 @@ const DELETE_AFTER: Partial<Record<Kind, readonly Kind[]>> = {
   listeners: ["services"],
   clusters: ["services"],
   taskDefinitions: ["services"],
+  discoveryServices: ["services"],
+  namespaces: ["discoveryServices"],
 };
 
 /** The kinds the engine knows, and how deletions of different kinds are ordered. */

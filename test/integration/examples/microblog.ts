@@ -15,18 +15,18 @@ import { GetRoleCommand, ListAttachedRolePoliciesCommand } from "@aws-sdk/client
 import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { GetResourcesCommand } from "@aws-sdk/client-resource-groups-tagging-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClients } from "../../src/aws/index.js";
-import type { Spec } from "../../src/schema/index.js";
-import { applySpec, planSpec, specFrom, writeCalls } from "../support/engine.js";
-import { motoClientConfig } from "../support/moto-env.js";
-import { MOTO_RUNNING_TASKS } from "../support/global-setup.js";
+import { createClients } from "../../../src/aws/index.js";
+import type { Spec } from "../../../src/schema/index.js";
+import { applySpec, planSpec, specFrom, writeCalls } from "../../support/engine.js";
+import { motoClientConfig } from "../../support/moto-env.js";
+import { MOTO_RUNNING_TASKS } from "../../support/global-setup.js";
 
 /**
  * examples/microblog.yaml itself, end to end, under its own stack and names: no other test applies it.
  * moto runs no containers: the global setup starts it with MOTO_ECS_SERVICE_RUNNING=2, the reference
  * service's desired count, so the service reports 2 running tasks and apply's wait for it ends at once.
  */
-const EXAMPLE = readFileSync(fileURLToPath(new URL("../../examples/microblog.yaml", import.meta.url)), "utf8");
+const EXAMPLE = readFileSync(fileURLToPath(new URL("../../../examples/microblog.yaml", import.meta.url)), "utf8");
 const WAIT = { wait: { timeoutMs: 60_000 } };
 
 const aws = createClients({ ...motoClientConfig(), maxAttempts: 2 });
