@@ -18,6 +18,7 @@ import {
 import { WaiterState, createWaiter } from "@smithy/core/client";
 import { awsErrorIs } from "../aws/errors.js";
 import type { FieldDiff } from "../plan/model.js";
+import { mapConcurrently } from "./collections.js";
 import { fromTagList, tagChanges, tagsAfter, toTagList } from "./diff-helpers.js";
 import { STACK_TAG, addressFromTags, type Context, type Tags } from "./types.js";
 
@@ -165,18 +166,4 @@ export async function stackCandidates(
   const unknown = candidates.filter((c) => !known.has(c.id) && !known.has(c.arn));
   const tagged = await mapConcurrently(unknown, TAG_READS_AT_ONCE, async (c) => ({ ...c, tags: await readCloudMapTags(ctx, c.arn) }));
   return tagged.filter((c): c is Candidate & { tags: Tags } => c.tags?.[STACK_TAG] === ctx.stack);
-}
-
-/** Runs fn over items with at most `limit` calls in flight; results in the items' order. */
-async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -24,6 +24,7 @@ import type { FieldDiff } from "../plan/model.js";
 import type { PolicyDocument, RoleSpec } from "../schema/iam.js";
 import { physicalName } from "../schema/names.js";
 import type { Spec } from "../schema/spec.js";
+import { mapConcurrently } from "./collections.js";
 import { diffField, diffTags, fromTagList, tagChanges, toTagList } from "./diff-helpers.js";
 import { normalisePolicyDocument, type CanonicalPolicyDocument } from "./policy-document.js";
 import { STACK_TAG, addressOf, ownedTags, type Context, type DesiredNode, type Observed, type Reconciler, type Tags } from "./types.js";
@@ -405,20 +406,6 @@ function isCandidate(role: Role): boolean {
       );
     })
   );
-}
-
-/** Runs fn over items with at most `limit` calls in flight; results in the items' order. */
-async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 function mapValues<A, B>(record: Record<string, A>, fn: (value: A) => B): Record<string, B> {
