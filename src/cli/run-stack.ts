@@ -4,7 +4,6 @@ import { hasChanges, type Plan, type RunReport } from "../plan/model.js";
 import { renderPlanJson } from "../plan/render-json.js";
 import { renderPlanText } from "../plan/render-text.js";
 import { renderOutputs, renderProgress, renderRunSummary, renderStats, renderWaitNews } from "../plan/render-run.js";
-import { unreconciledParts } from "../reconcilers/registry.js";
 import { loadSpec, type Spec } from "../schema/index.js";
 import type { ChangeOptions, StackOptions } from "./commands/stack-options.js";
 import { EXIT } from "./exit-codes.js";
@@ -18,12 +17,6 @@ async function loadOrExit(files: string[]): Promise<Spec | undefined> {
   const result = await loadSpec(files);
   reportDiagnostics(result, { errorsOnly: true });
   if (!result.spec) process.exitCode = EXIT.failure;
-  const pending = result.spec ? unreconciledParts(result.spec) : [];
-  if (pending.length > 0) {
-    process.stderr.write(
-      `reconcile: note: this version does not reconcile ${pending.join(", ")} yet: they are validated, but left out of the plan\n`,
-    );
-  }
   return result.spec;
 }
 

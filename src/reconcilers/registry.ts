@@ -1,3 +1,4 @@
+import { autoScalingReconciler } from "./auto-scaling.js";
 import { clustersReconciler } from "./clusters.js";
 import { discoveryServicesReconciler } from "./discovery-services.js";
 import { listenersReconciler } from "./listeners.js";
@@ -11,7 +12,6 @@ import { securityGroupsReconciler } from "./security-groups.js";
 import { servicesReconciler } from "./services.js";
 import { targetGroupsReconciler } from "./target-groups.js";
 import { taskDefinitionsReconciler } from "./task-definitions.js";
-import type { Spec } from "../schema/spec.js";
 import type { Kind, Observed, Reconciler } from "./types.js";
 
 /** A reconciler of any kind: the registry holds kinds with different desired and observed types. */
@@ -35,6 +35,7 @@ const RECONCILERS: readonly AnyReconciler[] = [
   namespacesReconciler,
   discoveryServicesReconciler,
   servicesReconciler,
+  autoScalingReconciler,
 ];
 
 /**
@@ -45,7 +46,7 @@ const RECONCILERS: readonly AnyReconciler[] = [
  * listeners with it; deleting them first keeps the order plain. A service goes before the listener that
  * forwards to it, as it was created after it, and before the task definitions it runs. Cloud Map refuses to
  * delete a discovery service that still has instances (a service's tasks) and a namespace that still has
- * discovery services.
+ * discovery services. A service's scaling configuration goes before the service.
  */
 const DELETE_AFTER: Partial<Record<Kind, readonly Kind[]>> = {
   securityGroups: ["securityGroupRules", "loadBalancers", "services"],
@@ -54,6 +55,7 @@ const DELETE_AFTER: Partial<Record<Kind, readonly Kind[]>> = {
   listeners: ["services"],
   clusters: ["services"],
   taskDefinitions: ["services"],
+  services: ["autoScaling"],
   discoveryServices: ["services"],
   namespaces: ["discoveryServices"],
 };
@@ -65,30 +67,3 @@ export interface Catalogue {
 }
 
 export const CATALOGUE: Catalogue = { reconcilers: RECONCILERS, deleteAfter: DELETE_AFTER };
-
-const SPEC_KINDS = [
-  "securityGroups",
-  "roles",
-  "logGroups",
-  "targetGroups",
-  "loadBalancers",
-  "clusters",
-  "taskDefinitions",
-  "services",
-  "namespaces",
-  "discoveryServices",
-] as const satisfies ReadonlyArray<keyof Spec>;
-
-/**
- * What the spec fills that no reconciler handles yet: whole kinds, and the fields of services that belong to
- * them (Cloud Map registration, Application Auto Scaling). They are validated but left out of plans.
- */
-export function unreconciledParts(spec: Spec, catalogue: Catalogue = CATALOGUE): string[] {
-  const handled = new Set<string>(catalogue.reconcilers.map((r) => r.kind));
-  const kinds = SPEC_KINDS.filter((kind) => !handled.has(kind) && Object.keys(spec[kind]).length > 0);
-  const serviceFields = Object.entries(spec.services).flatMap(([logical, service]) => [
-    ...(service.serviceDiscovery ? [`services.${logical}.serviceDiscovery`] : []),
-    ...(service.autoScaling ? [`services.${logical}.autoScaling (beyond keeping desiredCount within its bounds)`] : []),
-  ]);
-  return [...kinds, ...serviceFields];
-}

@@ -32,6 +32,8 @@
  *   deploymentController                   replacement                always ECS: the rolling updates this file drives
  *   role                                   not managed                awsvpc services use ECS's service-linked role
  *
+ * Deleting a service, or replacing it, removes its Application Auto Scaling configuration first.
+ *
  * Apply waits (ctx.wait) for every service it created or changed (anything but tags) to be stable; deletion always
  * waits until the service is gone, because its cluster and task definitions are deleted next.
  */
@@ -44,6 +46,7 @@ import {
 } from "@aws-sdk/client-ecs";
 import { awsErrorIs } from "../aws/errors.js";
 import type { FieldDiff } from "../plan/model.js";
+import { removeServiceScaling } from "./auto-scaling.js";
 import { groupBy, inBatches } from "./collections.js";
 import { isTagDiff, known, refuseReplacementDiffs } from "./diff-helpers.js";
 import { toAwsStrategy, toEcsTags, updateEcsTags } from "./ecs-common.js";
@@ -61,9 +64,10 @@ import {
   type ServiceChanges,
   type ServiceDesired,
 } from "./service-desired.js";
+import { resourceIdOf } from "./scaling-desired.js";
 import { waitForServiceInactive, waitForServiceStable } from "./service-stability.js";
 import { findTaggedResources, resourcesOfType } from "./tagged-resources.js";
-import { STACK_TAG, type Context, type Reconciler } from "./types.js";
+import { ID_TAG, STACK_TAG, type Context, type Reconciler } from "./types.js";
 
 export type { ObservedService, ServiceDesired } from "./service-desired.js";
 
@@ -222,6 +226,10 @@ export const servicesReconciler: Reconciler<ServiceDesired, ObservedService> = {
 
   async delete(observed, ctx) {
     const ref = { cluster: observed.cluster, service: observed.name };
+    // First its scaling configuration, so that the scaler cannot raise the count while the service drains, and so
+    // that a replacement starts with none (the autoScaling node recreates it once the new service exists).
+    const logical = observed.tags[ID_TAG]?.slice("services/".length) ?? observed.name;
+    await removeServiceScaling(ctx, { resourceId: resourceIdOf(ref.cluster, ref.service), logical });
     try {
       // ECS refuses to delete a service still scaled above zero (without `force`, which is not used here).
       if (observed.desiredCount > 0) await updateService(ctx, ref.cluster, ref.service, { desiredCount: 0 });

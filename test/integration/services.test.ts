@@ -164,6 +164,7 @@ describe("a service with everything the spec sets, against moto", () => {
         awsvpcConfiguration: { subnets: [...subnetIds].sort(), securityGroups: [defaultGroupId], assignPublicIp: "ENABLED" },
       },
       loadBalancers: [],
+      serviceRegistries: [],
       healthCheckGracePeriodSeconds: 30,
       propagateTags: "SERVICE",
       enableExecuteCommand: true,

@@ -14,10 +14,13 @@ import {
 import { GetRoleCommand, ListAttachedRolePoliciesCommand } from "@aws-sdk/client-iam";
 import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { GetResourcesCommand } from "@aws-sdk/client-resource-groups-tagging-api";
+import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { DescribeScalableTargetsCommand } from "@aws-sdk/client-application-auto-scaling";
+import { ListNamespacesCommand } from "@aws-sdk/client-servicediscovery";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClients } from "../../../src/aws/index.js";
 import type { Spec } from "../../../src/schema/index.js";
-import { applySpec, planSpec, specFrom, writeCalls } from "../../support/engine.js";
+import { applySpec, changesOf, planSpec, specFrom, writeCalls } from "../../support/engine.js";
 import { motoClientConfig } from "../../support/moto-env.js";
 import { MOTO_RUNNING_TASKS } from "../../support/global-setup.js";
 
@@ -33,6 +36,8 @@ const aws = createClients({ ...motoClientConfig(), maxAttempts: 2 });
 
 describe("examples/microblog.yaml against moto", () => {
   let spec: Spec;
+  /** The spec's text as last applied. */
+  let text = EXAMPLE;
   const progress: string[] = [];
 
   beforeAll(async () => {
@@ -169,7 +174,8 @@ describe("examples/microblog.yaml against moto", () => {
   });
 
   it("an image change registers exactly one new revision and makes exactly one UpdateService", async () => {
-    const changed = await specFrom(EXAMPLE.replace("curso116_kube-news:v1", "curso116_kube-news:v2"));
+    const changedText = EXAMPLE.replace("curso116_kube-news:v1", "curso116_kube-news:v2");
+    const changed = await specFrom(changedText);
     const { plan } = await planSpec(changed);
     expect(plan.resources.filter((r) => r.action !== "noop" && r.action !== "read").map((r) => [r.address, r.action])).toEqual([
       ["taskDefinitions.web", "update"],
@@ -186,6 +192,59 @@ describe("examples/microblog.yaml against moto", () => {
     const again = await planSpec(changed);
     expect(again.plan.resources.filter((r) => r.action !== "noop" && r.action !== "read")).toEqual([]);
     spec = changed;
+    text = changedText;
+  });
+
+  // Each change of the scaling configuration is one narrow call, and re-plans empty afterwards.
+  it.each([
+    {
+      why: "min/max",
+      from: "      minCapacity: 2\n      maxCapacity: 6\n",
+      to: "      minCapacity: 2\n      maxCapacity: 8\n",
+      call: "RegisterScalableTarget",
+    },
+    { why: "a policy's target value", from: "targetValue: 60", to: "targetValue: 70", call: "PutScalingPolicy" },
+    { why: "a schedule", from: "cron(0 8 ? * MON-FRI *)", to: "cron(0 7 ? * MON-FRI *)", call: "PutScheduledAction" },
+    { why: "a step alarm's threshold", from: "threshold: 75", to: "threshold: 80", call: "PutMetricAlarm" },
+  ])("a change of $why makes exactly one $call", async ({ from, to, call }) => {
+    const changed = await specFrom(text.replace(from, to));
+    try {
+      expect(changesOf((await planSpec(changed)).plan)).toEqual({ "autoScaling.web": "update" });
+      const { results, stats } = await applySpec(changed, "apply", undefined, WAIT);
+      expect(results.filter((r) => r.outcome !== "done")).toEqual([]);
+      // CloudWatch's calls are counted under its signing name, monitoring.
+      const service = call === "PutMetricAlarm" ? "monitoring" : "application-autoscaling";
+      expect(writeCalls(stats)).toEqual([`${service} ${call} 1`]);
+      expect(changesOf((await planSpec(changed)).plan)).toEqual({});
+    } finally {
+      // Back to the example, for the next row.
+      await applySpec(spec, "apply", undefined, WAIT);
+    }
+  });
+
+  it("moving the service to another cluster: the new one gets its scaling, the old one's goes before it does", async () => {
+    const movedText = text
+      .replace("clusters:\n", "clusters:\n  other:\n    name: clusterFargateCurso107b\n")
+      .replace("    cluster: main\n    taskDefinition: web", "    cluster: other\n    taskDefinition: web");
+    const moved = await specFrom(movedText);
+    const { plan } = await planSpec(moved);
+    expect(plan.resources.filter((r) => r.action !== "noop" && r.action !== "read").map((r) => [r.address, r.action, r.name])).toEqual([
+      ["clusters.other", "create", "clusterFargateCurso107b"],
+      ["services.web", "create", "svcFargateCurso107"],
+      ["autoScaling.web", "create", "service/clusterFargateCurso107b/svcFargateCurso107"],
+      ["autoScaling.web", "delete", "service/clusterFargateCurso107/svcFargateCurso107"],
+      ["services.web", "delete", "svcFargateCurso107"],
+    ]);
+    const { results } = await applySpec(moved, "apply", undefined, WAIT);
+    expect(results.filter((r) => r.outcome !== "done")).toEqual([]);
+    expect(changesOf((await planSpec(moved)).plan)).toEqual({});
+    // The step alarm keeps its name from one configuration to the next: the old one's deletion left the new one's.
+    const { MetricAlarms } = await aws.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: ["microblog-web-memoryHigh"] }));
+    expect(MetricAlarms?.map((a) => a.AlarmActions)).toEqual([
+      [expect.stringContaining(":resource/ecs/service/clusterFargateCurso107b/svcFargateCurso107:")],
+    ]);
+    spec = moved;
+    text = movedText;
   });
 
   it("delete leaves no resource that carries the stack's tag, and no role", async () => {
@@ -204,5 +263,25 @@ describe("examples/microblog.yaml against moto", () => {
     await expect(aws.iam.send(new GetRoleCommand({ RoleName: "roleCurso107" }))).rejects.toThrow();
     const active = await aws.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: "taskFargateCurso107", status: "ACTIVE" }));
     expect(active.taskDefinitionArns).toEqual([]);
+
+    // Nothing of the scaling configurations (the service moved clusters above) nor of Cloud Map is left.
+    const { ScalableTargets } = await aws.autoScaling.send(
+      new DescribeScalableTargetsCommand({
+        ServiceNamespace: "ecs",
+        ResourceIds: ["clusterFargateCurso107", "clusterFargateCurso107b"].map((c) => `service/${c}/svcFargateCurso107`),
+      }),
+    );
+    expect(ScalableTargets).toEqual([]);
+    // No step alarm is left. Target tracking's own alarms (Application Auto Scaling's, two per policy) go with their
+    // policy, except on moto the pairs it leaks when a policy is put again (AWS updates them): the target-value row
+    // above put the cpu policy twice more, so moto leaks exactly two pairs, and nothing else may be left.
+    const alarms = await aws.cloudWatch.send(new DescribeAlarmsCommand({}));
+    const leftAlarms = alarms.MetricAlarms?.map((a) => a.AlarmName!).filter((name) => /svcFargateCurso107|^microblog-/.test(name));
+    expect(leftAlarms?.map((name) => name.replace(/-[0-9a-f-]{36}$/, "")).sort()).toEqual([
+      ...Array(2).fill("TargetTracking-service/clusterFargateCurso107/svcFargateCurso107-AlarmHigh"),
+      ...Array(2).fill("TargetTracking-service/clusterFargateCurso107/svcFargateCurso107-AlarmLow"),
+    ]);
+    const { Namespaces } = await aws.serviceDiscovery.send(new ListNamespacesCommand({}));
+    expect(Namespaces?.filter((n) => n.Name === "microblog.local")).toEqual([]);
   });
 });
