@@ -257,7 +257,7 @@ export const discoveryServicesReconciler: Reconciler<DiscoveryServiceDesired, Ob
         address: addressOf("discoveryServices", logical),
         name,
         dependsOn: [namespace],
-        adopt: false,
+        adopt: entry.adopt ?? false,
         readOnly: false,
         build: (outputs) =>
           desiredDiscoveryService(name, entry, outputs.string(namespace, "id"), ownedTags(spec, "discoveryServices", logical, entry.tags)),

@@ -388,6 +388,15 @@ function checkServices(spec: Spec, report: Report): void {
 
     const scaling = service.autoScaling;
     if (scaling) {
+      // Both kinds of policy are named `<stack>-<name>` on the one scalable target: a name can serve only one.
+      for (const name of Object.keys(scaling.stepScaling).filter((n) => n in scaling.targetTracking)) {
+        report(
+          "error",
+          "duplicate-name",
+          [...base, "autoScaling", "stepScaling", name],
+          `\`${name}\` is also a target-tracking policy of this service: scaling policies of one service need different names`,
+        );
+      }
       for (const [name, policy] of Object.entries(scaling.targetTracking)) {
         if (typeof policy.metric === "object" && "albRequestsPerTarget" in policy.metric) {
           const tg = policy.metric.albRequestsPerTarget.targetGroup;

@@ -25,10 +25,19 @@ export const discoveryService = z.strictObject({
     .default([{ type: "A", ttl: 10 }]),
   routingPolicy: z.enum(["MULTIVALUE", "WEIGHTED"]).default("MULTIVALUE"),
   healthCheck: z
-    .strictObject({ failureThreshold: z.number().int().min(1).max(10).default(1) })
+    .strictObject({
+      failureThreshold: z
+        .number()
+        .int()
+        .min(1)
+        .max(10)
+        .default(1)
+        .describe("Sent, but AWS no longer supports it and always uses 1: never compared"),
+    })
     .optional()
     .describe("Custom health check: ECS reports the task's health to Cloud Map"),
   tags: tags.optional(),
+  adopt: z.boolean().optional(),
 });
 
 export type NamespaceSpec = z.infer<typeof namespace>;
