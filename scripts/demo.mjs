@@ -1,6 +1,6 @@
 // The demo: what `reconcile` does today, end to end, against a local moto server (no AWS account needed).
 // Run by `npm run demo`, after `npm run build` and the setup hook (npm dependencies, the moto venv).
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startMoto } from "./moto.mjs";
@@ -23,19 +23,27 @@ const env = {
 };
 let failed = false;
 
-/** Shows the command as a user would type it, runs it, and says whether it ended as expected. */
-function step(title, args, expectedCode = 0) {
+/**
+ * Shows the command as a user would type it, runs it, and says whether it ended as expected. Asynchronously, never
+ * with spawnSync: this process must keep draining moto's stderr (startMoto reads it), or moto blocks on a full pipe
+ * in the middle of a run and every call to it hangs.
+ */
+async function step(title, args, expectedCode = 0) {
   process.stdout.write(`\n== ${title}\n$ reconcile ${args.join(" ")}\n`);
-  const run = spawnSync(process.execPath, [cli, ...args], { cwd: repoRoot, env, stdio: ["ignore", "inherit", "inherit"] });
-  process.stdout.write(`(exit ${run.status})\n`);
-  if (run.status !== expectedCode) failed = true;
+  const child = spawn(process.execPath, [cli, ...args], { cwd: repoRoot, env, stdio: ["ignore", "inherit", "inherit"] });
+  const status = await new Promise((resolveStatus, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => resolveStatus(code));
+  });
+  process.stdout.write(`(exit ${status})\n`);
+  if (status !== expectedCode) failed = true;
 }
 
 try {
   process.stdout.write(`moto server (local AWS emulator) at ${moto.endpoint}\n`);
-  step("The reference system validates, with warnings about its known flaws", ["validate", "-f", "examples/microblog.yaml"]);
-  step("The corrected design validates cleanly", ["validate", "-f", "examples/microblog-shared-db.yaml"]);
-  step("Every AWS service answers, and the spec's VPC and subnets are found", [
+  await step("The reference system validates, with warnings about its known flaws", ["validate", "-f", "examples/microblog.yaml"]);
+  await step("The corrected design validates cleanly", ["validate", "-f", "examples/microblog-shared-db.yaml"]);
+  await step("Every AWS service answers, and the spec's VPC and subnets are found", [
     "doctor",
     "-f",
     "examples/microblog.yaml",
@@ -43,24 +51,19 @@ try {
     moto.endpoint,
   ]);
   const reference = ["-f", "examples/microblog.yaml", "--endpoint", moto.endpoint];
-  step("What apply would do, from nothing", ["plan", ...reference]);
-  step("Apply it (--yes: no terminal to ask on here)", ["apply", ...reference, "--yes"]);
-  step("A second plan finds nothing to change (--detailed-exitcode: 0 = no changes)", ["plan", ...reference, "--detailed-exitcode"]);
-  // The corrected design is its own stack with its own names: it goes up beside the reference system.
+  await step("What apply would do, from nothing", ["plan", ...reference]);
+  await step("Apply it (--yes: no terminal to ask on here)", ["apply", ...reference, "--yes"]);
+  await step("A second plan finds nothing to change (--detailed-exitcode: 0 = no changes)", ["plan", ...reference, "--detailed-exitcode"]);
+  await step("Delete everything the stack owns, in reverse order", ["delete", ...reference, "--yes"]);
+  await step("Deleting again finds nothing", ["delete", ...reference, "--yes"]);
+  // The corrected design is its own stack with its own names. On AWS it can run beside the reference system; on
+  // moto it comes after it, because moto allows one private DNS namespace per VPC and both use the default VPC.
   // --no-wait: moto reports the same running count (2) for every service, and its database service wants 1.
   const shared = ["-f", "examples/microblog-shared-db.yaml", "--endpoint", moto.endpoint];
-  step("The corrected design goes up beside it, its own stack (--no-wait: see scripts/demo.mjs)", [
-    "apply",
-    ...shared,
-    "--yes",
-    "--no-wait",
-  ]);
-  step("Its second plan finds nothing to change either", ["plan", ...shared, "--detailed-exitcode"]);
-  step("The reference system is untouched by it: still nothing to change", ["plan", ...reference, "--detailed-exitcode"]);
-  step("Delete everything the reference stack owns, in reverse order", ["delete", ...reference, "--yes"]);
-  step("Deleting again finds nothing", ["delete", ...reference, "--yes"]);
-  step("Delete the corrected design's stack", ["delete", ...shared, "--yes"]);
-  step("Deleting it again finds nothing", ["delete", ...shared, "--yes"]);
+  await step("The corrected design: its own stack (--no-wait: see scripts/demo.mjs)", ["apply", ...shared, "--yes", "--no-wait"]);
+  await step("Its second plan finds nothing to change either", ["plan", ...shared, "--detailed-exitcode"]);
+  await step("Delete it", ["delete", ...shared, "--yes"]);
+  await step("Deleting it again finds nothing", ["delete", ...shared, "--yes"]);
 } finally {
   await moto.stop();
 }
