@@ -195,7 +195,8 @@ async function readScaling(ctx: Context, refs: readonly ScalingRef[], options: R
     const owned = options.owned || serviceIsTheStacks(stack, options.tagged, ref.resourceId) || !target;
     found.set(ref.resourceId, {
       name: ref.resourceId,
-      id: target ? (target.ScalableTargetARN ?? ref.resourceId) : `${ref.resourceId}#alarms`,
+      // The resource id, not the target's ARN (which is random): discover can then skip what observe found unread.
+      id: target ? ref.resourceId : `${ref.resourceId}#alarms`,
       tags: owned ? scalingTags(stack, ref.logical) : {},
       resourceId: ref.resourceId,
       logical: ref.logical,
@@ -469,7 +470,8 @@ export const autoScalingReconciler: Reconciler<ScalingDesired, ObservedScaling> 
   async discover(ctx, known) {
     const tagged = await findTaggedResources(ctx);
     const services = stackServices(ctx.stack, tagged);
-    const found = await readScaling(ctx, [...services, ...orphanRefs(ctx.stack, tagged, services)], { tagged, orphans: true });
+    const unread = [...services, ...orphanRefs(ctx.stack, tagged, services)].filter((ref) => !known.has(ref.resourceId));
+    const found = unread.length === 0 ? new Map() : await readScaling(ctx, unread, { tagged, orphans: true });
     return [...found.values()]
       .filter((o) => !known.has(o.id) && o.tags[STACK_TAG] === ctx.stack)
       .sort((a, b) => a.name.localeCompare(b.name));
