@@ -104,7 +104,7 @@ const byType = (a: DnsRecord, b: DnsRecord) => a.type.localeCompare(b.type);
 // ---------------------------------------------------------------------------------------------------------
 // Normalisation and diff
 
-export function desiredDiscoveryService(
+function desiredDiscoveryService(
   name: string,
   entry: DiscoveryServiceSpec,
   namespaceId: string | KnownAfterApply,

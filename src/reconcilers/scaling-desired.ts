@@ -162,7 +162,7 @@ export interface ObservedScaling extends Observed {
 export const itemName = (stack: string, logical: string): string => `${stack}-${logical}`;
 
 /** The logical name of a policy or action of the stack, undefined for anyone else's. */
-export function logicalOfItem(stack: string, name: string | undefined): string | undefined {
+function logicalOfItem(stack: string, name: string | undefined): string | undefined {
   const prefix = `${stack}-`;
   return name?.startsWith(prefix) && name.length > prefix.length ? name.slice(prefix.length) : undefined;
 }
@@ -208,7 +208,7 @@ function customMetric(spec: Extract<TrackedMetricSpec, { custom: unknown }>["cus
 }
 
 /** The load balancer whose listener forwards to the target group: the request-count label names both. */
-export function loadBalancerForwardingTo(spec: Spec, targetGroup: string): string | undefined {
+function loadBalancerForwardingTo(spec: Spec, targetGroup: string): string | undefined {
   const listener = listenersForwardingTo(spec, [targetGroup])[0];
   return listener?.split(".")[1];
 }
@@ -244,13 +244,13 @@ function alarmMetric(metric: AlarmSpec["metric"], cluster: string, service: stri
 }
 
 /** Steps in the order of their intervals: AWS keeps the order sent, the spec's order carries no meaning. */
-export const sortSteps = (steps: readonly Step[]): Step[] =>
+const sortSteps = (steps: readonly Step[]): Step[] =>
   [...steps].sort(
     (a, b) => (a.lowerBound ?? -Infinity) - (b.lowerBound ?? -Infinity) || (a.upperBound ?? Infinity) - (b.upperBound ?? Infinity),
   );
 
 /** ISO-8601 in UTC to the second, however the spec or AWS wrote it. */
-export const isoSecond = (value: string | Date): string => new Date(value).toISOString().replace(/\.\d{3}Z$/, "Z");
+const isoSecond = (value: string | Date): string => new Date(value).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 function scheduledOf(entry: AutoScalingSpec["scheduled"][string]): Scheduled {
   return {
@@ -265,7 +265,7 @@ function scheduledOf(entry: AutoScalingSpec["scheduled"][string]): Scheduled {
 
 const definedOnly = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 
-export function buildScalingDesired(spec: Spec, logical: string, entry: ServiceEntry, outputs: Outputs): ScalingDesired {
+function buildScalingDesired(spec: Spec, logical: string, entry: ServiceEntry, outputs: Outputs): ScalingDesired {
   const scaling = entry.autoScaling!;
   const cluster = physicalName(spec, "clusters", clusterOf(spec, entry));
   const service = physicalName(spec, "services", logical);
@@ -328,7 +328,7 @@ function requestTargetGroups(scaling: AutoScalingSpec): string[] {
   return [...new Set(groups)];
 }
 
-export function scalingNode(spec: Spec, logical: string, entry: ServiceEntry): DesiredNode<ScalingDesired> {
+function scalingNode(spec: Spec, logical: string, entry: ServiceEntry): DesiredNode<ScalingDesired> {
   const cluster = physicalName(spec, "clusters", clusterOf(spec, entry));
   const targetGroups = requestTargetGroups(entry.autoScaling!);
   const loadBalancers = [...new Set(targetGroups.flatMap((tg) => loadBalancerForwardingTo(spec, tg) ?? []))];
@@ -367,7 +367,7 @@ export function suspendedFromAws(state: ScalableTarget["SuspendedState"]): Suspe
 const dimensionsFromAws = (list: ReadonlyArray<{ Name?: string; Value?: string }> | undefined): Record<string, string> =>
   Object.fromEntries((list ?? []).map((d) => [d.Name ?? "", d.Value ?? ""]));
 
-export function trackedMetricFromAws(config: TargetTrackingScalingPolicyConfiguration): TrackedMetric {
+function trackedMetricFromAws(config: TargetTrackingScalingPolicyConfiguration): TrackedMetric {
   const predefined = config.PredefinedMetricSpecification;
   if (predefined) {
     return {
@@ -397,7 +397,7 @@ export function targetTrackingFromAws(config: TargetTrackingScalingPolicyConfigu
   });
 }
 
-export function stepPolicyFromAws(config: StepScalingPolicyConfiguration): StepPolicy {
+function stepPolicyFromAws(config: StepScalingPolicyConfiguration): StepPolicy {
   return definedOnly({
     adjustmentType: config.AdjustmentType ?? "",
     cooldownSeconds: config.Cooldown,
