@@ -20,16 +20,13 @@ import { awsErrorIs } from "../aws/errors.js";
 import type { FieldDiff } from "../plan/model.js";
 import { mapConcurrently } from "./collections.js";
 import { fromTagList, tagChanges, tagsAfter, toTagList } from "./diff-helpers.js";
+import { waiterBounds, type PollOptions } from "./polling.js";
 import { STACK_TAG, addressFromTags, type Context, type Tags } from "./types.js";
 
-/** Polling bounds for waits on Cloud Map (operations, instances draining). */
-export interface CloudMapPoll {
+/** Polling bounds for waits on Cloud Map (operations, instances draining): from 2 s between polls, backing off to 15 s. */
+export interface CloudMapPoll extends PollOptions {
   /** How long the wait may take in all. */
   timeoutMs: number;
-  /** The floor of the backoff between two polls (default 2 s). */
-  minDelaySeconds?: number;
-  /** Its ceiling (default 15 s). */
-  maxDelaySeconds?: number;
 }
 
 /** An operation that reported FAIL, or a wait that ran out of time. */
@@ -37,33 +34,29 @@ export class CloudMapOperationError extends Error {
   override readonly name = "CloudMapOperationError";
 }
 
-const DEFAULT_MIN_DELAY_SECONDS = 2;
+const CLOUD_MAP_POLL = { minDelaySeconds: 2, maxDelaySeconds: 15 };
 /** How long an operation may take when ctx.wait sets no bound. */
 const DEFAULT_OPERATION_TIMEOUT_MS = 5 * 60_000;
-const DEFAULT_MAX_DELAY_SECONDS = 15;
-
-/**
- * The bound on following an operation: ctx.wait's timeout, or 5 minutes under `--no-wait` (a namespace's id is
- * needed by what comes next, so its creation is followed even then).
- */
-export const operationPoll = (ctx: Context): CloudMapPoll => ({ timeoutMs: ctx.wait?.timeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS });
 
 /** A fresh CreatorRequestId / UpdaterRequestId: Cloud Map takes a repeated one as a retry of the same request. */
 export const newRequestId = (): string => randomUUID();
 
 /** Where news of a resource goes: its address (`namespaces.internal`) from its ownership tag, else its name. */
-export const labelOf = (tags: Tags, name: string): string => addressFromTags(tags) ?? name;
+const labelOf = (tags: Tags, name: string): string => addressFromTags(tags) ?? name;
 
-/** The waiter's bounds: its checks require minDelay > 0, maxWaitTime > minDelay and maxDelay >= minDelay. */
-export function waiterBounds(poll: CloudMapPoll) {
-  const maxWaitTime = poll.timeoutMs / 1000;
-  const minDelay = Math.min(poll.minDelaySeconds ?? DEFAULT_MIN_DELAY_SECONDS, maxWaitTime / 2);
-  const maxDelay = Math.max(minDelay, poll.maxDelaySeconds ?? DEFAULT_MAX_DELAY_SECONDS);
-  return { maxWaitTime, minDelay, maxDelay };
+export const cloudMapBounds = (poll: CloudMapPoll) => waiterBounds(poll.timeoutMs, poll, CLOUD_MAP_POLL);
+
+/** A Cloud Map resource as news and errors name it. */
+export interface CloudMapResource {
+  name: string;
+  tags: Tags;
+  /** How errors name it: `namespace internal.local`. */
+  description: string;
 }
 
-/** Reports a line only when it differs from the last one reported. */
-export function newsReporter(ctx: Context, label: string): (line: string) => void {
+/** Reports a line of news about the resource, only when it differs from the last one reported. */
+export function newsReporter(ctx: Context, resource: Pick<CloudMapResource, "name" | "tags">): (line: string) => void {
+  const label = labelOf(resource.tags, resource.name);
   let last: string | undefined;
   return (line) => {
     if (line === last) return;
@@ -89,14 +82,9 @@ async function readOperation(client: ServiceDiscoveryClient, operationId: string
  * changes. `what` names the resource in errors (`namespace internal.local`). Throws CloudMapOperationError when
  * the operation fails (with Cloud Map's ErrorCode and ErrorMessage) or is still running when the time is up.
  */
-export async function followOperation(
-  ctx: Context,
-  operationId: string,
-  what: { label: string; description: string },
-  poll: CloudMapPoll,
-): Promise<Operation> {
-  const report = newsReporter(ctx, what.label);
-  const bounds = waiterBounds(poll);
+export async function followOperation(ctx: Context, operationId: string, what: CloudMapResource, poll: CloudMapPoll): Promise<Operation> {
+  const report = newsReporter(ctx, what);
+  const bounds = cloudMapBounds(poll);
   let last: OperationPoll = {};
   const result = await createWaiter({ client: ctx.clients.serviceDiscovery, ...bounds }, operationId, async (client) => {
     last = await readOperation(client, operationId);
@@ -116,6 +104,15 @@ export async function followOperation(
   throw new CloudMapOperationError(
     `${what.description}: ${kind} ${operationId} was still ${operation?.Status ?? "not visible"} after ${bounds.maxWaitTime} s`,
   );
+}
+
+/**
+ * Follows the operation a write on the resource answered with, within ctx.wait's timeout (5 minutes without one: what
+ * comes next needs the result, so it is followed even under `--no-wait`).
+ */
+export async function followWrite(ctx: Context, operationId: string | undefined, resource: CloudMapResource): Promise<Operation> {
+  if (!operationId) throw new Error(`${resource.description}: Cloud Map answered without an operation id`);
+  return followOperation(ctx, operationId, resource, { timeoutMs: ctx.wait?.timeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS });
 }
 
 /** Every tag on a Cloud Map resource; undefined when the resource is gone. */

@@ -43,15 +43,13 @@ import { physicalName } from "../schema/names.js";
 import type { Spec } from "../schema/spec.js";
 import {
   CloudMapOperationError,
-  followOperation,
-  labelOf,
+  cloudMapBounds,
+  followWrite,
   newRequestId,
   newsReporter,
-  operationPoll,
   readCloudMapTags,
   stackCandidates,
   updateCloudMapTags,
-  waiterBounds,
   type CloudMapPoll,
 } from "./cloud-map-common.js";
 import { groupBy } from "./collections.js";
@@ -227,8 +225,8 @@ const toAwsRecords = (records: readonly DnsRecord[]) => records.map((r) => ({ Ty
  * out, naming the instances still there.
  */
 async function waitForInstancesToDrain(ctx: Context, observed: ObservedDiscoveryService, poll: CloudMapPoll): Promise<void> {
-  const report = newsReporter(ctx, labelOf(observed.tags, observed.name));
-  const bounds = waiterBounds(poll);
+  const report = newsReporter(ctx, observed);
+  const bounds = cloudMapBounds(poll);
   let remaining: string[] = [];
   const result = await createWaiter({ client: ctx.clients.serviceDiscovery, ...bounds }, observed.id, async () => {
     remaining = (await registeredInstances(ctx, observed.id)) ?? [];
@@ -314,9 +312,7 @@ export const discoveryServicesReconciler: Reconciler<DiscoveryServiceDesired, Ob
           },
         }),
       );
-      if (!OperationId) throw new Error(`${subject(observed.name)}: UpdateService answered without an operation id`);
-      const what = { label: labelOf(observed.tags, observed.name), description: subject(observed.name) };
-      await followOperation(ctx, OperationId, what, operationPoll(ctx));
+      await followWrite(ctx, OperationId, { name: observed.name, tags: observed.tags, description: subject(observed.name) });
       result.dnsRecords = desired.dnsRecords.map((r) => ({ ...r }));
       if (desired.description !== undefined) result.description = desired.description;
     }

@@ -24,15 +24,7 @@ import {
 import { awsErrorIs } from "../aws/errors.js";
 import type { KnownAfterApply } from "../plan/model.js";
 import type { Spec } from "../schema/spec.js";
-import {
-  followOperation,
-  labelOf,
-  newRequestId,
-  operationPoll,
-  readCloudMapTags,
-  stackCandidates,
-  updateCloudMapTags,
-} from "./cloud-map-common.js";
+import { followWrite, newRequestId, readCloudMapTags, stackCandidates, updateCloudMapTags } from "./cloud-map-common.js";
 import { diffField, diffTags, isTagDiff, known, refuseReplacementDiffs, toTagList } from "./diff-helpers.js";
 import { ID_TAG, STACK_TAG, addressOf, ownedTags, sharedRead, type Context, type Observed, type Reconciler, type Tags } from "./types.js";
 
@@ -116,10 +108,7 @@ async function observeNamespace(ctx: Context, desired: NamespaceDesired): Promis
 
 const subject = (name: string) => `namespace ${name}`;
 
-async function follow(ctx: Context, operationId: string | undefined, name: string, tags: Tags) {
-  if (!operationId) throw new Error(`${subject(name)}: Cloud Map answered without an operation id`);
-  return followOperation(ctx, operationId, { label: labelOf(tags, name), description: subject(name) }, operationPoll(ctx));
-}
+const resourceOf = (name: string, tags: Tags) => ({ name, tags, description: subject(name) });
 
 export const namespacesReconciler: Reconciler<NamespaceDesired, ObservedNamespace> = {
   kind: "namespaces",
@@ -165,7 +154,7 @@ export const namespacesReconciler: Reconciler<NamespaceDesired, ObservedNamespac
         CreatorRequestId: newRequestId(),
       }),
     );
-    const operation = await follow(ctx, OperationId, desired.name, desired.tags);
+    const operation = await followWrite(ctx, OperationId, resourceOf(desired.name, desired.tags));
     const id = operation.Targets?.["NAMESPACE"];
     if (!id) throw new Error(`${subject(desired.name)}: the creation succeeded but its operation names no namespace`);
     const { Namespace: namespace } = await ctx.clients.serviceDiscovery.send(new GetNamespaceCommand({ Id: id }));
@@ -185,7 +174,7 @@ export const namespacesReconciler: Reconciler<NamespaceDesired, ObservedNamespac
           Namespace: { Description: desired.description },
         }),
       );
-      await follow(ctx, OperationId, observed.name, observed.tags);
+      await followWrite(ctx, OperationId, resourceOf(observed.name, observed.tags));
       result.description = desired.description;
     }
     if (diffs.some(isTagDiff)) result.tags = await updateCloudMapTags(ctx, observed.arn, observed.tags, desired.tags, diffs);
@@ -200,7 +189,7 @@ export const namespacesReconciler: Reconciler<NamespaceDesired, ObservedNamespac
       if (awsErrorIs(error, "NamespaceNotFound")) return;
       throw error;
     }
-    await follow(ctx, operationId, observed.name, observed.tags);
+    await followWrite(ctx, operationId, resourceOf(observed.name, observed.tags));
   },
 
   outputs: (observed) => ({ id: observed.id, arn: observed.arn, name: observed.name }),

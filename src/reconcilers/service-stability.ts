@@ -7,6 +7,7 @@ import { DescribeServicesCommand, waitUntilServicesInactive, type Deployment, ty
 import { WaiterState, createWaiter } from "@smithy/core/client";
 import { awsErrorIs } from "../aws/errors.js";
 import type { Context, WaitPolicy } from "./types.js";
+import { waiterBounds, type PollOptions } from "./polling.js";
 
 /** A service, by names or ARNs. */
 export interface ServiceRef {
@@ -26,13 +27,6 @@ export type Stability =
   /** Rolled back or failed, with AWS's reason. */
   | { state: "failed"; reason: string };
 
-export interface PollOptions {
-  /** The floor of the backoff between two DescribeServices calls (default 5 s). */
-  minDelaySeconds?: number;
-  /** Its ceiling (default 30 s). */
-  maxDelaySeconds?: number;
-}
-
 export interface StableWaitOptions extends PollOptions {
   /** Service events from this moment on are news to report (default: when the wait begins; a caller may pass when it sent its change). */
   since?: Date;
@@ -43,8 +37,8 @@ export class ServiceNotStableError extends Error {
   override readonly name = "ServiceNotStableError";
 }
 
-const DEFAULT_MIN_DELAY_SECONDS = 5;
-const DEFAULT_MAX_DELAY_SECONDS = 30;
+/** Between two DescribeServices calls: from 5 s, backing off to 30 s. */
+const ECS_POLL = { minDelaySeconds: 5, maxDelaySeconds: 30 };
 
 /**
  * Where the service stands, for the deployment a change started (`deploymentId`; without it, the PRIMARY one).
@@ -157,14 +151,6 @@ class ProgressReporter {
   }
 }
 
-/** The waiter's bounds: its checks require minDelay > 0, maxWaitTime > minDelay and maxDelay >= minDelay. */
-function waiterBounds(policy: WaitPolicy, options: PollOptions) {
-  const maxWaitTime = policy.timeoutMs / 1000;
-  const minDelay = Math.min(options.minDelaySeconds ?? DEFAULT_MIN_DELAY_SECONDS, maxWaitTime / 2);
-  const maxDelay = Math.max(minDelay, options.maxDelaySeconds ?? DEFAULT_MAX_DELAY_SECONDS);
-  return { maxWaitTime, minDelay, maxDelay };
-}
-
 /**
  * Polls DescribeServices until the service is stable and returns its last description; reports news through
  * ctx.progress(serviceName, line). Throws ServiceNotStableError when the deployment fails or is rolled back, or when
@@ -179,7 +165,7 @@ export async function waitForServiceStable(
   const name = shortName(target.service);
   const reporter = new ProgressReporter((line) => ctx.progress?.(name, line), options.since ?? new Date());
   let last: Observation | undefined;
-  const bounds = waiterBounds(policy, options);
+  const bounds = waiterBounds(policy.timeoutMs, options, ECS_POLL);
 
   const result = await createWaiter({ client: ctx.clients.ecs, ...bounds }, target, async (ecs) => {
     last = await describeService(ecs, target, target.deploymentId);
@@ -210,7 +196,7 @@ function timeoutMessage(name: string, seconds: number, last: Observation | undef
  * waiter retries every error, so a cluster deleted meanwhile is only noticed then.)
  */
 export async function waitForServiceInactive(ctx: Context, ref: ServiceRef, timeoutMs: number, options: PollOptions = {}): Promise<void> {
-  const bounds = waiterBounds({ timeoutMs }, options);
+  const bounds = waiterBounds(timeoutMs, options, ECS_POLL);
   try {
     await waitUntilServicesInactive({ client: ctx.clients.ecs, ...bounds }, { cluster: ref.cluster, services: [ref.service] });
   } catch {

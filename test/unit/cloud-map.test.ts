@@ -292,7 +292,8 @@ function scriptedContext(answers: Array<Partial<Operation>>, news: string[]): { 
 }
 
 const FAST = { minDelaySeconds: 0.01, maxDelaySeconds: 0.02 };
-const WHAT = { label: "namespaces.internal", description: "namespace example.com" };
+/** News is labelled with the address its ownership tag names: namespaces.internal. */
+const WHAT = { name: "example.com", tags: NAMESPACE_OWNERSHIP, description: "namespace example.com" };
 
 describe("following a Cloud Map operation", () => {
   it("returns the documented SUCCESS answer after one GetOperation, with the namespace's id in its targets", async () => {
