@@ -421,8 +421,12 @@ function actsOnAnotherService(alarm: MetricAlarm, resourceId: string): boolean {
 /**
  * Removes a service's scaling configuration before the service is deleted or replaced (so that the scaler cannot fight
  * the drain). Works from the resource id and the service's logical name alone; nothing registered makes no write.
+ * Usually nothing is: the service has no auto scaling, or its autoScaling node was deleted first. One
+ * DescribeScalableTargets tells, before the Tagging API query the step alarms need. (Alarms a crash left without their
+ * target are not looked for here: the autoScaling kind's discover finds them.)
  */
 export async function removeServiceScaling(ctx: Context, ref: { resourceId: string; logical: string }): Promise<void> {
+  if (!(await describeTargets(ctx, [ref.resourceId])).has(ref.resourceId)) return;
   const tagged = await queryTaggedResources(ctx);
   const found = await readScaling(ctx, [{ ...ref, alarmNames: [] }], { tagged, orphans: true });
   const observed = found.get(ref.resourceId);

@@ -234,13 +234,9 @@ function alarmMetric(metric: AlarmSpec["metric"], cluster: string, service: stri
   if (metric === "cpu" || metric === "memory") {
     return { namespace: "AWS/ECS", metricName: ECS_METRIC[metric], dimensions: { ClusterName: cluster, ServiceName: service } };
   }
-  const custom = metric.custom;
-  return {
-    namespace: custom.namespace,
-    metricName: custom.metricName,
-    dimensions: { ...custom.dimensions },
-    ...(custom.unit !== undefined && { unit: custom.unit }),
-  };
+  // The alarm's statistic is its own field, not the metric's.
+  const { statistic: _statistic, ...custom } = customMetric(metric.custom);
+  return custom;
 }
 
 /** Steps in the order of their intervals: AWS keeps the order sent, the spec's order carries no meaning. */
