@@ -1,6 +1,6 @@
 import { runJobs, type Job, type JobOutcome } from "../graph/executor.js";
 import type { ResourceChange, ResourceResult } from "../plan/model.js";
-import type { Context, Observed } from "../reconcilers/types.js";
+import type { Context, Observed } from "../reconcilers/shared/types.js";
 import { describeFailure } from "./failure.js";
 import { outputsFrom, type EnginePlan, type PlannedResource } from "./planner.js";
 

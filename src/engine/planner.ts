@@ -1,8 +1,16 @@
 import { DependencyGraph } from "../graph/graph.js";
 import { summarise, UNKNOWN, type KnownAfterApply, type Plan, type ResourceChange } from "../plan/model.js";
-import { CATALOGUE, type AnyReconciler, type Catalogue } from "../reconcilers/registry.js";
-import { isTagDiff } from "../reconcilers/diff-helpers.js";
-import { addressFromTags, ID_TAG, STACK_TAG, type Context, type DesiredNode, type Observed, type Outputs } from "../reconcilers/types.js";
+import { CATALOGUE, type AnyReconciler, type Catalogue } from "../reconcilers/index.js";
+import { isTagDiff } from "../reconcilers/shared/diff-helpers.js";
+import {
+  addressFromTags,
+  ID_TAG,
+  STACK_TAG,
+  type Context,
+  type DesiredNode,
+  type Observed,
+  type Outputs,
+} from "../reconcilers/shared/types.js";
 import type { Spec } from "../schema/spec.js";
 import { describeFailure } from "./failure.js";
 import { previewCreate } from "./preview.js";

@@ -4,6 +4,7 @@ import { fargateSizeProblem } from "./fargate.js";
 import type { ListenerActionSpec } from "./load-balancing.js";
 import { explicitName, NAME_RULES, physicalName, type NamedKind } from "./names.js";
 import type { SourceMap } from "./source-map.js";
+import { listenersForwardingTo, targetGroupsOf } from "./queries.js";
 import type { Spec } from "./spec.js";
 
 type Report = (severity: Severity, code: string, path: SpecPath, message: string, preferKey?: boolean) => void;
@@ -112,11 +113,6 @@ function checkSecurityGroups(spec: Spec, report: Report): void {
       });
     }
   }
-}
-
-function forwardedTargetGroups(action: ListenerActionSpec): string[] {
-  if (action.forward === undefined) return [];
-  return typeof action.forward === "string" ? [action.forward] : action.forward.targetGroups.map((t) => t.targetGroup);
 }
 
 function checkAction(spec: Spec, action: ListenerActionSpec, path: SpecPath, listenerProtocol: string, report: Report): void {
@@ -297,16 +293,6 @@ function checkTaskDefinitions(spec: Spec, report: Report): void {
   }
 }
 
-function listenersForwardingTo(spec: Spec, targetGroup: string): boolean {
-  return Object.values(spec.loadBalancers).some((lb) =>
-    Object.values(lb.listeners).some(
-      (l) =>
-        forwardedTargetGroups(l.defaultAction).includes(targetGroup) ||
-        Object.values(l.rules).some((r) => forwardedTargetGroups(r.action).includes(targetGroup)),
-    ),
-  );
-}
-
 function checkServices(spec: Spec, report: Report): void {
   const clusters = Object.keys(spec.clusters);
   for (const [logical, service] of Object.entries(spec.services)) {
@@ -339,7 +325,7 @@ function checkServices(spec: Spec, report: Report): void {
             [...path, "targetGroup"],
             `target group \`${attachment.targetGroup}\` has target type ${tg.targetType}; Fargate tasks register by IP: use targetType ip`,
           );
-        if (!listenersForwardingTo(spec, attachment.targetGroup)) {
+        if (listenersForwardingTo(spec, [attachment.targetGroup]).length === 0) {
           report(
             "error",
             "invalid-reference",

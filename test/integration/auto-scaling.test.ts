@@ -16,8 +16,8 @@ import {
   removeServiceScaling,
   type ObservedScaling,
   type ScalingDesired,
-} from "../../src/reconcilers/auto-scaling.js";
-import type { Context, Outputs } from "../../src/reconcilers/types.js";
+} from "../../src/reconcilers/autoscaling/auto-scaling/index.js";
+import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 import { defaultVpcNetwork } from "../support/default-vpc.js";
 import { motoClientConfig } from "../support/moto-env.js";

@@ -16,7 +16,7 @@ import { ListNamespacesCommand } from "@aws-sdk/client-servicediscovery";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createClients, type AwsClients } from "../../src/aws/index.js";
-import { LookupError, lookupNetwork } from "../../src/reconcilers/network.js";
+import { LookupError, lookupNetwork } from "../../src/reconcilers/ec2/network-lookup.js";
 import type { NetworkSpec } from "../../src/schema/network.js";
 import { motoClientConfig } from "../support/moto-env.js";
 

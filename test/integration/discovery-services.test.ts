@@ -2,9 +2,9 @@ import { DeregisterInstanceCommand, GetServiceCommand, RegisterInstanceCommand }
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createClients } from "../../src/aws/index.js";
 import { UNKNOWN } from "../../src/plan/model.js";
-import { discoveryServicesReconciler, type DiscoveryServiceDesired } from "../../src/reconcilers/discovery-services.js";
-import { namespacesReconciler, type ObservedNamespace } from "../../src/reconcilers/namespaces.js";
-import type { Context, Outputs } from "../../src/reconcilers/types.js";
+import { discoveryServicesReconciler, type DiscoveryServiceDesired } from "../../src/reconcilers/cloudmap/discovery-services/index.js";
+import { namespacesReconciler, type ObservedNamespace } from "../../src/reconcilers/cloudmap/namespaces/index.js";
+import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
 import type { DiscoveryServiceSpec } from "../../src/schema/discovery.js";
 import { specSchema } from "../../src/schema/index.js";
 import { motoClientConfig } from "../support/moto-env.js";

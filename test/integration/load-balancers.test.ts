@@ -8,9 +8,9 @@ import {
   loadBalancersReconciler as reconciler,
   type LoadBalancerDesired,
   type ObservedLoadBalancer,
-} from "../../src/reconcilers/load-balancers.js";
-import { lookupNetwork } from "../../src/reconcilers/network.js";
-import type { Context, Outputs } from "../../src/reconcilers/types.js";
+} from "../../src/reconcilers/elb/load-balancers/index.js";
+import { lookupNetwork } from "../../src/reconcilers/ec2/network-lookup.js";
+import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 import { motoClientConfig } from "../support/moto-env.js";
 import { recordCalls, uniqueName } from "../support/reconciler-tests.js";

@@ -7,9 +7,9 @@ import {
 } from "@aws-sdk/client-cloudwatch-logs";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { createClients, type AwsClients } from "../../src/aws/index.js";
-import { discoverLogGroups, logGroupsReconciler, type LogGroupDesired } from "../../src/reconcilers/log-groups.js";
-import { findTaggedResources } from "../../src/reconcilers/tagged-resources.js";
-import type { Context } from "../../src/reconcilers/types.js";
+import { discoverLogGroups, logGroupsReconciler, type LogGroupDesired } from "../../src/reconcilers/logs/log-groups/index.js";
+import { findTaggedResources } from "../../src/reconcilers/shared/tagged-resources.js";
+import type { Context } from "../../src/reconcilers/shared/types.js";
 import { specSchema } from "../../src/schema/index.js";
 import type { LogGroupSpec } from "../../src/schema/logs.js";
 import { motoClientConfig } from "../support/moto-env.js";

@@ -2,8 +2,8 @@ import { CreatePrivateDnsNamespaceCommand, GetNamespaceCommand, TagResourceComma
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { createClients } from "../../src/aws/index.js";
 import { UNKNOWN } from "../../src/plan/model.js";
-import { namespacesReconciler, type NamespaceDesired } from "../../src/reconcilers/namespaces.js";
-import type { Context, Outputs } from "../../src/reconcilers/types.js";
+import { namespacesReconciler, type NamespaceDesired } from "../../src/reconcilers/cloudmap/namespaces/index.js";
+import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
 import type { NamespaceSpec } from "../../src/schema/discovery.js";
 import { specSchema } from "../../src/schema/index.js";
 import { motoClientConfig } from "../support/moto-env.js";

@@ -13,9 +13,9 @@ import {
 } from "@aws-sdk/client-iam";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { createClients } from "../../src/aws/index.js";
-import { normalisePolicyDocument } from "../../src/reconcilers/policy-document.js";
-import { partitionOf, rolesReconciler, type ObservedRole, type RoleDesired } from "../../src/reconcilers/roles.js";
-import { ID_TAG, STACK_TAG, type Context } from "../../src/reconcilers/types.js";
+import { normalisePolicyDocument } from "../../src/reconcilers/iam/roles/policy-document.js";
+import { partitionOf, rolesReconciler, type ObservedRole, type RoleDesired } from "../../src/reconcilers/iam/roles/index.js";
+import { ID_TAG, STACK_TAG, type Context } from "../../src/reconcilers/shared/types.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 import { motoClientConfig } from "../support/moto-env.js";
 import { NO_OUTPUTS, recordCalls, uniqueName } from "../support/reconciler-tests.js";

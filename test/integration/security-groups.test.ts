@@ -16,9 +16,12 @@ import {
   securityGroupRulesReconciler as rulesReconciler,
   type ObservedSecurityGroupRules,
   type SecurityGroupRulesDesired,
-} from "../../src/reconcilers/security-group-rules.js";
-import { securityGroupsReconciler as groupsReconciler, type ObservedSecurityGroup } from "../../src/reconcilers/security-groups.js";
-import type { Context, Outputs } from "../../src/reconcilers/types.js";
+} from "../../src/reconcilers/ec2/security-group-rules/index.js";
+import {
+  securityGroupsReconciler as groupsReconciler,
+  type ObservedSecurityGroup,
+} from "../../src/reconcilers/ec2/security-groups/index.js";
+import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
 import { specSchema, type Spec } from "../../src/schema/spec.js";
 import { motoClientConfig } from "../support/moto-env.js";
 import { recordCalls, uniqueName } from "../support/reconciler-tests.js";

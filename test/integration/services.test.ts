@@ -9,8 +9,8 @@ import {
 import { CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createClients } from "../../src/aws/index.js";
-import { servicesReconciler as reconciler, type ObservedService, type ServiceDesired } from "../../src/reconcilers/services.js";
-import type { Context, Outputs } from "../../src/reconcilers/types.js";
+import { servicesReconciler as reconciler, type ObservedService, type ServiceDesired } from "../../src/reconcilers/ecs/services/index.js";
+import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 import { MOTO_RUNNING_TASKS } from "../support/global-setup.js";
 import { motoClientConfig } from "../support/moto-env.js";

@@ -14,8 +14,8 @@ import {
   targetGroupsReconciler as reconciler,
   type ObservedTargetGroup,
   type TargetGroupDesired,
-} from "../../src/reconcilers/target-groups.js";
-import type { Context, Outputs } from "../../src/reconcilers/types.js";
+} from "../../src/reconcilers/elb/target-groups/index.js";
+import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 import { motoClientConfig } from "../support/moto-env.js";
 import { REFERENCE_INPUT, REFERENCE_TARGET_GROUP_AWS } from "../support/specs.js";

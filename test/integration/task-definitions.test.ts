@@ -11,8 +11,8 @@ import {
   taskDefinitionsReconciler as reconciler,
   type ObservedTaskDefinition,
   type TaskDefinitionDesired,
-} from "../../src/reconcilers/task-definitions.js";
-import { STACK_TAG, type Context, type Outputs } from "../../src/reconcilers/types.js";
+} from "../../src/reconcilers/ecs/task-definitions/index.js";
+import { STACK_TAG, type Context, type Outputs } from "../../src/reconcilers/shared/types.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 import { motoClientConfig } from "../support/moto-env.js";
 import { recordCalls, uniqueName } from "../support/reconciler-tests.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inject } from "vitest";
 import { applyPlan, openStack, planStack } from "../../src/engine/index.js";
-import type { Context } from "../../src/reconcilers/types.js";
+import type { Context } from "../../src/reconcilers/shared/types.js";
 import type { Spec } from "../../src/schema/index.js";
 import { validateTexts } from "./specs.js";
 
@@ -58,8 +58,8 @@ export async function applySpec(
   }
 }
 
-export async function planSpec(spec: Spec, mode: "apply" | "delete" = "apply") {
-  const s = session(spec);
+export async function planSpec(spec: Spec, mode: "apply" | "delete" = "apply", endpoint?: string) {
+  const s = session(spec, endpoint);
   try {
     const { plan } = await planStack(spec, s.ctx, mode);
     return { plan, stats: s.stats.snapshot() };

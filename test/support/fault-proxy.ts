@@ -27,6 +27,14 @@ export interface SeenRequest {
   body: string;
   /** The fault it got, or undefined when it was passed on to moto. */
   fault?: Fault;
+  /** When the proxy had the whole request, and when it had sent the whole answer (performance.now()). */
+  startedAt: number;
+  endedAt?: number;
+}
+
+export interface FaultProxyOptions {
+  /** Held before each request is passed on, so that calls take about as long as real AWS calls (default 0). */
+  latencyMs?: number;
 }
 
 export interface FaultProxy {
@@ -105,7 +113,7 @@ function forward(target: URL, req: IncomingMessage, body: Buffer, res: ServerRes
 }
 
 /** Starts the proxy on a free loopback port in front of `target` (the moto endpoint). */
-export async function startFaultProxy(target: string): Promise<FaultProxy> {
+export async function startFaultProxy(target: string, options: FaultProxyOptions = {}): Promise<FaultProxy> {
   const upstream = new URL(target);
   const rules: Required<FaultRule>[] = [];
   const seen: SeenRequest[] = [];
@@ -118,8 +126,17 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       const parsed = parse(req.headers, body.toString("utf8"));
       const rule = rules.find((r) => r.action === parsed.action && r.times > 0);
       if (rule) rule.times--;
-      seen.push({ service: parsed.service, action: parsed.action, body: body.toString("utf8"), ...(rule && { fault: rule.fault }) });
-      if (!rule) return forward(upstream, req, body, res);
+      const request: SeenRequest = {
+        service: parsed.service,
+        action: parsed.action,
+        body: body.toString("utf8"),
+        ...(rule && { fault: rule.fault }),
+        startedAt: performance.now(),
+      };
+      seen.push(request);
+      res.on("finish", () => (request.endedAt = performance.now()));
+      const latency = options.latencyMs ?? 0;
+      if (!rule) return latency > 0 ? void setTimeout(() => forward(upstream, req, body, res), latency) : forward(upstream, req, body, res);
       if (rule.fault === "drop") return req.socket.destroy();
       if (rule.fault === "throttle") return throttle(res, parsed);
       res.writeHead(503, { "content-length": 0 });
@@ -143,4 +160,25 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+/**
+ * The longest chain of requests each received after the previous one was answered: how many round trips a
+ * run waits for one after the other, whatever runs beside them. Requests still unanswered are left out.
+ */
+export function sequentialRoundTrips(requests: readonly SeenRequest[]): number {
+  const answered = requests.filter((r): r is SeenRequest & { endedAt: number } => r.endedAt !== undefined);
+  const byEnd = [...answered].sort((a, b) => a.endedAt - b.endedAt);
+  const chain = new Map<SeenRequest, number>();
+  let longest = 0;
+  for (const request of [...answered].sort((a, b) => a.startedAt - b.startedAt)) {
+    let before = 0;
+    for (const earlier of byEnd) {
+      if (earlier.endedAt > request.startedAt) break;
+      before = Math.max(before, chain.get(earlier) ?? 0);
+    }
+    chain.set(request, before + 1);
+    longest = Math.max(longest, before + 1);
+  }
+  return longest;
 }

@@ -22,8 +22,8 @@ import {
   targetTrackingToAws,
   type ObservedScaling,
   type ScalingDesired,
-} from "../../src/reconcilers/scaling-desired.js";
-import type { Outputs } from "../../src/reconcilers/types.js";
+} from "../../src/reconcilers/autoscaling/auto-scaling/model.js";
+import type { Outputs } from "../../src/reconcilers/shared/types.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 
 const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../fixtures/aws/${name}`, import.meta.url), "utf8")) as T;

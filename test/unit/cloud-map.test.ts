@@ -3,22 +3,22 @@ import type { Namespace, Operation, Service } from "@aws-sdk/client-servicedisco
 import { describe, expect, it } from "vitest";
 import type { AwsClients } from "../../src/aws/index.js";
 import { UNKNOWN, type FieldDiff } from "../../src/plan/model.js";
-import { CloudMapOperationError, followOperation } from "../../src/reconcilers/cloud-map-common.js";
+import { CloudMapOperationError, followOperation } from "../../src/reconcilers/cloudmap/api.js";
 import {
   diffDiscoveryService,
   discoveryServicesReconciler,
   toObservedDiscoveryService,
   type DiscoveryServiceDesired,
   type ObservedDiscoveryService,
-} from "../../src/reconcilers/discovery-services.js";
+} from "../../src/reconcilers/cloudmap/discovery-services/index.js";
 import {
   diffNamespace,
   namespacesReconciler,
   toObservedNamespace,
   type NamespaceDesired,
   type ObservedNamespace,
-} from "../../src/reconcilers/namespaces.js";
-import type { Context, Outputs } from "../../src/reconcilers/types.js";
+} from "../../src/reconcilers/cloudmap/namespaces/index.js";
+import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
 import { specSchema } from "../../src/schema/index.js";
 
 const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../fixtures/aws/${name}`, import.meta.url), "utf8")) as T;

@@ -9,8 +9,8 @@ import {
   toObservedCluster,
   type ClusterDesired,
   type ObservedCluster,
-} from "../../src/reconcilers/clusters.js";
-import { normaliseStrategy } from "../../src/reconcilers/ecs-common.js";
+} from "../../src/reconcilers/ecs/clusters/index.js";
+import { normaliseStrategy } from "../../src/reconcilers/ecs/api.js";
 import { specSchema } from "../../src/schema/index.js";
 import { NO_OUTPUTS } from "../support/reconciler-tests.js";
 import { REFERENCE_INPUT } from "../support/specs.js";

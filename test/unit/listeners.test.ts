@@ -14,7 +14,7 @@ import {
   conditionsFromAws,
   conditionsFromSpec,
   type CanonicalAction,
-} from "../../src/reconcilers/listener-actions.js";
+} from "../../src/reconcilers/elb/listeners/actions.js";
 import {
   diffListener,
   listenersReconciler,
@@ -24,8 +24,8 @@ import {
   type ListenerDesired,
   type ObservedListener,
   type ObservedListenerRule,
-} from "../../src/reconcilers/listeners.js";
-import type { Context, Outputs, Tags } from "../../src/reconcilers/types.js";
+} from "../../src/reconcilers/elb/listeners/index.js";
+import type { Context, Outputs, Tags } from "../../src/reconcilers/shared/types.js";
 import { listenerAction, listenerRule } from "../../src/schema/load-balancing.js";
 import { specSchema, type Spec } from "../../src/schema/spec.js";
 

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { LoadBalancer } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { describe, expect, it } from "vitest";
 import { UNKNOWN, type FieldDiff } from "../../src/plan/model.js";
-import { fromTagList } from "../../src/reconcilers/diff-helpers.js";
+import { fromTagList } from "../../src/reconcilers/shared/diff-helpers.js";
 import {
   attributeChanges,
   DEFAULT_ATTRIBUTES,
@@ -14,8 +14,8 @@ import {
   type LoadBalancerAttributes,
   type LoadBalancerDesired,
   type ObservedLoadBalancer,
-} from "../../src/reconcilers/load-balancers.js";
-import type { Context, Outputs } from "../../src/reconcilers/types.js";
+} from "../../src/reconcilers/elb/load-balancers/index.js";
+import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 
 const ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/demo-web/50dc6c495c0c9188";

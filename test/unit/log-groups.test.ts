@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { FieldDiff } from "../../src/plan/model.js";
-import { diffLogGroup, logGroupsReconciler, type LogGroupDesired, type ObservedLogGroup } from "../../src/reconcilers/log-groups.js";
-import { parseArn, resourcesOfType } from "../../src/reconcilers/tagged-resources.js";
+import {
+  diffLogGroup,
+  logGroupsReconciler,
+  type LogGroupDesired,
+  type ObservedLogGroup,
+} from "../../src/reconcilers/logs/log-groups/index.js";
+import { parseArn, resourcesOfType } from "../../src/reconcilers/shared/tagged-resources.js";
 import { NO_OUTPUTS } from "../support/reconciler-tests.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 

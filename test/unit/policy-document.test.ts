@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalisePolicyDocument } from "../../src/reconcilers/policy-document.js";
+import { normalisePolicyDocument } from "../../src/reconcilers/iam/roles/policy-document.js";
 
 type Doc = string | object;
 

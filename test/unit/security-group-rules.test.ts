@@ -14,9 +14,13 @@ import {
   type Rule,
   type RuleDirection,
   type SecurityGroupRulesDesired,
-} from "../../src/reconcilers/security-group-rules.js";
-import { securityGroupsReconciler, type ObservedSecurityGroup, type SecurityGroupDesired } from "../../src/reconcilers/security-groups.js";
-import type { Outputs, Tags } from "../../src/reconcilers/types.js";
+} from "../../src/reconcilers/ec2/security-group-rules/index.js";
+import {
+  securityGroupsReconciler,
+  type ObservedSecurityGroup,
+  type SecurityGroupDesired,
+} from "../../src/reconcilers/ec2/security-groups/index.js";
+import type { Outputs, Tags } from "../../src/reconcilers/shared/types.js";
 import { securityGroupRule } from "../../src/schema/security-groups.js";
 import { specSchema, type Spec } from "../../src/schema/spec.js";
 

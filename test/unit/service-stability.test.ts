@@ -8,8 +8,8 @@ import {
   waitForServiceInactive,
   waitForServiceStable,
   type Stability,
-} from "../../src/reconcilers/service-stability.js";
-import type { Context } from "../../src/reconcilers/types.js";
+} from "../../src/reconcilers/ecs/stability.js";
+import type { Context } from "../../src/reconcilers/shared/types.js";
 
 /** Dates as the SDK hands them over: the fixtures hold AWS's epoch seconds or the CLI's ISO strings. */
 function withDates(value: unknown): unknown {

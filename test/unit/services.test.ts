@@ -9,8 +9,8 @@ import {
   serviceNode,
   type ObservedService,
   type ServiceDesired,
-} from "../../src/reconcilers/service-desired.js";
-import type { Outputs } from "../../src/reconcilers/types.js";
+} from "../../src/reconcilers/ecs/services/model.js";
+import type { Outputs } from "../../src/reconcilers/shared/types.js";
 import { specSchema, type Spec, type SpecInput } from "../../src/schema/index.js";
 import { REFERENCE_INPUT } from "../support/specs.js";
 

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { TargetGroup, TargetGroupAttribute } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { describe, expect, it } from "vitest";
 import { UNKNOWN, type FieldDiff } from "../../src/plan/model.js";
-import { attributeMap } from "../../src/reconcilers/elb-common.js";
+import { attributeMap } from "../../src/reconcilers/elb/api.js";
 import {
   attributeWrites,
   desiredAttributes,
@@ -17,8 +17,8 @@ import {
   toObservedTargetGroup,
   type ObservedTargetGroup,
   type TargetGroupDesired,
-} from "../../src/reconcilers/target-groups.js";
-import type { Outputs } from "../../src/reconcilers/types.js";
+} from "../../src/reconcilers/elb/target-groups/index.js";
+import type { Outputs } from "../../src/reconcilers/shared/types.js";
 import { REFERENCE_INPUT } from "../support/specs.js";
 import { ELB_NAME } from "../../src/schema/load-balancing.js";
 import { specSchema, type Spec, type SpecInput } from "../../src/schema/index.js";

@@ -7,15 +7,15 @@ import {
   normaliseTaskDefinition,
   type ContainerDefinitionInput,
   type TaskDefinitionInput,
-} from "../../src/reconcilers/task-definition-normalise.js";
+} from "../../src/reconcilers/ecs/task-definitions/normalise.js";
 import {
   desiredTaskDefinition,
   revisionOf,
   taskDefinitionsReconciler as reconciler,
   type ObservedTaskDefinition,
   type TaskDefinitionDesired,
-} from "../../src/reconcilers/task-definitions.js";
-import type { Outputs } from "../../src/reconcilers/types.js";
+} from "../../src/reconcilers/ecs/task-definitions/index.js";
+import type { Outputs } from "../../src/reconcilers/shared/types.js";
 import { specSchema, type Spec, type SpecInput } from "../../src/schema/index.js";
 import { REFERENCE_INPUT } from "../support/specs.js";
 

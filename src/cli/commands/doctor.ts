@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { createClients, probeServices } from "../../aws/index.js";
-import { lookupNetwork } from "../../reconcilers/network.js";
+import { lookupNetwork } from "../../reconcilers/ec2/network-lookup.js";
 import { loadSpec, type Spec } from "../../schema/index.js";
 import { EXIT } from "../exit-codes.js";
 import { reportDiagnostics } from "../report-diagnostics.js";

@@ -1,0 +1,166 @@
+/**
+ * What Cloud Map's namespaces and discovery services share: following an asynchronous operation to its end, tags,
+ * and finding the stack's resources by listing them and reading their tags.
+ *
+ * Cloud Map's writes that take time (creating, changing or deleting a namespace, changing a service) answer with an
+ * OperationId at once; the change is done when GetOperation reports SUCCESS. The polling, backoff and overall bound
+ * are the SDK's own (createWaiter of @smithy/core), as in service-stability.ts.
+ */
+import { randomUUID } from "node:crypto";
+import {
+  GetOperationCommand,
+  ListTagsForResourceCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  type Operation,
+  type ServiceDiscoveryClient,
+} from "@aws-sdk/client-servicediscovery";
+import { WaiterState, createWaiter } from "@smithy/core/client";
+import { awsErrorIs } from "../../aws/errors.js";
+import type { FieldDiff } from "../../plan/model.js";
+import { mapConcurrently } from "../shared/collections.js";
+import { fromTagList, tagChanges, tagsAfter, toTagList } from "../shared/diff-helpers.js";
+import { waiterBounds, type PollOptions } from "../shared/polling.js";
+import { STACK_TAG, addressFromTags, type Context, type Tags } from "../shared/types.js";
+
+/** Polling bounds for waits on Cloud Map (operations, instances draining): from 2 s between polls, backing off to 15 s. */
+export interface CloudMapPoll extends PollOptions {
+  /** How long the wait may take in all. */
+  timeoutMs: number;
+}
+
+/** An operation that reported FAIL, or a wait that ran out of time. */
+export class CloudMapOperationError extends Error {
+  override readonly name = "CloudMapOperationError";
+}
+
+const CLOUD_MAP_POLL = { minDelaySeconds: 2, maxDelaySeconds: 15 };
+/** How long an operation may take when ctx.wait sets no bound. */
+const DEFAULT_OPERATION_TIMEOUT_MS = 5 * 60_000;
+
+/** A fresh CreatorRequestId / UpdaterRequestId: Cloud Map takes a repeated one as a retry of the same request. */
+export const newRequestId = (): string => randomUUID();
+
+/** Where news of a resource goes: its address (`namespaces.internal`) from its ownership tag, else its name. */
+const labelOf = (tags: Tags, name: string): string => addressFromTags(tags) ?? name;
+
+export const cloudMapBounds = (poll: CloudMapPoll) => waiterBounds(poll.timeoutMs, poll, CLOUD_MAP_POLL);
+
+/** A Cloud Map resource as news and errors name it. */
+export interface CloudMapResource {
+  name: string;
+  tags: Tags;
+  /** How errors name it: `namespace internal.local`. */
+  description: string;
+}
+
+/** Reports a line of news about the resource, only when it differs from the last one reported. */
+export function newsReporter(ctx: Context, resource: Pick<CloudMapResource, "name" | "tags">): (line: string) => void {
+  const label = labelOf(resource.tags, resource.name);
+  let last: string | undefined;
+  return (line) => {
+    if (line === last) return;
+    last = line;
+    ctx.progress?.(label, line);
+  };
+}
+
+type OperationPoll = { operation?: Operation };
+
+async function readOperation(client: ServiceDiscoveryClient, operationId: string): Promise<OperationPoll> {
+  try {
+    return { operation: (await client.send(new GetOperationCommand({ OperationId: operationId }))).Operation };
+  } catch (error) {
+    // An operation submitted a moment ago may not be readable yet (eventual consistency): poll again.
+    if (awsErrorIs(error, "OperationNotFound")) return {};
+    throw error;
+  }
+}
+
+/**
+ * Polls GetOperation until the operation succeeds and returns it, telling ctx.progress its status whenever it
+ * changes. `what` names the resource in errors (`namespace internal.local`). Throws CloudMapOperationError when
+ * the operation fails (with Cloud Map's ErrorCode and ErrorMessage) or is still running when the time is up.
+ */
+export async function followOperation(ctx: Context, operationId: string, what: CloudMapResource, poll: CloudMapPoll): Promise<Operation> {
+  const report = newsReporter(ctx, what);
+  const bounds = cloudMapBounds(poll);
+  let last: OperationPoll = {};
+  const result = await createWaiter({ client: ctx.clients.serviceDiscovery, ...bounds }, operationId, async (client) => {
+    last = await readOperation(client, operationId);
+    const status = last.operation?.Status;
+    report(`operation ${status ?? "not visible yet"}`);
+    if (status === "SUCCESS") return { state: WaiterState.SUCCESS };
+    if (status === "FAIL") return { state: WaiterState.FAILURE };
+    return { state: WaiterState.RETRY };
+  });
+  const operation = last.operation;
+  if (result.state === WaiterState.SUCCESS && operation) return operation;
+  const kind = operation?.Type ?? "operation";
+  if (operation?.Status === "FAIL") {
+    const reason = [operation.ErrorCode, operation.ErrorMessage].filter(Boolean).join(": ") || "no reason given";
+    throw new CloudMapOperationError(`${what.description}: ${kind} ${operationId} failed: ${reason}`);
+  }
+  throw new CloudMapOperationError(
+    `${what.description}: ${kind} ${operationId} was still ${operation?.Status ?? "not visible"} after ${bounds.maxWaitTime} s`,
+  );
+}
+
+/**
+ * Follows the operation a write on the resource answered with, within ctx.wait's timeout (5 minutes without one: what
+ * comes next needs the result, so it is followed even under `--no-wait`).
+ */
+export async function followWrite(ctx: Context, operationId: string | undefined, resource: CloudMapResource): Promise<Operation> {
+  if (!operationId) throw new Error(`${resource.description}: Cloud Map answered without an operation id`);
+  return followOperation(ctx, operationId, resource, { timeoutMs: ctx.wait?.timeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS });
+}
+
+/** Every tag on a Cloud Map resource; undefined when the resource is gone. */
+export async function readCloudMapTags(ctx: Context, arn: string): Promise<Tags | undefined> {
+  try {
+    const { Tags: tags } = await ctx.clients.serviceDiscovery.send(new ListTagsForResourceCommand({ ResourceARN: arn }));
+    return fromTagList(tags);
+  } catch (error) {
+    if (awsErrorIs(error, "ResourceNotFoundException")) return undefined;
+    throw error;
+  }
+}
+
+/** Applies the `tags.*` diffs with one TagResource and one UntagResource at most; returns the tags after. */
+export async function updateCloudMapTags(
+  ctx: Context,
+  arn: string,
+  observed: Tags,
+  desired: Tags,
+  diffs: readonly FieldDiff[],
+): Promise<Tags> {
+  const client = ctx.clients.serviceDiscovery;
+  const { set, remove } = tagChanges(diffs, desired);
+  if (Object.keys(set).length > 0) await client.send(new TagResourceCommand({ ResourceARN: arn, Tags: toTagList(set) }));
+  if (remove.length > 0) await client.send(new UntagResourceCommand({ ResourceARN: arn, TagKeys: remove }));
+  return tagsAfter(observed, desired, diffs);
+}
+
+/** A listed resource to check: its id and ARN. */
+export interface Candidate {
+  id: string;
+  arn: string;
+}
+
+/** How many ListTagsForResource calls discovery has in flight at once. */
+const TAG_READS_AT_ONCE = 5;
+
+/**
+ * The candidates tagged as this stack's, with their tags. AWS's Resource Groups Tagging API covers Cloud Map, but
+ * moto's does not: listing the resources and reading each one's tags works on both. Candidates in `known` (found by
+ * observe already) are skipped without a call.
+ */
+export async function stackCandidates(
+  ctx: Context,
+  candidates: readonly Candidate[],
+  known: ReadonlySet<string>,
+): Promise<Array<Candidate & { tags: Tags }>> {
+  const unknown = candidates.filter((c) => !known.has(c.id) && !known.has(c.arn));
+  const tagged = await mapConcurrently(unknown, TAG_READS_AT_ONCE, async (c) => ({ ...c, tags: await readCloudMapTags(ctx, c.arn) }));
+  return tagged.filter((c): c is Candidate & { tags: Tags } => c.tags?.[STACK_TAG] === ctx.stack);
+}

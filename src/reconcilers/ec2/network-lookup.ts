@@ -1,0 +1,123 @@
+import { paginateDescribeSubnets, paginateDescribeVpcs, type Filter, type Subnet, type Vpc } from "@aws-sdk/client-ec2";
+import type { AwsClients } from "../../aws/index.js";
+import type { NetworkSpec, SubnetSelector, VpcSelector } from "../../schema/network.js";
+
+/** An existing resource the spec refers to could not be found (or was ambiguous). */
+export class LookupError extends Error {
+  override name = "LookupError";
+}
+
+export interface NetworkSubnet {
+  id: string;
+  availabilityZone: string;
+  cidrBlock?: string;
+}
+
+export interface Network {
+  vpcId: string;
+  cidrBlock?: string;
+  subnets: NetworkSubnet[];
+}
+
+/** Finds the VPC and subnets the spec selects. Read-only: the network is never created or changed. */
+export async function lookupNetwork(spec: NetworkSpec, clients: AwsClients): Promise<Network> {
+  const region = clients.options.region;
+  const vpc = await findVpc(spec.vpc, clients, region);
+  const subnets = await findSubnets(spec.subnets, vpc, clients, region);
+  return {
+    vpcId: vpc.VpcId!,
+    ...(vpc.CidrBlock !== undefined && { cidrBlock: vpc.CidrBlock }),
+    subnets: subnets.map((s) => ({
+      id: s.SubnetId!,
+      availabilityZone: s.AvailabilityZone!,
+      ...(s.CidrBlock !== undefined && { cidrBlock: s.CidrBlock }),
+    })),
+  };
+}
+
+const formatTags = (tags: Record<string, string>) =>
+  Object.entries(tags)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(", ");
+
+const tagFilters = (tags: Record<string, string>): Filter[] => Object.entries(tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] }));
+
+// Filters rather than VpcIds/SubnetIds: an unknown id then yields an empty list instead of an error to parse.
+async function describeVpcs(clients: AwsClients, filters: Filter[]): Promise<Vpc[]> {
+  const vpcs: Vpc[] = [];
+  for await (const page of paginateDescribeVpcs({ client: clients.ec2 }, { Filters: filters })) vpcs.push(...(page.Vpcs ?? []));
+  return vpcs;
+}
+
+async function describeSubnets(clients: AwsClients, filters: Filter[]): Promise<Subnet[]> {
+  const subnets: Subnet[] = [];
+  for await (const page of paginateDescribeSubnets({ client: clients.ec2 }, { Filters: filters })) subnets.push(...(page.Subnets ?? []));
+  return subnets;
+}
+
+async function findVpc(selector: VpcSelector, clients: AwsClients, region: string): Promise<Vpc> {
+  if (selector === "default") {
+    const [vpc] = await describeVpcs(clients, [{ Name: "is-default", Values: ["true"] }]);
+    if (!vpc) throw new LookupError(`no default VPC in ${region}`);
+    return vpc;
+  }
+  if ("id" in selector) {
+    const [vpc] = await describeVpcs(clients, [{ Name: "vpc-id", Values: [selector.id] }]);
+    if (!vpc) throw new LookupError(`VPC ${selector.id} does not exist in ${region}`);
+    return vpc;
+  }
+  const vpcs = await describeVpcs(clients, tagFilters(selector.tags));
+  const [vpc] = vpcs;
+  if (!vpc) throw new LookupError(`no VPC in ${region} matches tags ${formatTags(selector.tags)}`);
+  if (vpcs.length > 1) {
+    throw new LookupError(`${vpcs.length} VPCs match tags ${formatTags(selector.tags)}: ${vpcs.map((v) => v.VpcId).join(", ")}`);
+  }
+  return vpc;
+}
+
+async function findSubnets(selector: SubnetSelector, vpc: Vpc, clients: AwsClients, region: string): Promise<Subnet[]> {
+  const vpcId = vpc.VpcId!;
+
+  if ("availabilityZones" in selector) {
+    const zones = [...new Set(selector.availabilityZones)];
+    const found = await describeSubnets(clients, [
+      { Name: "vpc-id", Values: [vpcId] },
+      { Name: "availability-zone", Values: zones },
+      { Name: "default-for-az", Values: ["true"] },
+    ]);
+    const byZone = new Map(found.map((s) => [s.AvailabilityZone, s]));
+    const missing = zones.filter((z) => !byZone.has(z));
+    if (missing.length > 0) {
+      const hint = vpc.IsDefault ? "" : ` (${vpcId} is not a default VPC, so it has no default subnets: select subnets by ids or tags)`;
+      throw new LookupError(
+        `no default subnet of ${vpcId} in availability zone${missing.length > 1 ? "s" : ""} ${missing.join(", ")}${hint}`,
+      );
+    }
+    return zones.map((z) => byZone.get(z)!);
+  }
+
+  if ("ids" in selector) {
+    const ids = [...new Set(selector.ids)];
+    // Not filtered by VPC, so that a subnet of another VPC can be told apart from one that does not exist.
+    const found = await describeSubnets(clients, [{ Name: "subnet-id", Values: ids }]);
+    const byId = new Map(found.map((s) => [s.SubnetId, s]));
+    const missing = ids.filter((id) => !byId.has(id));
+    if (missing.length > 0) {
+      throw new LookupError(`subnet${missing.length > 1 ? "s" : ""} ${missing.join(", ")} not found in ${region}`);
+    }
+    const elsewhere = found.filter((s) => s.VpcId !== vpcId);
+    if (elsewhere.length > 0) {
+      throw new LookupError(
+        `subnet${elsewhere.length > 1 ? "s" : ""} ${elsewhere.map((s) => `${s.SubnetId} (in ${s.VpcId})`).join(", ")} not in ${vpcId}`,
+      );
+    }
+    return ids.map((id) => byId.get(id)!);
+  }
+
+  const found = await describeSubnets(clients, [{ Name: "vpc-id", Values: [vpcId] }, ...tagFilters(selector.tags)]);
+  if (found.length === 0) throw new LookupError(`no subnet of ${vpcId} matches tags ${formatTags(selector.tags)}`);
+  // Tags carry no order: sort for a stable result.
+  return found.sort(
+    (a, b) => (a.AvailabilityZone ?? "").localeCompare(b.AvailabilityZone ?? "") || (a.SubnetId ?? "").localeCompare(b.SubnetId ?? ""),
+  );
+}

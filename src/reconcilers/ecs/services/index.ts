@@ -1,0 +1,236 @@
+/**
+ * ECS services (Fargate, awsvpc). The desired value, the diff and the UpdateService request are pure, in
+ * model.ts; this file makes the calls.
+ *
+ * How each field changes (UpdateService API reference: "For services using the rolling update (ECS) [deployment
+ * controller] you can update the desired count, deployment configuration, network configuration, load balancers,
+ * service registries, enable ECS managed tags option, propagate tags option, task placement constraints and
+ * strategies, and task definition"; each field's own entry for the rest):
+ *
+ *   field                                  how                        compared
+ *   desiredCount                           UpdateService              without autoScaling: the spec's (default 1);
+ *                                                                     with it: only outside [min, max], clamped
+ *   taskDefinition                         UpdateService              always (the revision ARN)
+ *   capacityProviderStrategy               UpdateService              when the spec sets it; from a launch type with
+ *                                                                     forceNewDeployment (a listed valid transition)
+ *   deployment.minimumHealthyPercent,
+ *     .maximumPercent, .circuitBreaker     UpdateService              when the spec sets them (AWS: 100, 200, off)
+ *   network.subnets, .securityGroups
+ *     (as sets), .assignPublicIp           UpdateService              always
+ *   platformVersion                        UpdateService              when set (AWS: LATEST)
+ *   loadBalancers                          UpdateService ([] removes)  always (the spec's list, default [])
+ *   serviceRegistries (serviceDiscovery)   UpdateService ([] removes)  always (the spec's Cloud Map service, or none)
+ *   healthCheckGracePeriodSeconds          UpdateService              when set
+ *   propagateTags                          UpdateService              when set (AWS: NONE)
+ *   enableExecuteCommand                   UpdateService              when set (AWS: false)
+ *   tags                                   TagResource/UntagResource  always (the stack's tags)
+ *   cluster                                replacement                always ("You can't change the cluster name")
+ *   launchType                             replacement                when set: UpdateService changes no launch
+ *                                                                     type, and goes from capacity providers "back to
+ *                                                                     the launch type" only for a service that had one
+ *   schedulingStrategy                     replacement                always (REPLICA: the schema allows no other)
+ *   deploymentController                   replacement                always ECS: the rolling updates this file drives
+ *   role                                   not managed                awsvpc services use ECS's service-linked role
+ *
+ * Deleting a service, or replacing it, removes its Application Auto Scaling configuration first.
+ *
+ * Apply waits (ctx.wait) for every service it created or changed (anything but tags) to be stable; deletion always
+ * waits until the service is gone, because its cluster and task definitions are deleted next.
+ */
+import {
+  CreateServiceCommand,
+  DeleteServiceCommand,
+  DescribeServicesCommand,
+  UpdateServiceCommand,
+  type Service,
+} from "@aws-sdk/client-ecs";
+import { awsErrorIs } from "../../../aws/errors.js";
+import type { FieldDiff } from "../../../plan/model.js";
+import { removeServiceScaling } from "../../autoscaling/auto-scaling/index.js";
+import { groupBy, inBatches } from "../../shared/collections.js";
+import { isTagDiff, known, refuseReplacementDiffs } from "../../shared/diff-helpers.js";
+import { describeLiveServices, toAwsStrategy, toEcsTags, updateEcsTags } from "../api.js";
+import {
+  deploymentConfigurationOf,
+  diffService,
+  loadBalancersOf,
+  networkConfigurationOf,
+  observedFromAws,
+  previewService,
+  serviceChanges,
+  serviceNode,
+  serviceRegistriesOf,
+  type ObservedService,
+  type ServiceChanges,
+  type ServiceDesired,
+} from "./model.js";
+import { resourceIdOf } from "../../autoscaling/auto-scaling/model.js";
+import { waitForServiceInactive, waitForServiceStable } from "../stability.js";
+import { findTaggedResources, resourcesOfType } from "../../shared/tagged-resources.js";
+import { ID_TAG, STACK_TAG, type Context, type Reconciler } from "../../shared/types.js";
+
+export type { ObservedService, ServiceDesired } from "./model.js";
+
+/** How long a deletion waits for the service to go when apply itself does not wait (`--no-wait`). */
+const DELETE_WAIT_MS = 10 * 60 * 1000;
+
+/** The live services of these names or ARNs in one cluster, by name, in this kind's form. */
+async function describeServices(ctx: Context, cluster: string, names: readonly string[]): Promise<Map<string, ObservedService>> {
+  const found = await describeLiveServices(ctx, cluster, names);
+  return new Map([...found].map(([name, service]) => [name, observedFromAws(service)]));
+}
+
+/** `service/<cluster>/<name>`. A service ARN of the old short form (`service/<name>`) does not name its cluster: skipped. */
+function clusterAndName(resource: string): { cluster: string; name: string } | undefined {
+  const parts = resource.split("/");
+  return parts.length === 2 ? { cluster: parts[0]!, name: parts[1]! } : undefined;
+}
+
+/** With ctx.wait: until the service is stable, following the PRIMARY deployment of the answer that changed it. */
+async function waitIfAsked(ctx: Context, service: ObservedService): Promise<void> {
+  if (!ctx.wait) return;
+  await waitForServiceStable(
+    ctx,
+    {
+      cluster: service.cluster,
+      service: service.name,
+      ...(service.primaryDeploymentId !== undefined && { deploymentId: service.primaryDeploymentId }),
+    },
+    ctx.wait,
+  );
+}
+
+async function updateService(ctx: Context, cluster: string, name: string, changes: ServiceChanges): Promise<Service> {
+  const { service } = await ctx.clients.ecs.send(new UpdateServiceCommand({ cluster, service: name, ...changes }));
+  if (!service) throw new Error(`UpdateService of ${cluster}/${name} answered without the service`);
+  return service;
+}
+
+const inPlace = (diffs: readonly FieldDiff[]) => diffs.filter((d) => !d.forcesReplacement && !isTagDiff(d));
+
+async function createService(desired: ServiceDesired, ctx: Context): Promise<ObservedService> {
+  const deploymentConfiguration = deploymentConfigurationOf(desired.deployment);
+  const { service } = await ctx.clients.ecs.send(
+    new CreateServiceCommand({
+      cluster: desired.cluster,
+      serviceName: desired.name,
+      taskDefinition: known(desired.taskDefinition, "the task definition ARN"),
+      desiredCount: desired.desiredCount.count,
+      ...(desired.launchType !== undefined && { launchType: desired.launchType as "FARGATE" }),
+      ...(desired.capacityProviderStrategy !== undefined && {
+        capacityProviderStrategy: toAwsStrategy(desired.capacityProviderStrategy),
+      }),
+      ...(desired.platformVersion !== undefined && { platformVersion: desired.platformVersion }),
+      schedulingStrategy: desired.schedulingStrategy as "REPLICA",
+      deploymentController: { type: "ECS" },
+      ...(deploymentConfiguration && { deploymentConfiguration }),
+      networkConfiguration: networkConfigurationOf(desired.network),
+      loadBalancers: loadBalancersOf(desired.loadBalancers),
+      serviceRegistries: serviceRegistriesOf(desired.serviceRegistries),
+      ...(desired.healthCheckGracePeriodSeconds !== undefined && { healthCheckGracePeriodSeconds: desired.healthCheckGracePeriodSeconds }),
+      ...(desired.propagateTags !== undefined && { propagateTags: desired.propagateTags as "SERVICE" }),
+      ...(desired.enableExecuteCommand !== undefined && { enableExecuteCommand: desired.enableExecuteCommand }),
+      // Tasks carry aws:ecs:clusterName and aws:ecs:serviceName: which service a task belongs to shows in billing.
+      enableECSManagedTags: true,
+      tags: toEcsTags(desired.tags),
+    }),
+  );
+  if (!service) throw new Error(`CreateService of ${desired.cluster}/${desired.name} answered without the service`);
+  return observedFromAws(service, desired.tags);
+}
+
+export const servicesReconciler: Reconciler<ServiceDesired, ObservedService> = {
+  kind: "services",
+
+  nodes: (spec) => Object.entries(spec.services).map(([logical, entry]) => serviceNode(spec, logical, entry)),
+
+  async observe(desired, ctx) {
+    const byCluster = groupBy(desired, (d) => d.value.cluster);
+    const found = new Map<string, ObservedService>();
+    await Promise.all(
+      [...byCluster].map(async ([cluster, entries]) => {
+        const live = await describeServices(
+          ctx,
+          cluster,
+          entries.map((e) => e.value.name),
+        );
+        for (const { address, value } of entries) {
+          const service = live.get(value.name);
+          if (service) found.set(address, service);
+        }
+      }),
+    );
+    return found;
+  },
+
+  async discover(ctx, known) {
+    const candidates = resourcesOfType(await findTaggedResources(ctx), "ecs", "service")
+      .filter((r) => !known.has(r.arn))
+      .flatMap((r) => clusterAndName(r.parsed.resource) ?? []);
+    const byCluster = groupBy(candidates, (c) => c.cluster);
+    const live = await Promise.all(
+      [...byCluster].map(async ([cluster, services]) => [
+        ...(
+          await describeServices(
+            ctx,
+            cluster,
+            services.map((s) => s.name),
+          )
+        ).values(),
+      ]),
+    );
+    return live
+      .flat()
+      .filter((s) => s.tags[STACK_TAG] === ctx.stack)
+      .sort((a, b) => a.id.localeCompare(b.id));
+  },
+
+  diff: diffService,
+  preview: previewService,
+
+  async create(desired, ctx) {
+    let observed = await createService(desired, ctx);
+    // What CreateService echoed must match the spec. On AWS it does, and this sends nothing; moto's CreateService
+    // drops deploymentConfiguration, healthCheckGracePeriodSeconds, enableExecuteCommand and
+    // capacityProviderStrategy, so there ONE UpdateService sets what did not take.
+    const missed = inPlace(diffService(desired, observed));
+    const changes = serviceChanges(desired, observed, missed);
+    if (Object.keys(changes).length > 0) {
+      observed = observedFromAws(await updateService(ctx, desired.cluster, desired.name, changes), desired.tags);
+    }
+    await waitIfAsked(ctx, observed);
+    return observed;
+  },
+
+  async update(desired, observed, diffs, ctx) {
+    refuseReplacementDiffs(`service ${observed.cluster}/${observed.name}`, diffs);
+    const changes = serviceChanges(desired, observed, diffs);
+    let result: ObservedService = observed;
+    if (Object.keys(changes).length > 0) {
+      result = observedFromAws(await updateService(ctx, observed.cluster, observed.name, changes), observed.tags);
+    }
+    result = { ...result, tags: await updateEcsTags(ctx, observed.id, observed.tags, desired.tags, diffs) };
+    if (Object.keys(changes).length > 0) await waitIfAsked(ctx, result);
+    return result;
+  },
+
+  async delete(observed, ctx) {
+    const ref = { cluster: observed.cluster, service: observed.name };
+    // First its scaling configuration, so that the scaler cannot raise the count while the service drains, and so
+    // that a replacement starts with none (the autoScaling node recreates it once the new service exists).
+    const logical = observed.tags[ID_TAG]?.slice("services/".length) ?? observed.name;
+    await removeServiceScaling(ctx, { resourceId: resourceIdOf(ref.cluster, ref.service), logical });
+    try {
+      // ECS refuses to delete a service still scaled above zero (without `force`, which is not used here).
+      if (observed.desiredCount > 0) await updateService(ctx, ref.cluster, ref.service, { desiredCount: 0 });
+      await ctx.clients.ecs.send(new DeleteServiceCommand(ref));
+    } catch (e) {
+      if (awsErrorIs(e, "ServiceNotFoundException", "ClusterNotFoundException")) return;
+      // Already being deleted (DRAINING): what is left is to wait for it to go.
+      if (!awsErrorIs(e, "ServiceNotActiveException")) throw e;
+    }
+    await waitForServiceInactive(ctx, ref, ctx.wait?.timeoutMs ?? DELETE_WAIT_MS);
+  },
+
+  outputs: (observed) => ({ arn: observed.id, name: observed.name, clusterArn: observed.clusterArn }),
+};

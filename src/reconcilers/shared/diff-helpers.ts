@@ -1,0 +1,72 @@
+import { isDeepStrictEqual } from "node:util";
+import { KnownAfterApply, type FieldDiff } from "../../plan/model.js";
+import type { Tags } from "./types.js";
+
+/** One field: no diff when equal; a value still unknown always differs (it shows as `(known after apply)`). */
+export function diffField(path: string, before: unknown, after: unknown, options: { forcesReplacement?: boolean } = {}): FieldDiff[] {
+  if (!(after instanceof KnownAfterApply) && isDeepStrictEqual(before, after)) return [];
+  return [
+    {
+      path,
+      ...(before !== undefined && { before }),
+      ...(after !== undefined && { after }),
+      ...(options.forcesReplacement && { forcesReplacement: true }),
+    },
+  ];
+}
+
+/** Tags are the stack's on a resource it owns: extra ones are removed, except AWS's own `aws:` tags. */
+export function diffTags(desired: Tags, observed: Tags): FieldDiff[] {
+  const keys = new Set([...Object.keys(desired), ...Object.keys(observed).filter((k) => !k.startsWith("aws:"))]);
+  return [...keys].sort().flatMap((key) => diffField(`tags.${key}`, observed[key], desired[key]));
+}
+
+/** A diff of the resource's tags, which every kind changes apart from the rest. */
+export const isTagDiff = (diff: FieldDiff): boolean => diff.path.startsWith("tags.");
+
+/** The keys to set and to remove to go from the observed tags to the desired ones. */
+export function tagChanges(diffs: readonly FieldDiff[], desired: Tags): { set: Tags; remove: string[] } {
+  const set: Tags = {};
+  const remove: string[] = [];
+  for (const d of diffs) {
+    if (!isTagDiff(d)) continue;
+    const key = d.path.slice("tags.".length);
+    if (key in desired) set[key] = desired[key]!;
+    else remove.push(key);
+  }
+  return { set, remove };
+}
+
+/** The tags once the `tags.*` diffs are applied: the observed ones with the diffs' keys set or removed (AWS's own stay). */
+export function tagsAfter(observed: Tags, desired: Tags, diffs: readonly FieldDiff[]): Tags {
+  const { set, remove } = tagChanges(diffs, desired);
+  const tags = { ...observed, ...set };
+  for (const key of remove) delete tags[key];
+  return tags;
+}
+
+export const toTagList = (tags: Tags) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+
+export function fromTagList(list: ReadonlyArray<{ Key?: string; Value?: string }> | undefined): Tags {
+  const tags: Tags = {};
+  for (const t of list ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";
+  return tags;
+}
+
+/** A value the engine guarantees known at apply time (its dependencies ran first). */
+export function known<T>(value: T | KnownAfterApply, what: string): T {
+  if (value instanceof KnownAfterApply) throw new Error(`${what} is not known yet: its dependency has not been created`);
+  return value;
+}
+
+/** Distinct values in sorted order: how lists that AWS treats as sets (subnets, groups, patterns) are compared. */
+export const sortedSet = (values: readonly string[]): string[] => [...new Set(values)].sort();
+
+/**
+ * For `update`: the engine replaces a resource whose diffs force it, so such diffs reaching an update mean the
+ * plan is out of step with the resource. Refuses before any call.
+ */
+export function refuseReplacementDiffs(what: string, diffs: readonly FieldDiff[]): void {
+  const forcing = diffs.filter((d) => d.forcesReplacement).map((d) => d.path);
+  if (forcing.length > 0) throw new Error(`${what}: AWS cannot change ${forcing.join(", ")} in place`);
+}

@@ -1,0 +1,64 @@
+import { ESLint } from "eslint";
+import { describe, expect, it } from "vitest";
+
+/**
+ * The lint rules of eslint.config.js that keep the layers apart, run on code written as if it were in the named
+ * file: each row is an import the architecture forbids (or allows), checked through ESLint itself.
+ */
+const eslint = new ESLint();
+
+async function problems(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return result!.messages.map((m) => `${m.ruleId}: ${m.message}`);
+}
+
+describe("architecture lint rules", () => {
+  it.each([
+    [
+      "a kind importing another kind",
+      "src/reconcilers/ecs/services/index.ts",
+      'import { targetGroupsReconciler } from "../../elb/target-groups/index.js";',
+      "boundaries/dependencies",
+    ],
+    [
+      "a kind importing the catalogue",
+      "src/reconcilers/ecs/clusters/index.ts",
+      'import { CATALOGUE } from "../../index.js";',
+      "boundaries/dependencies",
+    ],
+    [
+      "a service's shared file importing a kind",
+      "src/reconcilers/ecs/api.ts",
+      'import { servicesReconciler } from "./services/index.js";',
+      "boundaries/dependencies",
+    ],
+    [
+      "the engine importing a kind",
+      "src/engine/planner.ts",
+      'import { servicesReconciler } from "../reconcilers/ecs/services/index.js";',
+      "boundaries/dependencies",
+    ],
+    [
+      "a kind's pure part importing an SDK client",
+      "src/reconcilers/ecs/services/model.ts",
+      'import { ECSClient } from "@aws-sdk/client-ecs";',
+      "@typescript-eslint/no-restricted-imports",
+    ],
+  ])("refuses %s", async (_, file, code, rule) => {
+    const found = await problems(file, `${code}\nexport const used = [${code.match(/\{ (\w+) \}/)![1]}];\n`);
+    expect(found).toEqual([expect.stringContaining(`${rule}: `)]);
+  });
+
+  it.each([
+    ["a kind importing its service's shared file", "src/reconcilers/ecs/services/index.ts", 'import { toEcsTags } from "../api.js";'],
+    ["a kind importing a spec query", "src/reconcilers/ecs/services/index.ts", 'import { clusterOf } from "../../../schema/queries.js";'],
+    [
+      "a kind's pure part importing SDK types",
+      "src/reconcilers/ecs/services/model.ts",
+      'import type { Service } from "@aws-sdk/client-ecs";',
+    ],
+    ["the catalogue importing a kind", "src/reconcilers/index.ts", 'import { servicesReconciler } from "./ecs/services/index.js";'],
+  ])("allows %s", async (_, file, code) => {
+    expect(await problems(file, `${code}\nexport type Used = typeof ${code.match(/\{ (\w+) \}/)![1]};\n`)).toEqual([]);
+  });
+});
