@@ -138,6 +138,13 @@ export function awsErrorIs(error: unknown, ...codes: string[]): boolean {
   return codes.some((code) => own.includes(code) || own.includes(`${code}Exception`));
 }
 
+/**
+ * The resource a call named does not exist (NoSuchEntity, *NotFound, *NotFoundException): the one test every
+ * kind uses, so that "already gone" means the same for each. Some APIs answer a missing resource otherwise (an
+ * empty list, a code that also means something else): those stay with their kind.
+ */
+export const isNotFound = (error: unknown): boolean => codesOf(error).some(isNotFoundCode);
+
 function isNetworkFailure(error: unknown, depth = 0): boolean {
   const e = shapeOf(error);
   if (NETWORK_CODES.has(str(e.code)) || /socket hang up/i.test(str(e.message))) return true;

@@ -6,6 +6,7 @@ export {
   classifyAwsError,
   describeAwsError,
   formatAwsError,
+  isNotFound,
   type AwsCallAnnotation,
   type AwsErrorDescription,
   type ErrorClass,

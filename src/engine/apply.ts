@@ -2,6 +2,7 @@ import { runJobs, type Job, type JobOutcome } from "../graph/executor.js";
 import type { ResourceChange, ResourceResult } from "../plan/model.js";
 import type { Context, Observed } from "../reconcilers/shared/types.js";
 import { describeFailure } from "./failure.js";
+import { diffOf, updateWith } from "./kind-calls.js";
 import { outputsFrom, type EnginePlan, type PlannedResource } from "./planner.js";
 
 export interface ApplyOptions {
@@ -49,8 +50,8 @@ export async function applyPlan(planned: EnginePlan, ctx: Context, options: Appl
       await reconciler.delete(live!, ctx);
       result = await reconciler.create(value, ctx);
     } else {
-      const diffs = reconciler.diff(value, live!);
-      result = diffs.length === 0 ? live : await reconciler.update(value, live!, diffs, ctx);
+      const { lines, change: typed } = diffOf(reconciler, value, live!);
+      result = lines.length === 0 ? live : await updateWith(reconciler, typed, live!, ctx);
     }
     outputs.set(change.address, reconciler.outputs(result!));
   };

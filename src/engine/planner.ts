@@ -13,6 +13,7 @@ import {
 } from "../reconcilers/shared/types.js";
 import type { Spec } from "../schema/spec.js";
 import { describeFailure } from "./failure.js";
+import { diffOf } from "./kind-calls.js";
 import { previewCreate } from "./preview.js";
 
 /** One row of the plan with what it takes to carry it out. */
@@ -95,7 +96,6 @@ export async function planStack(
       [...doomed, ...retiring],
       byAddress,
       entries.map((e) => e.job),
-      catalogue.deleteAfter,
     ),
   );
   const resources = entries.filter((e) => !e.retires).map((e) => e.change);
@@ -112,7 +112,13 @@ async function observeSpec(spec: Spec, ctx: Context, reconcilers: readonly AnyRe
   const outputs = new Map<string, Record<string, string | string[]>>();
   const observed = new Map<string, Observed>();
   const converge = new Map<string, PlannedResource>();
-  for (const reconciler of reconcilers) {
+  const kinds = new DependencyGraph();
+  for (const r of reconcilers) {
+    kinds.addNode(r.kind);
+    for (const kind of r.refersTo) kinds.addDependency(r.kind, kind);
+  }
+  const order = kinds.topologicalOrder();
+  for (const reconciler of [...reconcilers].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))) {
     const mine = nodes.filter((n) => n.reconciler === reconciler).map((n) => n.node);
     if (mine.length === 0) continue;
     const lookup = outputsFrom(outputs);
@@ -238,7 +244,7 @@ function convergeEntry(
 
   const owner = ownership(live, node, stack);
   if (owner.kind === "foreign") return entry({ action: "conflict", id: live.id, diffs: [], reason: owner.reason });
-  const diffs = reconciler.diff(value, live);
+  const diffs = diffOf(reconciler, value, live).lines;
   const forcing = diffs.filter((d) => d.forcesReplacement).map((d) => d.path);
   const adopting = live.tags[STACK_TAG] === undefined;
   if (forcing.length > 0 && adopting) {
@@ -280,14 +286,13 @@ function deletionEntries(
   doomed: readonly Doomed[],
   byAddress: ReadonlyMap<string, { node: DesiredNode<unknown> }>,
   convergeJobs: readonly string[],
-  deleteAfter: Catalogue["deleteAfter"],
 ): PlannedResource[] {
   const jobOf = (d: (typeof doomed)[number]) => `delete:${d.address}:${d.live.id}`;
   const entries = doomed.map((d): PlannedResource => {
     const after = new Set(convergeJobs);
     for (const other of doomed) {
       if (other === d) continue;
-      const kindFirst = deleteAfter[d.reconciler.kind]?.includes(other.reconciler.kind) ?? false;
+      const kindFirst = other.reconciler.refersTo.includes(d.reconciler.kind);
       const refersToMe = byAddress.get(other.address)?.node.dependsOn.includes(d.address) ?? false;
       if (kindFirst || refersToMe) after.add(jobOf(other));
     }

@@ -2,11 +2,14 @@
  * The contract every kind implements (after crossplane's Observe/Create/Update/Delete, with Observe split
  * into read-only I/O and a pure diff so that plans and unit tests need no AWS).
  *
+ *   refersTo the kinds its nodes may depend on: the engine derives the order of observation and of deletion from it.
+ *   looksUp  the kinds among those whose outputs observe needs to find a resource (a listener's load balancer).
  *   observe  reads the live resources the spec names, batched; never writes.
  *   discover finds every live resource of the kind tagged as this stack's: pruning and `delete` use it.
  *   diff     pure: desired vs observed, after normalising both sides; fields the spec leaves out are not drift.
+ *            It gives the field lines to show and, apart, the typed change that update carries out.
  *   create   sets the ownership tags in the create call itself, so a crash never leaves an untagged orphan.
- *   update   calls the narrowest API for the diffs it is given.
+ *   update   calls the narrowest API for the typed change it is given; it never reads a field line.
  *   delete   already gone is success.
  *
  * Errors from AWS are not caught here: the AWS layer retries what can be retried and the engine reports
@@ -107,20 +110,46 @@ export function sharedRead<T>(ctx: Context, key: string, read: () => Promise<T>)
   return shared.get(key) as Promise<T>;
 }
 
-export interface Reconciler<D, O extends Observed = Observed> {
+/** What a kind's diff gives: the lines a person reads, and the change its update makes (typed by the kind). */
+export interface Diff<C> {
+  /** One line per changed field; none: the resource is as the spec says. */
+  lines: FieldDiff[];
+  /**
+   * What update does when the lines hold no replacement, such as the UpdateService input and the tags to set
+   * and remove. Derived from the same comparison as the lines, so that what is shown is what is sent.
+   */
+  change: C;
+}
+
+export interface Reconciler<D, O extends Observed = Observed, C = unknown> {
   readonly kind: Kind;
+  /**
+   * Every kind a node of this kind may depend on (its `dependsOn` addresses are of these kinds; a test checks it).
+   * A kind is planned after the kinds it refers to, and deleted before them.
+   */
+  readonly refersTo: readonly Kind[];
+  /**
+   * The kinds among `refersTo` whose outputs observe reads to find the live resource (a security group's VPC id,
+   * a listener's load balancer ARN). Observation waits only for these; a reference observe does not read may
+   * still be unknown in the desired values it is given.
+   */
+  readonly looksUp: readonly Kind[];
   /** One node per resource of this kind in the spec. */
   nodes(spec: Spec): DesiredNode<D>[];
-  /** The live resources the desired values name, keyed by address; a missing key means it does not exist. */
+  /**
+   * The live resources the desired values name, keyed by address; a missing key means it does not exist. The
+   * values are built from the outputs known when observation starts: those of `looksUp` kinds are there.
+   */
   observe(desired: ReadonlyArray<{ address: string; value: D }>, ctx: Context): Promise<Map<string, O>>;
   /**
    * Every live resource of this kind carrying `reconcile:stack=<ctx.stack>`, whatever the spec says. `known`
    * holds the ids observe already found: the reconciler may leave those out to save calls.
    */
   discover(ctx: Context, known: ReadonlySet<string>): Promise<O[]>;
-  diff(desired: D, observed: O): FieldDiff[];
+  diff(desired: D, observed: O): Diff<C>;
   create(desired: D, ctx: Context): Promise<O>;
-  update(desired: D, observed: O, diffs: readonly FieldDiff[], ctx: Context): Promise<O>;
+  /** Called only when diff gave lines and none of them forces a replacement. */
+  update(change: C, observed: O, ctx: Context): Promise<O>;
   delete(observed: O, ctx: Context): Promise<void>;
   /** A set of things inside a resource the stack does not own (rules on a shared group) with none of the stack's left: nothing to delete. */
   isEmpty?(observed: O): boolean;
@@ -144,7 +173,23 @@ export interface Reconciler<D, O extends Observed = Observed> {
   readonly versioned?: boolean;
 }
 
+/**
+ * A kind not yet moved to typed changes: its diff gives only the lines, and its update reads them. The engine
+ * takes both shapes while the kinds move over; this type goes when the last one has.
+ */
+export interface LegacyReconciler<D, O extends Observed = Observed> extends Omit<Reconciler<D, O>, "diff" | "update"> {
+  diff(desired: D, observed: O): FieldDiff[];
+  update(desired: D, observed: O, diffs: readonly FieldDiff[], ctx: Context): Promise<O>;
+}
+
 export const addressOf = (kind: Kind, logical: string): string => `${kind}.${logical}`;
+
+/** A node of the spec: its address is `<kind>.<logical>`; it is owned (not read-only) and not adopted unless said. */
+export function desiredNode<D>(
+  node: Omit<DesiredNode<D>, "address" | "adopt" | "readOnly"> & Partial<Pick<DesiredNode<D>, "adopt" | "readOnly">>,
+): DesiredNode<D> {
+  return { adopt: false, readOnly: false, ...node, address: addressOf(node.kind, node.logical) };
+}
 
 /** The tags a resource of the stack carries: the spec's, the resource's own, then the two ownership tags. */
 export function ownedTags(spec: Spec, kind: Kind, logical: string, own: Tags | undefined): Tags {

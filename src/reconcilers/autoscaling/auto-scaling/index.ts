@@ -63,7 +63,7 @@ import {
   type ScalingDesired,
 } from "./model.js";
 import { findTaggedResources, queryTaggedResources, resourcesOfType, type TaggedResource } from "../../shared/tagged-resources.js";
-import { ID_TAG, STACK_TAG, type Context, type Reconciler, type Tags } from "../../shared/types.js";
+import { ID_TAG, STACK_TAG, type Context, type LegacyReconciler, type Tags } from "../../shared/types.js";
 
 export type { ObservedScaling, ScalingDesired } from "./model.js";
 
@@ -456,8 +456,10 @@ function orphanRefs(stack: string, tagged: readonly TaggedResource[], services: 
 // ---------------------------------------------------------------------------------------------------------
 // The reconciler.
 
-export const autoScalingReconciler: Reconciler<ScalingDesired, ObservedScaling> = {
+export const autoScalingReconciler: LegacyReconciler<ScalingDesired, ObservedScaling> = {
   kind: "autoScaling",
+  refersTo: ["services", "targetGroups", "loadBalancers"],
+  looksUp: [],
 
   nodes: scalingNodes,
 

@@ -54,7 +54,7 @@ import {
 } from "../api.js";
 import { groupBy } from "../../shared/collections.js";
 import { diffField, diffTags, isTagDiff, known, refuseReplacementDiffs, toTagList } from "../../shared/diff-helpers.js";
-import { addressOf, ownedTags, sharedRead, type Context, type Observed, type Reconciler, type Tags } from "../../shared/types.js";
+import { addressOf, ownedTags, sharedRead, type Context, type Observed, type LegacyReconciler, type Tags } from "../../shared/types.js";
 
 export type RecordType = DiscoveryServiceSpec["dnsRecords"][number]["type"];
 export type RoutingPolicy = DiscoveryServiceSpec["routingPolicy"];
@@ -242,8 +242,10 @@ async function waitForInstancesToDrain(ctx: Context, observed: ObservedDiscovery
   );
 }
 
-export const discoveryServicesReconciler: Reconciler<DiscoveryServiceDesired, ObservedDiscoveryService> = {
+export const discoveryServicesReconciler: LegacyReconciler<DiscoveryServiceDesired, ObservedDiscoveryService> = {
   kind: "discoveryServices",
+  refersTo: ["namespaces"],
+  looksUp: ["namespaces"],
 
   nodes: (spec: Spec) =>
     Object.entries(spec.discoveryServices).map(([logical, entry]) => {

@@ -34,7 +34,7 @@ import {
   sharedRead,
   type Context,
   type Observed,
-  type Reconciler,
+  type LegacyReconciler,
   type Tags,
 } from "../../shared/types.js";
 
@@ -120,8 +120,10 @@ const subject = (name: string) => `namespace ${name}`;
 
 const resourceOf = (name: string, tags: Tags) => ({ name, tags, description: subject(name) });
 
-export const namespacesReconciler: Reconciler<NamespaceDesired, ObservedNamespace> = {
+export const namespacesReconciler: LegacyReconciler<NamespaceDesired, ObservedNamespace> = {
   kind: "namespaces",
+  refersTo: ["network"],
+  looksUp: [],
 
   nodes: (spec: Spec) =>
     Object.entries(spec.namespaces).map(([logical, entry]) => ({

@@ -1,5 +1,5 @@
 import { lookupNetwork, type Network } from "../network-lookup.js";
-import type { Context, DesiredNode, Observed, Reconciler } from "../../shared/types.js";
+import type { Context, DesiredNode, Observed, LegacyReconciler } from "../../shared/types.js";
 import { ownSubnets, subnetsAddress, type SubnetChooser } from "../../../schema/queries.js";
 import type { Spec } from "../../../schema/spec.js";
 
@@ -25,8 +25,10 @@ function ownSubnetNodes(spec: Spec, kind: SubnetChooser): DesiredNode<Spec["netw
 }
 
 /** The VPC and subnets: read-only nodes every resource placed in the network depends on. */
-export const networkReconciler: Reconciler<Spec["network"], ObservedNetwork> = {
+export const networkReconciler: LegacyReconciler<Spec["network"], ObservedNetwork> = {
   kind: "network",
+  refersTo: [],
+  looksUp: [],
   nodes: (spec) => [
     {
       kind: "network",

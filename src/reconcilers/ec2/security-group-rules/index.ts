@@ -24,7 +24,7 @@ import {
   type Context,
   type DesiredNode,
   type Observed,
-  type Reconciler,
+  type LegacyReconciler,
   type Tags,
 } from "../../shared/types.js";
 
@@ -552,8 +552,10 @@ function previewRules(desired: SecurityGroupRulesDesired): FieldDiff[] {
  * The rules of each security group of the spec, owned or not. On a group the stack owns, every rule is the
  * spec's (egress only when the spec lists it); on one it does not own, only the rules it tagged are its.
  */
-export const securityGroupRulesReconciler: Reconciler<SecurityGroupRulesDesired, ObservedSecurityGroupRules> = {
+export const securityGroupRulesReconciler: LegacyReconciler<SecurityGroupRulesDesired, ObservedSecurityGroupRules> = {
   kind: "securityGroupRules",
+  refersTo: ["securityGroups"],
+  looksUp: ["securityGroups"],
   nodes: (spec) => Object.entries(spec.securityGroups).map(([logical, entry]) => rulesNode(spec, logical, entry)),
   observe: observeRules,
   discover: discoverRules,

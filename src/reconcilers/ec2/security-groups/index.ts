@@ -19,7 +19,7 @@ import {
   type DesiredNode,
   type Observed,
   type Outputs,
-  type Reconciler,
+  type LegacyReconciler,
   type Tags,
 } from "../../shared/types.js";
 
@@ -204,8 +204,10 @@ function previewSecurityGroup(desired: SecurityGroupDesired): FieldDiff[] {
 }
 
 /** Security groups: created with their tags, changed in place only in their tags; rules are a kind of their own. */
-export const securityGroupsReconciler: Reconciler<SecurityGroupDesired, ObservedSecurityGroup> = {
+export const securityGroupsReconciler: LegacyReconciler<SecurityGroupDesired, ObservedSecurityGroup> = {
   kind: "securityGroups",
+  refersTo: ["network"],
+  looksUp: ["network"],
   nodes: (spec) => Object.entries(spec.securityGroups).map(([logical, entry]) => securityGroupNode(spec, logical, entry)),
   observe: observeSecurityGroups,
   discover: async (ctx) => (await describeSecurityGroups(ctx, [{ Name: `tag:${STACK_TAG}`, Values: [ctx.stack] }])).map(toObserved),

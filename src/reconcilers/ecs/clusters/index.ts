@@ -37,7 +37,7 @@ import {
   type StrategyItem,
 } from "../api.js";
 import { findTaggedResources, resourcesOfType } from "../../shared/tagged-resources.js";
-import { STACK_TAG, addressOf, ownedTags, type Context, type Observed, type Reconciler, type Tags } from "../../shared/types.js";
+import { STACK_TAG, addressOf, ownedTags, type Context, type Observed, type LegacyReconciler, type Tags } from "../../shared/types.js";
 
 export type ContainerInsights = NonNullable<ClusterSpec["containerInsights"]>;
 
@@ -192,8 +192,10 @@ export async function discoverClusters(
 // ---------------------------------------------------------------------------------------------------------
 // Reconciler
 
-export const clustersReconciler: Reconciler<ClusterDesired, ObservedCluster> = {
+export const clustersReconciler: LegacyReconciler<ClusterDesired, ObservedCluster> = {
   kind: "clusters",
+  refersTo: [],
+  looksUp: [],
 
   nodes: (spec) =>
     Object.entries(spec.clusters).map(([logical, entry]) => {

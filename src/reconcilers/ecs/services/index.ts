@@ -67,7 +67,7 @@ import {
 import { resourceIdOf } from "../../autoscaling/auto-scaling/model.js";
 import { waitForServiceInactive, waitForServiceStable } from "../stability.js";
 import { findTaggedResources, resourcesOfType } from "../../shared/tagged-resources.js";
-import { ID_TAG, STACK_TAG, type Context, type Reconciler } from "../../shared/types.js";
+import { ID_TAG, STACK_TAG, type Context, type LegacyReconciler } from "../../shared/types.js";
 
 export type { ObservedService, ServiceDesired } from "./model.js";
 
@@ -139,8 +139,10 @@ async function createService(desired: ServiceDesired, ctx: Context): Promise<Obs
   return observedFromAws(service, desired.tags);
 }
 
-export const servicesReconciler: Reconciler<ServiceDesired, ObservedService> = {
+export const servicesReconciler: LegacyReconciler<ServiceDesired, ObservedService> = {
   kind: "services",
+  refersTo: ["clusters", "taskDefinitions", "securityGroups", "network", "targetGroups", "listeners", "discoveryServices"],
+  looksUp: [],
 
   nodes: (spec) => Object.entries(spec.services).map(([logical, entry]) => serviceNode(spec, logical, entry)),
 

@@ -45,7 +45,7 @@ import {
   type DesiredNode,
   type Observed,
   type Outputs,
-  type Reconciler,
+  type LegacyReconciler,
   type Tags,
 } from "../../shared/types.js";
 
@@ -402,8 +402,10 @@ async function deleteTaskDefinition(observed: ObservedTaskDefinition, ctx: Conte
 }
 
 /** Task definitions: every change is a new revision (see the header). */
-export const taskDefinitionsReconciler: Reconciler<TaskDefinitionDesired, ObservedTaskDefinition> = {
+export const taskDefinitionsReconciler: LegacyReconciler<TaskDefinitionDesired, ObservedTaskDefinition> = {
   kind: "taskDefinitions",
+  refersTo: ["roles", "logGroups"],
+  looksUp: [],
   versioned: true,
   nodes: (spec) => Object.entries(spec.taskDefinitions).map(([logical, entry]) => taskDefinitionNode(spec, logical, entry)),
   observe: observeTaskDefinitions,

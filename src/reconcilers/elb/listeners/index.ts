@@ -55,7 +55,7 @@ import {
   type Context,
   type DesiredNode,
   type Observed,
-  type Reconciler,
+  type LegacyReconciler,
   type Tags,
 } from "../../shared/types.js";
 
@@ -632,8 +632,10 @@ function previewListener(desired: ListenerDesired): FieldDiff[] {
 }
 
 /** Listeners of the spec's load balancers, each with its rules; changed in place, created on a replaced load balancer. */
-export const listenersReconciler: Reconciler<ListenerDesired, ObservedListener> = {
+export const listenersReconciler: LegacyReconciler<ListenerDesired, ObservedListener> = {
   kind: "listeners",
+  refersTo: ["loadBalancers", "targetGroups"],
+  looksUp: ["loadBalancers"],
   nodes: listenerNodes,
   observe: observeListeners,
   discover: discoverListeners,

@@ -48,7 +48,7 @@ import {
   type Context,
   type DesiredNode,
   type Observed,
-  type Reconciler,
+  type LegacyReconciler,
   type Tags,
 } from "../../shared/types.js";
 
@@ -393,8 +393,10 @@ function previewLoadBalancer(desired: LoadBalancerDesired): FieldDiff[] {
   ];
 }
 
-export const loadBalancersReconciler: Reconciler<LoadBalancerDesired, ObservedLoadBalancer> = {
+export const loadBalancersReconciler: LegacyReconciler<LoadBalancerDesired, ObservedLoadBalancer> = {
   kind: "loadBalancers",
+  refersTo: ["network", "securityGroups"],
+  looksUp: [],
   nodes: (spec) => Object.entries(spec.loadBalancers).map(([logical, entry]) => loadBalancerNode(spec, logical, entry)),
   observe: observeLoadBalancers,
   discover: discoverLoadBalancers,

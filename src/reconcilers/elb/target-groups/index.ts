@@ -52,7 +52,7 @@ import {
   type DesiredNode,
   type Observed,
   type Outputs,
-  type Reconciler,
+  type LegacyReconciler,
   type Tags,
 } from "../../shared/types.js";
 
@@ -632,8 +632,10 @@ export function previewTargetGroup(desired: TargetGroupDesired): FieldDiff[] {
 }
 
 /** Target groups: replaced beside the old group under an alternating name (see the header). */
-export const targetGroupsReconciler: Reconciler<TargetGroupDesired, ObservedTargetGroup> = {
+export const targetGroupsReconciler: LegacyReconciler<TargetGroupDesired, ObservedTargetGroup> = {
   kind: "targetGroups",
+  refersTo: ["network"],
+  looksUp: ["network"],
   nodes: (spec) => Object.entries(spec.targetGroups).map(([logical, entry]) => targetGroupNode(spec, logical, entry)),
   observe: observeTargetGroups,
   discover: discoverTargetGroups,

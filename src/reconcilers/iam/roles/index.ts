@@ -34,7 +34,7 @@ import {
   type Context,
   type DesiredNode,
   type Observed,
-  type Reconciler,
+  type LegacyReconciler,
   type Tags,
 } from "../../shared/types.js";
 
@@ -71,8 +71,10 @@ const DEFAULT_MAX_SESSION_DURATION = 3600;
 const MANAGED_PREFIX = "managedPolicies[";
 const INLINE_PREFIX = "inlinePolicies.";
 
-export const rolesReconciler: Reconciler<RoleDesired, ObservedRole> = {
+export const rolesReconciler: LegacyReconciler<RoleDesired, ObservedRole> = {
   kind: "roles",
+  refersTo: [],
+  looksUp: [],
 
   nodes(spec: Spec): DesiredNode<RoleDesired>[] {
     return Object.entries(spec.roles).map(([logical, entry]) => {

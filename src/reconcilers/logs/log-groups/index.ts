@@ -14,7 +14,7 @@ import {
 import { physicalName } from "../../../schema/names.js";
 import { diffField, diffTags, tagChanges } from "../../shared/diff-helpers.js";
 import { findTaggedResources, resourcesOfType, type TaggedResource } from "../../shared/tagged-resources.js";
-import { STACK_TAG, addressOf, ownedTags, type Context, type Observed, type Reconciler, type Tags } from "../../shared/types.js";
+import { STACK_TAG, addressOf, ownedTags, type Context, type Observed, type LegacyReconciler, type Tags } from "../../shared/types.js";
 
 export interface LogGroupDesired {
   name: string;
@@ -87,8 +87,10 @@ export function diffLogGroup(desired: LogGroupDesired, observed: ObservedLogGrou
   ];
 }
 
-export const logGroupsReconciler: Reconciler<LogGroupDesired, ObservedLogGroup> = {
+export const logGroupsReconciler: LegacyReconciler<LogGroupDesired, ObservedLogGroup> = {
   kind: "logGroups",
+  refersTo: [],
+  looksUp: [],
 
   nodes: (spec) =>
     Object.entries(spec.logGroups).map(([logical, entry]) => {
