@@ -24,6 +24,29 @@ export function diffTags(desired: Tags, observed: Tags): FieldDiff[] {
 /** A diff of the resource's tags, which every kind changes apart from the rest. */
 export const isTagDiff = (diff: FieldDiff): boolean => diff.path.startsWith("tags.");
 
+/** The tag writes that take a resource from its tags to the desired ones: the keys diffTags lists, set or removed. */
+export interface TagChange {
+  set: Tags;
+  remove: string[];
+}
+
+export function tagChange(desired: Tags, observed: Tags): TagChange {
+  const set: Tags = {};
+  const remove: string[] = [];
+  for (const key of Object.keys(desired).sort()) if (observed[key] !== desired[key]) set[key] = desired[key]!;
+  for (const key of Object.keys(observed).sort()) if (!(key in desired) && !key.startsWith("aws:")) remove.push(key);
+  return { set, remove };
+}
+
+export const hasTagWrites = (change: TagChange): boolean => Object.keys(change.set).length > 0 || change.remove.length > 0;
+
+/** The tags once the change is made: the observed ones with its keys set or removed (AWS's own stay). */
+export function applyTagChange(observed: Tags, change: TagChange): Tags {
+  const tags = { ...observed, ...change.set };
+  for (const key of change.remove) delete tags[key];
+  return tags;
+}
+
 /** The keys to set and to remove to go from the observed tags to the desired ones. */
 export function tagChanges(diffs: readonly FieldDiff[], desired: Tags): { set: Tags; remove: string[] } {
   const set: Tags = {};
