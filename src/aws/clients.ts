@@ -41,22 +41,31 @@ export interface AwsOptions {
   retry?: RetryPolicy | false;
 }
 
-export interface AwsClients {
-  readonly ecs: ECSClient;
-  readonly elbv2: ElasticLoadBalancingV2Client;
-  readonly iam: IAMClient;
-  readonly logs: CloudWatchLogsClient;
-  readonly ec2: EC2Client;
-  readonly autoScaling: ApplicationAutoScalingClient;
-  readonly serviceDiscovery: ServiceDiscoveryClient;
-  readonly cloudWatch: CloudWatchClient;
-  readonly sts: STSClient;
+/**
+ * Every client the tool uses: its constructor, and the service's id in call stats and error messages (as AWS
+ * names the service in its endpoints and IAM actions).
+ */
+const CLIENTS = {
+  ecs: [ECSClient, "ecs"],
+  elbv2: [ElasticLoadBalancingV2Client, "elasticloadbalancing"],
+  iam: [IAMClient, "iam"],
+  logs: [CloudWatchLogsClient, "logs"],
+  ec2: [EC2Client, "ec2"],
+  autoScaling: [ApplicationAutoScalingClient, "application-autoscaling"],
+  serviceDiscovery: [ServiceDiscoveryClient, "servicediscovery"],
+  cloudWatch: [CloudWatchClient, "monitoring"],
+  sts: [STSClient, "sts"],
   /** The Resource Groups Tagging API: finds a stack's resources of most kinds in one paged call. */
-  readonly tagging: ResourceGroupsTaggingAPIClient;
+  tagging: [ResourceGroupsTaggingAPIClient, "tagging"],
+} as const;
+
+type ClientName = keyof typeof CLIENTS;
+
+export type AwsClients = { readonly [K in ClientName]: InstanceType<(typeof CLIENTS)[K][0]> } & {
   readonly options: Readonly<AwsOptions>;
   /** Closes the sockets of every client created so far. */
   destroy(): void;
-}
+};
 
 /** The retry policy in force: the given or default one, with at most `maxAttempts` attempts when that is set. */
 function effectiveRetry(opts: AwsOptions): RetryPolicy | false {
@@ -82,59 +91,29 @@ export function createClients(opts: AwsOptions): AwsClients {
     ...(opts.credentials !== undefined && { credentials: opts.credentials }),
     ...(maxAttempts !== undefined && { maxAttempts }),
   };
-  const created = new Map<string, { destroy(): void }>();
-  const lazy = <T extends { destroy(): void }>(key: string, make: () => T): T => {
-    let client = created.get(key) as T | undefined;
-    if (!client) {
-      client = make();
-      created.set(key, client);
-    }
+  const created = new Map<ClientName, { destroy(): void }>();
+  const make = (name: ClientName) => {
+    const [Client, service] = CLIENTS[name];
+    const client = new Client(config) as { middlewareStack: MiddlewareStack<object, MetadataBearer>; destroy(): void };
+    client.middlewareStack.use(callPlugin({ service, retry, ...(opts.stats !== undefined && { stats: opts.stats }) }));
     return client;
   };
-  /** `service`: the id in call stats and error messages, as AWS names the service in its endpoints and IAM actions. */
-  const instrumented = <I extends object, O extends MetadataBearer, C extends { middlewareStack: MiddlewareStack<I, O> }>(
-    client: C & { middlewareStack: MiddlewareStack<I, O> },
-    service: string,
-  ): C => {
-    client.middlewareStack.use(callPlugin<I, O>({ service, retry, ...(opts.stats !== undefined && { stats: opts.stats }) }));
-    return client;
-  };
-
-  return {
-    get ecs() {
-      return lazy("ecs", () => instrumented(new ECSClient(config), "ecs"));
-    },
-    get elbv2() {
-      return lazy("elbv2", () => instrumented(new ElasticLoadBalancingV2Client(config), "elasticloadbalancing"));
-    },
-    get iam() {
-      return lazy("iam", () => instrumented(new IAMClient(config), "iam"));
-    },
-    get logs() {
-      return lazy("logs", () => instrumented(new CloudWatchLogsClient(config), "logs"));
-    },
-    get ec2() {
-      return lazy("ec2", () => instrumented(new EC2Client(config), "ec2"));
-    },
-    get autoScaling() {
-      return lazy("autoScaling", () => instrumented(new ApplicationAutoScalingClient(config), "application-autoscaling"));
-    },
-    get serviceDiscovery() {
-      return lazy("serviceDiscovery", () => instrumented(new ServiceDiscoveryClient(config), "servicediscovery"));
-    },
-    get cloudWatch() {
-      return lazy("cloudWatch", () => instrumented(new CloudWatchClient(config), "monitoring"));
-    },
-    get sts() {
-      return lazy("sts", () => instrumented(new STSClient(config), "sts"));
-    },
-    get tagging() {
-      return lazy("tagging", () => instrumented(new ResourceGroupsTaggingAPIClient(config), "tagging"));
-    },
+  const clients = {
     options: Object.freeze({ ...opts }),
     destroy() {
       for (const client of created.values()) client.destroy();
       created.clear();
     },
   };
+  // One getter per client, each made on first use.
+  for (const name of Object.keys(CLIENTS) as ClientName[]) {
+    Object.defineProperty(clients, name, {
+      enumerable: true,
+      get() {
+        if (!created.has(name)) created.set(name, make(name));
+        return created.get(name);
+      },
+    });
+  }
+  return clients as AwsClients;
 }

@@ -91,7 +91,7 @@ export async function runChange(mode: "apply" | "delete", options: ChangeOptions
       if (outputs) write(outputs);
       if (options.stats) write(renderStats(report.stats, style));
     }
-    process.exitCode = results.some((r) => r.outcome === "failed") ? EXIT.failure : EXIT.ok;
+    process.exitCode = results.some((r) => r.outcome === "failed" || r.outcome === "cancelled") ? EXIT.failure : EXIT.ok;
   });
 }
 

@@ -1,13 +1,21 @@
 import { runJobs, type Job, type JobOutcome } from "../graph/executor.js";
 import type { ResourceChange, ResourceResult } from "../plan/model.js";
-import type { Context, Observed } from "../reconcilers/shared/types.js";
+import type { Context, Kind, Observed } from "../reconcilers/shared/types.js";
 import { describeFailure } from "./failure.js";
 import { diffOf, updateWith } from "./kind-calls.js";
-import { outputsFrom, type EnginePlan, type PlannedResource } from "./planner.js";
+import { outputsFrom } from "./outputs.js";
+import type { EnginePlan, PlannedResource } from "./planner.js";
 
 export interface ApplyOptions {
   /** At most this many resources change at once (default 10). */
   parallelism?: number;
+  /**
+   * At most this many resources of a kind change at once, beside `parallelism`. By default the kinds whose changes
+   * wait for AWS to settle (ECS services, Cloud Map) take at most half the slots, so they never hold them all.
+   */
+  kindLimits?: Partial<Record<Kind, number>>;
+  /** Once aborted, nothing new starts: changes under way finish, the rest are reported not started. */
+  signal?: AbortSignal;
   /** Milliseconds, for elapsed times; injectable so that tests need no clock. */
   now?: () => number;
   onStart?(change: ResourceChange): void;
@@ -19,36 +27,38 @@ export class ConflictError extends Error {
   override name = "ConflictError";
 }
 
+const SLOW_KINDS: readonly Kind[] = ["services", "namespaces", "discoveryServices"];
+
+function defaultKindLimits(parallelism: number): Partial<Record<Kind, number>> {
+  const half = Math.max(1, Math.floor(parallelism / 2));
+  return Object.fromEntries(SLOW_KINDS.map((kind) => [kind, half]));
+}
+
 /**
  * Carries out a plan over its graph. Each node is rebuilt from the outputs its dependencies have now (ids of
  * what this run created) and diffed again before any call, so a node planned as "no change" makes none.
  */
 export async function applyPlan(planned: EnginePlan, ctx: Context, options: ApplyOptions = {}): Promise<ResourceResult[]> {
   const now = options.now ?? (() => performance.now());
+  const parallelism = options.parallelism ?? 10;
   const outputs = new Map(planned.outputs);
   const lookup = outputsFrom(outputs);
-  const started = new Map<string, number>();
   const byJob = new Map(planned.entries.map((e) => [e.job, e]));
+  const jobsOfRow = new Map<ResourceChange, PlannedResource[]>();
+  for (const e of planned.entries) jobsOfRow.set(e.change, [...(jobsOfRow.get(e.change) ?? []), e]);
 
   const carryOut = async (entry: PlannedResource): Promise<void> => {
     const { reconciler, node, change } = entry;
     const live = entry.observed;
-    if (change.action === "delete" || entry.retires) {
-      await reconciler.delete(live!, ctx);
-      return;
-    }
+    if (change.action === "delete" || entry.half === "delete") return reconciler.delete(live!, ctx);
     if (change.action === "read") return;
     if (change.action === "conflict") throw new ConflictError(`${change.name} ${change.reason ?? "is not this stack's"}`);
     const value = node!.build(lookup);
     let result: Observed | undefined;
     if (change.action === "create") {
       result = await reconciler.create(value, ctx);
-    } else if (change.action === "replace" && reconciler.successor) {
-      // The old one is deleted by the entry that retires it, once what refers to it has moved over.
-      result = await reconciler.create(reconciler.successor(value, live!).desired, ctx);
-    } else if (change.action === "replace") {
-      await reconciler.delete(live!, ctx);
-      result = await reconciler.create(value, ctx);
+    } else if (entry.half === "create") {
+      result = await reconciler.create(reconciler.successor ? reconciler.successor(value, live!).desired : value, ctx);
     } else {
       const { lines, change: typed } = diffOf(reconciler, value, live!);
       result = lines.length === 0 ? live : await updateWith(reconciler, typed, live!, ctx);
@@ -56,12 +66,14 @@ export async function applyPlan(planned: EnginePlan, ctx: Context, options: Appl
     outputs.set(change.address, reconciler.outputs(result!));
   };
 
+  const started = new Map<ResourceChange, number>();
   const jobs: Job[] = planned.entries.map((entry) => ({
     id: entry.job,
     dependsOn: entry.after,
+    group: entry.change.kind,
     run: async () => {
-      if (!entry.retires) {
-        started.set(entry.job, now());
+      if (!started.has(entry.change)) {
+        started.set(entry.change, now());
         if (entry.change.action !== "noop" && entry.change.action !== "read") options.onStart?.(entry.change);
       }
       await carryOut(entry);
@@ -69,50 +81,62 @@ export async function applyPlan(planned: EnginePlan, ctx: Context, options: Appl
   }));
 
   const results: ResourceResult[] = [];
-  const reported = new Set<string>(); // jobs
+  const reported = new Set<ResourceChange>();
+  const finished = new Set<string>();
+  // One result per plan row: a replacement's is given when its second job is done, or when either fails.
   const report = (job: string, outcome: JobOutcome) => {
     const entry = byJob.get(job)!;
     const { change, reconciler } = entry;
-    const halfOfReplacement = change.createBeforeDelete === true;
-    // A create-before-delete replacement is one result, given when its old resource is gone (or could not go).
-    if (halfOfReplacement && !entry.retires && outcome.status === "done") return;
-    if (halfOfReplacement && entry.retires && reported.has(change.address)) return;
-    reported.add(job);
-    const begin = started.get(halfOfReplacement ? change.address : job);
-    const finished = describeOutcome(entry, outcome, byJob);
+    if (reported.has(change)) return;
+    finished.add(job);
+    const restToCome = outcome.status === "done" && !jobsOfRow.get(change)!.every((e) => finished.has(e.job));
+    if (restToCome) return;
+    reported.add(change);
+    const ended = describeOutcome(entry, outcome, byJob);
     const shown =
-      finished.outcome === "done" && change.action !== "delete"
+      ended.outcome === "done" && change.action !== "delete"
         ? shownOutputs(reconciler.shownOutputs, outputs.get(change.address))
         : undefined;
+    const begin = started.get(change);
     const result: ResourceResult = {
       address: change.address,
       action: change.action,
-      ...finished,
+      ...ended,
       elapsedMs: begin === undefined ? 0 : now() - begin,
       ...(shown && { outputs: shown }),
     };
     results.push(result);
     options.onResult?.(result, change);
   };
-  await runJobs(jobs, { parallelism: options.parallelism ?? 10, onFinish: report });
+  await runJobs(jobs, {
+    parallelism,
+    groupLimits: { ...defaultKindLimits(parallelism), ...options.kindLimits } as Record<string, number>,
+    ...(options.signal && { signal: options.signal }),
+    onFinish: report,
+  });
   return results;
 }
+
+/** The old half of a create-then-delete replacement: the new resource exists and serves already. */
+const oldHalf = (entry: PlannedResource) => entry.half === "delete" && entry.change.createBeforeDelete === true;
 
 function describeOutcome(
   entry: PlannedResource,
   outcome: JobOutcome,
   byJob: ReadonlyMap<string, PlannedResource>,
 ): Pick<ResourceResult, "outcome" | "error" | "skippedBecause"> {
-  const old = entry.retires ? `the new one was created, but the old one (${entry.observed!.id}) ` : "";
+  const old = oldHalf(entry) ? `the new one was created, but the old one (${entry.observed!.id}) ` : "";
   switch (outcome.status) {
     case "done":
       return { outcome: "done" };
     case "failed":
       return { outcome: "failed", error: `${old && `${old}could not be deleted: `}${describeFailure(outcome.error)}` };
+    case "cancelled":
+      return { outcome: "cancelled" };
     case "skipped": {
       const because = byJob.get(outcome.because)!.change.address;
-      // The new resource exists and serves; the old one stays until a run where nothing blocks it.
-      if (entry.retires) return { outcome: "failed", error: `${old}was kept because ${because} failed: the next run deletes it` };
+      // The old one stays until a run where nothing blocks it.
+      if (old) return { outcome: "failed", error: `${old}was kept because ${because} failed: the next run deletes it` };
       return { outcome: "skipped", skippedBecause: because };
     }
   }

@@ -1,5 +1,6 @@
 import { DependencyGraph } from "../graph/graph.js";
-import { summarise, UNKNOWN, type KnownAfterApply, type Plan, type ResourceChange } from "../plan/model.js";
+import { runJobs, type Job } from "../graph/executor.js";
+import { summarise, type Plan, type ResourceChange } from "../plan/model.js";
 import { CATALOGUE, type AnyReconciler, type Catalogue } from "../reconcilers/index.js";
 import { isTagDiff } from "../reconcilers/shared/diff-helpers.js";
 import {
@@ -8,38 +9,44 @@ import {
   STACK_TAG,
   type Context,
   type DesiredNode,
+  type Kind,
   type Observed,
-  type Outputs,
 } from "../reconcilers/shared/types.js";
 import type { Spec } from "../schema/spec.js";
 import { describeFailure } from "./failure.js";
+import { kindGraph, type KindGraph } from "./kind-graph.js";
 import { diffOf } from "./kind-calls.js";
+import { outputsFrom, type KnownOutputs } from "./outputs.js";
 import { previewCreate } from "./preview.js";
 
-/** One row of the plan with what it takes to carry it out. */
+export { outputsFrom } from "./outputs.js";
+
+/** One job of the plan with what it takes to carry it out; a plan row has one, a replacement two. */
 export interface PlannedResource {
+  /** The plan row; both halves of a replacement share it. */
   change: ResourceChange;
   reconciler: AnyReconciler;
   /** The spec's node, for everything but deletions. */
   node?: DesiredNode<unknown>;
   /** The live resource: what an update changes, a replacement or a deletion removes. */
   observed?: Observed;
-  /** Job id: the address, or `delete:<address>:<id>` for a deletion. */
+  /** Job id: the address, or `delete:<address>:<id>` for a deletion (the old half of a replacement included). */
   job: string;
   /** Jobs that must finish first. */
   after: string[];
   /**
-   * The second half of a create-before-delete replacement: deletes the old resource once the new one exists
-   * and the run's other changes are done. It shares its change with the first half and has no plan row.
+   * Of a replacement: this job deletes the old resource, or creates the new one. Delete-then-create (a security
+   * group, whose name must stay unique) runs the delete first; create-then-delete (a kind with a successor hook,
+   * a target group) deletes once the new one exists and what referred to the old one has moved over.
    */
-  retires?: boolean;
+  half?: "delete" | "create";
 }
 
 export interface EnginePlan {
   plan: Plan;
   entries: PlannedResource[];
   /** Outputs of the resources that exist, by address (ids, ARNs), for building nodes at apply time. */
-  outputs: Map<string, Record<string, string | string[]>>;
+  outputs: KnownOutputs;
 }
 
 /** The plan cannot be made: a lookup found nothing, or AWS refused a read. Nothing was changed. */
@@ -47,34 +54,29 @@ export class PlanError extends Error {
   override name = "PlanError";
 }
 
-export function outputsFrom(known: ReadonlyMap<string, Record<string, string | string[]>>): Outputs {
-  const get = (address: string, output: string): string | string[] | KnownAfterApply => known.get(address)?.[output] ?? UNKNOWN;
-  return {
-    string(address, output) {
-      const value = get(address, output);
-      if (Array.isArray(value)) throw new Error(`${address}.${output} is a list, not a string`);
-      return value;
-    },
-    list(address, output) {
-      const value = get(address, output);
-      if (typeof value === "string") throw new Error(`${address}.${output} is a string, not a list`);
-      return value;
-    },
-  };
+export interface PlanOptions {
+  /** At most this many kinds are observed (or discovered) at once (default 8). */
+  readParallelism?: number;
 }
 
+type SpecNode = { reconciler: AnyReconciler; node: DesiredNode<unknown> };
+
 /**
- * Reads the live state of everything the spec names and everything tagged as the stack's, and works out
- * the change each needs. Never writes. `delete` mode plans the removal of everything the stack owns.
+ * Reads the live state of everything the spec names and everything tagged as the stack's, and works out the
+ * change each needs. Never writes. `delete` mode plans the removal of everything the stack owns.
  */
 export async function planStack(
   spec: Spec,
   session: Context,
   mode: "apply" | "delete",
   catalogue: Catalogue = CATALOGUE,
+  options: PlanOptions = {},
 ): Promise<EnginePlan> {
   const ctx: Context = { ...session, planReads: new Map() };
+  const kinds = kindGraph(catalogue.reconcilers);
   const nodes = catalogue.reconcilers.flatMap((reconciler) => reconciler.nodes(spec).map((node) => ({ reconciler, node })));
+  const uncovered = uncoveredDependencies(kinds, nodes);
+  if (uncovered.length > 0) throw new Error(`the kinds' refersTo leave out dependencies: ${uncovered.join("; ")}`);
   const graph = new DependencyGraph();
   for (const { node } of nodes) {
     graph.addNode(node.address);
@@ -82,86 +84,116 @@ export async function planStack(
   }
   const order = graph.topologicalOrder();
 
-  const { observed, converge, outputs } = await observeSpec(spec, ctx, catalogue.reconcilers, nodes);
+  const read = await observeInWaves(spec, ctx, kinds, nodes, options.readParallelism ?? 8);
   const byAddress = new Map(nodes.map((n) => [n.node.address, n]));
-  const doomed = await findDoomed(spec, ctx, mode, catalogue.reconcilers, byAddress, observed);
+  const doomed = findDoomed(spec, mode, byAddress, read.observed, read.discovered);
 
-  const entries = mode === "apply" ? order.map((address) => converge.get(address)!) : [];
-  // The old resource of a create-before-delete replacement goes with the deletions, once its users have moved.
-  const retiring = entries
-    .filter((e) => e.change.createBeforeDelete)
-    .map((e) => ({ reconciler: e.reconciler, live: e.observed!, address: e.change.address, retires: e }));
-  entries.push(
-    ...deletionEntries(
-      [...doomed, ...retiring],
-      byAddress,
-      entries.map((e) => e.job),
-    ),
-  );
-  const resources = entries.filter((e) => !e.retires).map((e) => e.change);
-  return { plan: { stack: spec.stack, region: spec.region, mode, resources, summary: summarise(resources) }, entries, outputs };
+  const converge = mode === "apply" ? order.map((address) => read.converge.get(address)!) : [];
+  const entries = [...converge.flatMap(replacementHalves), ...deletionEntries(doomed, converge, kinds, byAddress)];
+  refuseCycles(entries);
+  const resources = [...new Set(entries.map((e) => e.change))];
+  return {
+    plan: { stack: spec.stack, region: spec.region, mode, resources, summary: summarise(resources) },
+    entries,
+    outputs: read.outputs,
+  };
 }
 
-type SpecNode = { reconciler: AnyReconciler; node: DesiredNode<unknown> };
+/** Every `dependsOn` whose kind its node's kind does not declare in `refersTo`: the derived graph would miss it. */
+export function uncoveredDependencies(kinds: KindGraph, nodes: readonly SpecNode[]): string[] {
+  return nodes.flatMap(({ node }) =>
+    node.dependsOn
+      .filter((dep) => !kinds.refersTo(node.kind).includes(kindOfAddress(dep)))
+      .map((dep) => `${node.address} depends on ${dep}, but ${node.kind} does not refer to ${kindOfAddress(dep)}`),
+  );
+}
+
+const kindOfAddress = (address: string): Kind => address.slice(0, (address + ".").indexOf(".")) as Kind;
 
 /**
- * Reads the live resource of every node and works out its change, kind by kind in registry order, so that a
- * node's references are observed (or known to be missing, or to be replaced) before it is built.
+ * Reads the live resource of every node and works out its change. Each kind is observed once the kinds it looks
+ * up are planned, and planned once it is observed and the kinds it refers to are planned; kinds that wait on
+ * nothing undone are read together, so a plan waits for about as many AWS round trips as the kind graph is deep.
+ * A kind's discovery of the stack's other resources follows its observation, beside the rest.
  */
-async function observeSpec(spec: Spec, ctx: Context, reconcilers: readonly AnyReconciler[], nodes: readonly SpecNode[]) {
-  const outputs = new Map<string, Record<string, string | string[]>>();
+async function observeInWaves(spec: Spec, ctx: Context, kinds: KindGraph, nodes: readonly SpecNode[], parallelism: number) {
+  const outputs: KnownOutputs = new Map();
+  const lookup = outputsFrom(outputs);
   const observed = new Map<string, Observed>();
   const converge = new Map<string, PlannedResource>();
-  const kinds = new DependencyGraph();
-  for (const r of reconcilers) {
-    kinds.addNode(r.kind);
-    for (const kind of r.refersTo) kinds.addDependency(r.kind, kind);
-  }
-  const order = kinds.topologicalOrder();
-  for (const reconciler of [...reconcilers].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))) {
+  const discovered: Array<{ reconciler: AnyReconciler; live: Observed }> = [];
+  const found = new Map<Kind, Map<string, Observed>>();
+
+  const jobs = kinds.reconcilers.flatMap((reconciler): Job[] => {
+    const { kind } = reconciler;
     const mine = nodes.filter((n) => n.reconciler === reconciler).map((n) => n.node);
-    if (mine.length === 0) continue;
-    const lookup = outputsFrom(outputs);
-    const desired = mine.map((node) => ({ address: node.address, value: node.build(lookup) }));
-    const found = await readOrFail(`observe ${reconciler.kind}`, () => reconciler.observe(desired, ctx));
-    for (const [i, node] of mine.entries()) {
-      const live = found.get(node.address);
-      if (!live && node.readOnly) throw new PlanError(`${node.address}: ${node.name} not found`);
-      if (live) observed.set(node.address, live);
-      const entry = convergeEntry(reconciler, node, desired[i]!.value, live, spec.stack);
-      converge.set(node.address, entry);
-      // What refers to a resource builds on its outputs only while that resource stays: not when it is
-      // replaced or gets a new version (its id changes), nor when someone else owns it (it waits for the
-      // conflict to go).
-      const { action, newVersion } = entry.change;
-      const stays = action !== "replace" && action !== "conflict" && !newVersion;
-      if (live && stays) outputs.set(node.address, reconciler.outputs(live));
-    }
+    const observe: Job = {
+      id: `observe ${kind}`,
+      dependsOn: reconciler.looksUp.map((k) => `plan ${k}`),
+      run: async () => {
+        const desired = mine.map((node) => ({ address: node.address, value: node.build(lookup) }));
+        found.set(kind, desired.length === 0 ? new Map() : await reconciler.observe(desired, ctx));
+      },
+    };
+    const plan: Job = {
+      id: `plan ${kind}`,
+      dependsOn: [observe.id, ...kinds.refersTo(kind).map((k) => `plan ${k}`)],
+      run: async () => {
+        for (const node of mine) {
+          const live = found.get(kind)!.get(node.address);
+          if (!live && node.readOnly) throw new PlanError(`${node.address}: ${node.name} not found`);
+          if (live) observed.set(node.address, live);
+          const entry = convergeEntry(reconciler, node, node.build(lookup), live, spec.stack);
+          converge.set(node.address, entry);
+          // What refers to a resource builds on its outputs only while that resource stays: not when it is
+          // replaced or gets a new version (its id changes), nor when someone else owns it (it waits for the
+          // conflict to go).
+          const { action, newVersion } = entry.change;
+          const stays = action !== "replace" && action !== "conflict" && !newVersion;
+          if (live && stays) outputs.set(node.address, reconciler.outputs(live));
+        }
+      },
+    };
+    const discover: Job = {
+      id: `discover ${kind}`,
+      dependsOn: [observe.id],
+      run: async () => {
+        const known = new Set([...found.get(kind)!.values()].map((live) => live.id));
+        for (const live of await reconciler.discover(ctx, known)) discovered.push({ reconciler, live });
+      },
+    };
+    return [observe, plan, discover];
+  });
+
+  const outcomes = await runJobs(jobs, { parallelism });
+  for (const job of jobs) {
+    const outcome = outcomes.get(job.id)!;
+    if (outcome.status !== "failed") continue;
+    if (outcome.error instanceof PlanError) throw outcome.error;
+    throw new PlanError(`${job.id}: ${describeFailure(outcome.error)}`, { cause: outcome.error });
   }
-  return { observed, converge, outputs };
+  // Discovery finishes in any order: sort it back into the catalogue's, so that plans are deterministic.
+  const rank = new Map(kinds.reconcilers.map((r, i) => [r, i]));
+  discovered.sort((a, b) => rank.get(a.reconciler)! - rank.get(b.reconciler)!);
+  return { observed, converge, outputs, discovered };
+}
+
+/** A live resource of the stack to delete: pruned, an old copy, or (for `delete`) anything it owns. */
+interface Doomed {
+  reconciler: AnyReconciler;
+  live: Observed;
+  address: string;
+  reason: string | undefined;
 }
 
 /** What the stack owns that the spec does not name (pruning, older copies), or, for `delete`, everything it owns. */
-async function findDoomed(
+function findDoomed(
   spec: Spec,
-  ctx: Context,
   mode: "apply" | "delete",
-  reconcilers: readonly AnyReconciler[],
   byAddress: ReadonlyMap<string, SpecNode>,
   observed: ReadonlyMap<string, Observed>,
-): Promise<Doomed[]> {
-  const discovered = (
-    await Promise.all(
-      reconcilers.map(async (reconciler) => {
-        const known = new Set(
-          [...observed].filter(([address]) => byAddress.get(address)!.reconciler === reconciler).map(([, live]) => live.id),
-        );
-        const found = await readOrFail(`discover ${reconciler.kind}`, () => reconciler.discover(ctx, known));
-        return found.map((live) => ({ reconciler, live }));
-      }),
-    )
-  ).flat();
-
+  discovered: ReadonlyArray<{ reconciler: AnyReconciler; live: Observed }>,
+): Doomed[] {
   const claimed = new Set(
     mode === "apply" ? [...observed].map(([address, live]) => `${byAddress.get(address)!.reconciler.kind} ${live.id}`) : [],
   );
@@ -194,13 +226,6 @@ async function findDoomed(
   }
   return doomed;
 }
-
-/** A live resource of the stack to delete: pruned, an old copy, replaced, or (for `delete`) anything it owns. */
-type Doomed = {
-  reconciler: AnyReconciler;
-  live: Observed;
-  address: string;
-} & ({ reason: string | undefined } | { retires: PlannedResource });
 
 type Ownership = { kind: "ours" } | { kind: "renamed"; from: string } | { kind: "foreign"; reason: string };
 
@@ -278,57 +303,104 @@ function convergeEntry(
   return entry({ action: "update", id: live.id, diffs, ...(reason && { reason }), ...(newVersion && { newVersion: true }) });
 }
 
+const deletionJob = (address: string, id: string) => `delete:${address}:${id}`;
+
 /**
- * Deletions wait for every other change (a pruned resource may still be in use until its users are updated)
- * and run in reverse dependency order among themselves.
+ * A replacement is two jobs with one plan row: the old resource's deletion (ordered among the other deletions,
+ * see deletionEntries) and the new one's creation. Delete-then-create: the creation waits for the deletion.
+ */
+function replacementHalves(entry: PlannedResource): PlannedResource[] {
+  if (entry.change.action !== "replace") return [entry];
+  const deletion = deletionJob(entry.change.address, entry.observed!.id);
+  const createFirst = entry.change.createBeforeDelete === true;
+  return [{ ...entry, half: "create", after: createFirst ? entry.after : [...entry.after, deletion] }];
+}
+
+/**
+ * Deletions, the old halves of replacements among them, in reverse dependency order: a resource goes only once
+ * every deletion of what may refer to it is done (reversed `refersTo` edges, as the spec may no longer say which
+ * refers to which). A pruned resource, and the old half of a create-then-delete replacement, also waits for every
+ * other change that does not itself wait for a deletion: until its users are updated it may still be in use.
  */
 function deletionEntries(
   doomed: readonly Doomed[],
-  byAddress: ReadonlyMap<string, { node: DesiredNode<unknown> }>,
-  convergeJobs: readonly string[],
+  converge: readonly PlannedResource[],
+  kinds: KindGraph,
+  byAddress: ReadonlyMap<string, SpecNode>,
 ): PlannedResource[] {
-  const jobOf = (d: (typeof doomed)[number]) => `delete:${d.address}:${d.live.id}`;
-  const entries = doomed.map((d): PlannedResource => {
-    const after = new Set(convergeJobs);
-    for (const other of doomed) {
+  const replaced = converge.filter((e) => e.change.action === "replace");
+  const deletions: Array<{ kind: Kind; address: string; entry: PlannedResource; waitsForChanges: boolean }> = [
+    ...doomed.map((d) => {
+      const [kind, logical] = splitAddress(d.address);
+      const change: ResourceChange = {
+        address: d.address,
+        kind,
+        logical,
+        name: d.live.name,
+        id: d.live.id,
+        action: "delete",
+        diffs: [],
+        reason: d.reason,
+      };
+      const entry: PlannedResource = {
+        change,
+        reconciler: d.reconciler,
+        observed: d.live,
+        job: deletionJob(d.address, d.live.id),
+        after: [],
+      };
+      return { kind: d.reconciler.kind, address: d.address, entry, waitsForChanges: true };
+    }),
+    ...replaced.map((e) => {
+      const entry: PlannedResource = { ...e, half: "delete", job: deletionJob(e.change.address, e.observed!.id), after: [] };
+      const createFirst = e.change.createBeforeDelete === true;
+      if (createFirst) entry.after.push(e.job);
+      return { kind: e.reconciler.kind, address: e.change.address, entry, waitsForChanges: createFirst };
+    }),
+  ];
+  const deletionJobs = new Set(deletions.map((d) => d.entry.job));
+
+  for (const d of deletions) {
+    for (const other of deletions) {
       if (other === d) continue;
-      const kindFirst = other.reconciler.refersTo.includes(d.reconciler.kind);
+      const kindFirst = kinds.refersTo(other.kind).includes(d.kind);
       const refersToMe = byAddress.get(other.address)?.node.dependsOn.includes(d.address) ?? false;
-      if (kindFirst || refersToMe) after.add(jobOf(other));
+      if (kindFirst || refersToMe) d.entry.after.push(other.entry.job);
     }
-    if ("retires" in d) return { ...d.retires, job: jobOf(d), after: [...after], retires: true };
-    const [kind, logical] = splitAddress(d.address);
-    const change: ResourceChange = {
-      address: d.address,
-      kind,
-      logical,
-      name: d.live.name,
-      id: d.live.id,
-      action: "delete",
-      diffs: [],
-      reason: d.reason,
-    };
-    return { change, reconciler: d.reconciler, observed: d.live, job: jobOf(d), after: [...after] };
-  });
-  // Display order: what must go first, first.
+  }
+  // Changes that wait for a deletion (the new halves of delete-then-create replacements, and what builds on them).
+  const afterDeletion = new Set<string>();
+  for (const e of converge) {
+    const own = e.change.action === "replace" && e.change.createBeforeDelete !== true;
+    if (own || e.after.some((job) => afterDeletion.has(job))) afterDeletion.add(e.job);
+  }
+  const free = converge.map((e) => e.job).filter((job) => !afterDeletion.has(job));
+  for (const d of deletions) d.entry.after = [...new Set([...d.entry.after, ...(d.waitsForChanges ? free : [])])];
+
+  const pruned = deletions.filter((d) => d.entry.change.action === "delete").map((d) => d.entry);
+  const halves = deletions.filter((d) => d.entry.change.action !== "delete").map((d) => d.entry);
+  // Display order of the pruned: what must go first, first.
+  const graph = new DependencyGraph();
+  for (const e of pruned) {
+    graph.addNode(e.job);
+    for (const dep of e.after) if (deletionJobs.has(dep) && pruned.some((p) => p.job === dep)) graph.addDependency(e.job, dep);
+  }
+  const rank = new Map(graph.topologicalOrder().map((job, i) => [job, i]));
+  return [...halves, ...pruned.sort((a, b) => rank.get(a.job)! - rank.get(b.job)!)];
+}
+
+/** The changes cannot be ordered (a bug in a kind's declarations, not in the spec): refuse before any call. */
+function refuseCycles(entries: readonly PlannedResource[]): void {
   const graph = new DependencyGraph();
   for (const e of entries) {
     graph.addNode(e.job);
-    for (const dep of e.after) if (dep.startsWith("delete:")) graph.addDependency(e.job, dep);
+    for (const dep of e.after) graph.addDependency(e.job, dep);
   }
-  const rank = new Map(graph.topologicalOrder().map((job, i) => [job, i]));
-  return entries.sort((a, b) => rank.get(a.job)! - rank.get(b.job)!);
+  const cycle = graph.findCycles()[0];
+  if (cycle) throw new PlanError(`the changes cannot be ordered, they wait on each other: ${cycle.join(" -> ")}`);
 }
 
 function splitAddress(address: string): [string, string] {
   const dot = address.indexOf(".");
   return dot < 0 ? [address, address] : [address.slice(0, dot), address.slice(dot + 1)];
-}
-
-async function readOrFail<T>(what: string, read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    throw new PlanError(`${what}: ${describeFailure(error)}`, { cause: error });
-  }
 }

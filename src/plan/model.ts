@@ -88,8 +88,8 @@ export function summarise(resources: readonly ResourceChange[]): PlanSummary {
 
 export const hasChanges = (plan: Plan): boolean => plan.resources.some((r) => r.action !== "noop" && r.action !== "read");
 
-/** How one resource's change ended in a run. */
-export type Outcome = "done" | "failed" | "skipped";
+/** How one resource's change ended in a run; `cancelled`: not started, because the run was stopped. */
+export type Outcome = "done" | "failed" | "skipped" | "cancelled";
 
 export interface ResourceResult {
   address: string;

@@ -31,6 +31,8 @@ export function renderProgress(result: ResourceResult, change: ResourceChange, s
       const cause = result.skippedBecause ? `${result.skippedBecause} failed` : "a dependency failed";
       return style.dim(`  · ${result.address} ${identity(change)}: skipped because ${cause}`);
     }
+    case "cancelled":
+      return style.dim(`  · ${result.address} ${identity(change)}: not started: the run was stopped`);
   }
 }
 
@@ -51,10 +53,15 @@ export function renderRunSummary(report: RunReport, style: Style): string {
   const failed = changes.filter((r) => r.outcome === "failed").length;
   const skipped = changes.filter((r) => r.outcome === "skipped").length;
   const done = changes.filter((r) => r.outcome === "done");
+  const cancelled = changes.filter((r) => r.outcome === "cancelled").length;
   const conflicts = report.plan.resources.filter((r) => r.action === "conflict").map((r) => r.address);
   const conflictNote =
     conflicts.length > 0 ? ` Left alone because of ${conflicts.length === 1 ? "a conflict" : "conflicts"}: ${conflicts.join(", ")}.` : "";
 
+  if (cancelled > 0) {
+    const parts = [`${done.length} done`, ...(failed > 0 ? [`${failed} failed`] : []), `${cancelled} not started`];
+    return `${style.bold(style.red(`${verb} stopped:`))} ${parts.join(", ")} in ${elapsed}.${conflictNote}`;
+  }
   if (failed > 0) {
     const parts = [`${failed} failed`];
     if (skipped > 0) parts.push(`${skipped} skipped because of ${failed === 1 ? "it" : "them"}`);

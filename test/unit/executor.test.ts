@@ -95,3 +95,68 @@ describe("runJobs", () => {
     await expect(runJobs(jobs, { parallelism: 1 })).rejects.toThrow("job a depends on unknown job ghost");
   });
 });
+
+describe("runJobs limits and stopping", () => {
+  /** Jobs that each wait for a release the test gives, so that what runs at once can be seen. */
+  function gated(ids: string[], groupOf: (id: string) => string | undefined = () => undefined) {
+    const running = new Set<string>();
+    const release = new Map<string, () => void>();
+    const started: string[] = [];
+    const jobs: Job[] = ids.map((id) => ({
+      id,
+      dependsOn: [],
+      ...(groupOf(id) !== undefined && { group: groupOf(id) }),
+      run: () =>
+        new Promise<void>((resolve) => {
+          started.push(id);
+          running.add(id);
+          release.set(id, () => {
+            running.delete(id);
+            resolve();
+          });
+        }),
+    }));
+    const settle = async () => {
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+    };
+    return { jobs, running, started, release: (id: string) => release.get(id)!(), settle };
+  }
+
+  it("keeps a group within its limit while other jobs take the free slots", async () => {
+    const g = gated(["svc1", "svc2", "svc3", "tg1", "tg2"], (id) => (id.startsWith("svc") ? "services" : undefined));
+    const run = runJobs(g.jobs, { parallelism: 3, groupLimits: { services: 1 } });
+    await g.settle();
+    // One service at most: the other two slots go to the target groups, which are ready later in the list.
+    expect([...g.running]).toEqual(["svc1", "tg1", "tg2"]);
+    g.release("tg1");
+    await g.settle();
+    expect([...g.running]).toEqual(["svc1", "tg2"]);
+    g.release("svc1");
+    await g.settle();
+    expect([...g.running]).toEqual(["tg2", "svc2"]);
+    g.release("tg2");
+    g.release("svc2");
+    await g.settle();
+    g.release("svc3");
+    expect([...(await run).values()].every((o) => o.status === "done")).toBe(true);
+  });
+
+  it("once stopped, starts nothing new: running jobs finish, the rest are cancelled", async () => {
+    const g = gated(["a", "b", "c"]);
+    const stop = new AbortController();
+    const finished: string[] = [];
+    const run = runJobs(g.jobs, { parallelism: 1, signal: stop.signal, onFinish: (id) => finished.push(id) });
+    await g.settle();
+    stop.abort();
+    await g.settle();
+    expect(g.started).toEqual(["a"]);
+    g.release("a");
+    const outcomes = await run;
+    expect(Object.fromEntries([...outcomes].map(([id, o]) => [id, o.status]))).toEqual({ a: "done", b: "cancelled", c: "cancelled" });
+    expect(finished).toEqual(["a", "b", "c"]);
+  });
+
+  it("refuses a group limit that is not a whole number of at least 1", async () => {
+    await expect(runJobs([], { parallelism: 2, groupLimits: { services: 0 } })).rejects.toThrow("the limit of services");
+  });
+});

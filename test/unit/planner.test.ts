@@ -46,13 +46,25 @@ const spec = { stack: STACK, region: "us-east-1", tags: {} } as unknown as Spec;
 const ctx = { stack: STACK, region: "us-east-1", clients: {} } as unknown as Context;
 const owned = (kind: Kind, logical: string): Tags => ({ [STACK_TAG]: STACK, [ID_TAG]: `${kind}/${logical}` });
 
-function fakeKind(kind: Kind, specNodes: FakeNode[], live: FakeObserved[] = []) {
+/** The change the fake kinds' update gets: the new values and which fields differ. */
+interface FakeChange {
+  name: string;
+  size: number;
+  peerId: string | KnownAfterApply | undefined;
+  tags: Tags;
+  fields: string[];
+}
+
+/** Every fake kind but roles may refer to roles (`peer`); none reads a reference to find its resources. */
+function fakeKind(kind: Kind, specNodes: FakeNode[], live: FakeObserved[] = [], refersTo: Kind[] = kind === "roles" ? [] : ["roles"]) {
   const store = new Map(live.map((o) => [o.name, o]));
   const calls: string[] = [];
   let next = 1;
   const failing = new Set(specNodes.filter((n) => n.fail).map((n) => n.name ?? n.logical));
-  const reconciler: Reconciler<FakeDesired, FakeObserved> = {
+  const reconciler: Reconciler<FakeDesired, FakeObserved, FakeChange> = {
     kind,
+    refersTo,
+    looksUp: [],
     nodes: () =>
       specNodes.map((n) => ({
         kind,
@@ -72,12 +84,15 @@ function fakeKind(kind: Kind, specNodes: FakeNode[], live: FakeObserved[] = []) 
       })),
     observe: async (desired) => new Map(desired.flatMap((d) => (store.has(d.value.name) ? [[d.address, store.get(d.value.name)!]] : []))),
     discover: async () => [...store.values()].filter((o) => o.tags[STACK_TAG] === STACK),
-    diff: (d, o) => [
-      ...diffField("colour", o.colour, d.colour, { forcesReplacement: true }),
-      ...diffField("size", o.size, d.size),
-      ...diffField("peerId", o.peerId, d.peerId),
-      ...diffTags(d.tags, o.tags),
-    ],
+    diff: (d, o) => {
+      const lines = [
+        ...diffField("colour", o.colour, d.colour, { forcesReplacement: true }),
+        ...diffField("size", o.size, d.size),
+        ...diffField("peerId", o.peerId, d.peerId),
+        ...diffTags(d.tags, o.tags),
+      ];
+      return { lines, change: { name: d.name, size: d.size, peerId: d.peerId, tags: d.tags, fields: lines.map((l) => l.path) } };
+    },
     create: async (d) => {
       calls.push(`create ${d.name}`);
       if (failing.has(d.name)) throw new Error(`${d.name} refused`);
@@ -93,10 +108,10 @@ function fakeKind(kind: Kind, specNodes: FakeNode[], live: FakeObserved[] = []) 
       store.set(d.name, o);
       return o;
     },
-    update: async (d, o, diffs) => {
-      calls.push(`update ${d.name} ${diffs.map((x) => x.path).join(",")}`);
-      const updated = { ...o, size: d.size, peerId: d.peerId as string | undefined, tags: d.tags };
-      store.set(d.name, updated);
+    update: async (c, o) => {
+      calls.push(`update ${c.name} ${c.fields.join(",")}`);
+      const updated = { ...o, size: c.size, peerId: c.peerId as string | undefined, tags: c.tags };
+      store.set(c.name, updated);
       return updated;
     },
     delete: async (o) => {
@@ -108,12 +123,8 @@ function fakeKind(kind: Kind, specNodes: FakeNode[], live: FakeObserved[] = []) 
   return { reconciler, store, calls };
 }
 
-const catalogue = (
-  kinds: Array<{ reconciler: Reconciler<FakeDesired, FakeObserved> }>,
-  deleteAfter: Catalogue["deleteAfter"] = {},
-): Catalogue => ({
+const catalogue = (kinds: Array<{ reconciler: Reconciler<FakeDesired, FakeObserved, FakeChange> }>): Catalogue => ({
   reconcilers: kinds.map((k) => k.reconciler) as Catalogue["reconcilers"],
-  deleteAfter,
 });
 
 const live = (kind: Kind, logical: string, extra: Partial<FakeObserved> = {}): FakeObserved => ({
@@ -189,15 +200,122 @@ describe("planning", () => {
     expect(roles.calls).toEqual(["delete r", "create r"]);
   });
 
-  it("orders deletions: dependents and the kinds that must go first before what they use", async () => {
+  it("orders deletions by the kinds' reversed references: what may refer to a kind goes before it", async () => {
     const roles = fakeKind("roles", [], [live("roles", "r")]);
     const groups = fakeKind("logGroups", [], [live("logGroups", "g")]);
-    const { plan } = await planStack(spec, ctx, "delete", catalogue([roles, groups], { roles: ["logGroups"] }));
+    const { plan } = await planStack(spec, ctx, "delete", catalogue([roles, groups]));
     expect(plan.resources.map((r) => r.address)).toEqual(["logGroups.g", "roles.r"]);
+  });
+
+  it("refuses a kind whose nodes depend on a kind it does not declare in refersTo", async () => {
+    const roles = fakeKind("roles", [{ logical: "r" }]);
+    const groups = fakeKind("logGroups", [{ logical: "g", peer: "r" }], [], []);
+    await expect(planStack(spec, ctx, "apply", catalogue([roles, groups]))).rejects.toThrow(
+      "logGroups.g depends on roles.r, but logGroups does not refer to roles",
+    );
+  });
+
+  it("observes a kind that looks nothing up beside the kinds it refers to, and plans it after them", async () => {
+    const events: string[] = [];
+    let releaseRoles!: () => void;
+    const roles = fakeKind("roles", [{ logical: "r" }], [live("roles", "r")]);
+    const groups = fakeKind("logGroups", [{ logical: "g", peer: "r" }], [live("logGroups", "g", { peerId: "roles-live-r" })]);
+    const observeRoles = roles.reconciler.observe;
+    roles.reconciler.observe = async (desired, c) => {
+      events.push("observe roles");
+      await new Promise<void>((resolve) => (releaseRoles = resolve));
+      return observeRoles(desired, c);
+    };
+    const observeGroups = groups.reconciler.observe;
+    groups.reconciler.observe = async (desired, c) => {
+      events.push(`observe logGroups, peer ${String(desired[0]!.value.peerId)}`);
+      releaseRoles();
+      return observeGroups(desired, c);
+    };
+    const { plan } = await planStack(spec, ctx, "apply", catalogue([roles, groups]));
+    // The group is read while the role's read is still under way (its peer not known yet), yet planned with it.
+    expect(events).toEqual(["observe roles", "observe logGroups, peer (known after apply)"]);
+    expect(plan.resources.map((r) => [r.address, r.action])).toEqual([
+      ["roles.r", "noop"],
+      ["logGroups.g", "noop"],
+    ]);
+  });
+
+  it("waits for the kinds it looks up before observing a kind", async () => {
+    const events: string[] = [];
+    const roles = fakeKind("roles", [{ logical: "r" }], [live("roles", "r")]);
+    const groups = fakeKind("logGroups", [{ logical: "g", peer: "r" }], [live("logGroups", "g", { peerId: "roles-live-r" })]);
+    Object.assign(groups.reconciler, { looksUp: ["roles"] });
+    const observeGroups = groups.reconciler.observe;
+    groups.reconciler.observe = async (desired, c) => {
+      events.push(`observe logGroups, peer ${String(desired[0]!.value.peerId)}`);
+      return observeGroups(desired, c);
+    };
+    await planStack(spec, ctx, "apply", catalogue([roles, groups]));
+    expect(events).toEqual(["observe logGroups, peer roles-live-r"]);
+  });
+});
+
+describe("replacing a kind that deletes the old resource before creating the new one", () => {
+  it("runs the deletion and the creation as two jobs: what refers to it and is replaced too goes first, and comes back after", async () => {
+    const roles = fakeKind("roles", [{ logical: "r", colour: "blue" }], [live("roles", "r")]);
+    const groups = fakeKind(
+      "logGroups",
+      [{ logical: "g", peer: "r", colour: "blue" }],
+      [live("logGroups", "g", { peerId: "roles-live-r" })],
+    );
+    const calls: string[] = [];
+    for (const kind of [roles, groups]) {
+      const { create, delete: remove } = kind.reconciler;
+      kind.reconciler.create = (d, c) => (calls.push(`create ${kind.reconciler.kind}.${d.name}`), create(d, c));
+      kind.reconciler.delete = (o, c) => (calls.push(`delete ${kind.reconciler.kind}.${o.name}`), remove(o, c));
+    }
+    const planned = await planStack(spec, ctx, "apply", catalogue([roles, groups]));
+    expect(planned.plan.resources.map((r) => [r.address, r.action])).toEqual([
+      ["roles.r", "replace"],
+      ["logGroups.g", "replace"],
+    ]);
+    const results = await applyPlan(planned, ctx, { now: () => 0, parallelism: 1 });
+    expect(calls).toEqual(["delete logGroups.g", "delete roles.r", "create roles.r", "create logGroups.g"]);
+    expect(results.map((r) => [r.address, r.action, r.outcome])).toEqual([
+      ["roles.r", "replace", "done"],
+      ["logGroups.g", "replace", "done"],
+    ]);
+    expect(groups.store.get("g")?.peerId).toBe(roles.store.get("r")?.id);
+  });
+
+  it("reports a failed deletion once, and creates nothing in its place", async () => {
+    const roles = fakeKind("roles", [{ logical: "r", colour: "blue" }], [live("roles", "r")]);
+    roles.reconciler.delete = async () => {
+      throw new Error("still in use");
+    };
+    const results = await applyPlan(await planStack(spec, ctx, "apply", catalogue([roles])), ctx, { now: () => 0 });
+    expect(results.map((r) => [r.address, r.outcome, r.error])).toEqual([["roles.r", "failed", "still in use"]]);
+    expect(roles.calls).toEqual([]);
   });
 });
 
 describe("applying", () => {
+  it("once stopped, starts nothing new and reports the rest as not started", async () => {
+    const stop = new AbortController();
+    const roles = fakeKind("roles", [{ logical: "a" }, { logical: "b" }]);
+    const create = roles.reconciler.create;
+    roles.reconciler.create = async (d, c) => {
+      stop.abort();
+      return create(d, c);
+    };
+    const results = await applyPlan(await planStack(spec, ctx, "apply", catalogue([roles])), ctx, {
+      now: () => 0,
+      parallelism: 1,
+      signal: stop.signal,
+    });
+    expect(results.map((r) => [r.address, r.outcome])).toEqual([
+      ["roles.a", "done"],
+      ["roles.b", "cancelled"],
+    ]);
+    expect(roles.calls).toEqual(["create a"]);
+  });
+
   it("fills in what became known during the run, and makes no call for what needs none", async () => {
     const roles = fakeKind("roles", [{ logical: "r" }, { logical: "same" }], [live("roles", "same")]);
     const groups = fakeKind("logGroups", [{ logical: "g", peer: "r" }]);

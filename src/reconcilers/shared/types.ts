@@ -188,7 +188,7 @@ export const addressOf = (kind: Kind, logical: string): string => `${kind}.${log
 export function desiredNode<D>(
   node: Omit<DesiredNode<D>, "address" | "adopt" | "readOnly"> & Partial<Pick<DesiredNode<D>, "adopt" | "readOnly">>,
 ): DesiredNode<D> {
-  return { adopt: false, readOnly: false, ...node, address: addressOf(node.kind, node.logical) };
+  return { ...node, adopt: node.adopt ?? false, readOnly: node.readOnly ?? false, address: addressOf(node.kind, node.logical) };
 }
 
 /** The tags a resource of the stack carries: the spec's, the resource's own, then the two ownership tags. */

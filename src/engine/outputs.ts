@@ -1,0 +1,22 @@
+import { UNKNOWN, type KnownAfterApply } from "../plan/model.js";
+import type { Outputs } from "../reconcilers/shared/types.js";
+
+/** Outputs of the resources that exist (ids, ARNs, names), by address. */
+export type KnownOutputs = Map<string, Record<string, string | string[]>>;
+
+/** A lookup of known outputs: what is not known yet (a resource still to be created) is `(known after apply)`. */
+export function outputsFrom(known: ReadonlyMap<string, Record<string, string | string[]>>): Outputs {
+  const get = (address: string, output: string): string | string[] | KnownAfterApply => known.get(address)?.[output] ?? UNKNOWN;
+  return {
+    string(address, output) {
+      const value = get(address, output);
+      if (Array.isArray(value)) throw new Error(`${address}.${output} is a list, not a string`);
+      return value;
+    },
+    list(address, output) {
+      const value = get(address, output);
+      if (typeof value === "string") throw new Error(`${address}.${output} is a string, not a list`);
+      return value;
+    },
+  };
+}
