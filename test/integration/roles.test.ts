@@ -14,7 +14,8 @@ import {
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { createClients } from "../../src/aws/index.js";
 import { normalisePolicyDocument } from "../../src/reconcilers/iam/roles/policy-document.js";
-import { partitionOf, rolesReconciler, type ObservedRole, type RoleDesired } from "../../src/reconcilers/iam/roles/index.js";
+import { rolesReconciler } from "../../src/reconcilers/iam/roles/index.js";
+import { partitionOf, updatedRole, type ObservedRole, type RoleChange, type RoleDesired } from "../../src/reconcilers/iam/roles/model.js";
 import { ID_TAG, STACK_TAG, type Context } from "../../src/reconcilers/shared/types.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 import { motoClientConfig } from "../support/moto-env.js";
@@ -212,13 +213,86 @@ describe("rolesReconciler.diff (pure)", () => {
     ["another description", { description: "old" }, [{ path: "description", before: "old", after: "runs tasks" }]],
     ["a tag another actor added is removed", { tags: { ...desired.tags, owner: "someone" } }, [{ path: "tags.owner", before: "someone" }]],
   ])("%s", (_reason, observed, diffs) => {
-    expect(rolesReconciler.diff(desired, { ...inSync, ...observed })).toEqual(diffs);
+    expect(rolesReconciler.diff(desired, { ...inSync, ...observed }).lines).toEqual(diffs);
   });
 
   it("a description or session length the spec leaves out is not drift", () => {
     const { bare } = desiredOf(stack, { bare: { trustedServices: ["ecs-tasks.amazonaws.com"] } });
     const observed = { ...inSync, name: bare!.value.name, tags: bare!.value.tags, attachedPolicies: [], inlinePolicies: {} };
-    expect(rolesReconciler.diff(bare!.value, { ...observed, description: "set by hand", maxSessionDuration: 43200 })).toEqual([]);
+    expect(rolesReconciler.diff(bare!.value, { ...observed, description: "set by hand", maxSessionDuration: 43200 }).lines).toEqual([]);
+  });
+
+  const noChange: RoleChange = { attach: [], detach: [], putInline: {}, deleteInline: [], tags: { set: {}, remove: [] } };
+  const extraArn = "arn:aws:iam::aws:policy/Extra";
+  const changes: Array<[string, Partial<RoleDesired>, Partial<ObservedRole>, RoleChange]> = [
+    ["in sync: nothing to write", {}, {}, noChange],
+    ["another path is a replacement, not an update: nothing to write", {}, { path: "/old/" }, noChange],
+    [
+      "another trust policy: the spec's document, as it is written",
+      {},
+      { trustPolicy: normalisePolicyDocument({ Version: "2012-10-17", Statement: [] }) },
+      { ...noChange, trustPolicy: desired.trustPolicy },
+    ],
+    [
+      "a policy not attached is attached by the name the spec gives (update resolves it)",
+      {},
+      { attachedPolicies: [{ name: "ReadOnlyAccess", arn: READ_ONLY_ARN }] },
+      { ...noChange, attach: [{ name: EXEC_POLICY }] },
+    ],
+    [
+      "a policy of the same name elsewhere still matches; an extra one is detached by its ARN",
+      {},
+      {
+        attachedPolicies: [
+          { name: EXEC_POLICY, arn: `arn:aws:iam::123456789012:policy/${EXEC_POLICY}` },
+          { name: "ReadOnlyAccess", arn: READ_ONLY_ARN },
+          { name: "Extra", arn: extraArn },
+        ],
+      },
+      { ...noChange, detach: [extraArn] },
+    ],
+    [
+      "an inline policy changed is put as the spec writes it; one not in the spec is deleted",
+      {},
+      {
+        inlinePolicies: {
+          read: normalisePolicyDocument({ Version: "2012-10-17", Statement: [] }),
+          extra: normalisePolicyDocument(readPolicy),
+        },
+      },
+      { ...noChange, putInline: { read: readPolicy }, deleteInline: ["extra"] },
+    ],
+    [
+      "another description: UpdateRole keeps the session length the spec leaves out",
+      {},
+      { description: "old", maxSessionDuration: 7200 },
+      { ...noChange, updateRole: { RoleName: desired.name, Description: "runs tasks", MaxSessionDuration: 7200 } },
+    ],
+    [
+      "another session length: UpdateRole keeps the description the spec leaves out",
+      { description: undefined, maxSessionDuration: 3600 },
+      { description: "set by hand", maxSessionDuration: 7200 },
+      { ...noChange, updateRole: { RoleName: desired.name, Description: "set by hand", MaxSessionDuration: 3600 } },
+    ],
+    [
+      "a changed tag is set, one another actor added is removed, AWS's own stay",
+      {},
+      { tags: { ...inSync.tags, env: "prod", owner: "someone" } },
+      { ...noChange, tags: { set: { env: "test" }, remove: ["owner"] } },
+    ],
+  ];
+
+  it.each(changes)("the change: %s", (_reason, desiredExtra, observed, change) => {
+    expect(rolesReconciler.diff({ ...desired, ...desiredExtra }, { ...inSync, ...observed }).change).toEqual(change);
+  });
+
+  it.each(changes)("once the change is made, only a replacement is left: %s", (_reason, desiredExtra, observedExtra) => {
+    const want = { ...desired, ...desiredExtra };
+    const observed = { ...inSync, ...observedExtra };
+    const { change } = rolesReconciler.diff(want, observed);
+    const resolved = change.attach.map((ref) => ("arn" in ref ? ref.arn : EXEC_POLICY_ARN));
+    const after = updatedRole(observed, change, resolved);
+    expect(rolesReconciler.diff(want, after).lines.filter((line) => !line.forcesReplacement)).toEqual([]);
   });
 });
 
@@ -254,7 +328,7 @@ describe("roles against moto", () => {
       { name: "ReadOnlyAccess", arn: READ_ONLY_ARN },
       { name: EXEC_POLICY, arn: EXEC_POLICY_ARN },
     ]);
-    expect(rolesReconciler.diff(exec!.value, observed!)).toEqual([]);
+    expect(rolesReconciler.diff(exec!.value, observed!).lines).toEqual([]);
     expect(rolesReconciler.outputs(observed!)).toEqual({ arn: observed!.arn, name: `${stack}-exec` });
   });
 
@@ -268,13 +342,13 @@ describe("roles against moto", () => {
     const equivalent = `{"Statement":{"Action":"sts:AssumeRole","Principal":{"Service":["ecs.amazonaws.com","ecs-tasks.amazonaws.com"]},"Effect":"Allow"},"Version":"2012-10-17"}`;
     await clients.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: exec!.value.name, PolicyDocument: equivalent }));
     const observed = await observeOne(exec!, ctx);
-    expect(rolesReconciler.diff(exec!.value, observed!)).toEqual([]);
+    expect(rolesReconciler.diff(exec!.value, observed!).lines).toEqual([]);
 
     const { single } = desiredOf(stack, { single: { trustedServices: ["ecs-tasks.amazonaws.com"] } });
     await rolesReconciler.create(single!.value, ctx);
     const asString = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole"],"Principal":{"Service":"ecs-tasks.amazonaws.com"}}]}`;
     await clients.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: single!.value.name, PolicyDocument: asString }));
-    expect(rolesReconciler.diff(single!.value, (await observeOne(single!, ctx))!)).toEqual([]);
+    expect(rolesReconciler.diff(single!.value, (await observeOne(single!, ctx))!).lines).toEqual([]);
   });
 
   it("a real trust change is one trustPolicy diff, and the update calls UpdateAssumeRolePolicy only", async () => {
@@ -285,7 +359,7 @@ describe("roles against moto", () => {
 
     const { exec: after } = desiredOf(stack, { exec: fullRole({ trustedServices: ["ecs-tasks.amazonaws.com", "ecs.amazonaws.com"] }) });
     const observed = await observeOne(after!, ctx);
-    const diffs = rolesReconciler.diff(after!.value, observed!);
+    const { lines: diffs, change } = rolesReconciler.diff(after!.value, observed!);
     expect(diffs).toEqual([
       {
         path: "trustPolicy",
@@ -295,13 +369,13 @@ describe("roles against moto", () => {
     ]);
 
     recorded.reset();
-    const updated = await rolesReconciler.update(after!.value, observed!, diffs, ctx);
+    const updated = await rolesReconciler.update(change, observed!, ctx);
     expect(writes()).toEqual(["UpdateAssumeRolePolicy"]);
     expect(await liveTrust(after!.value.name)).toEqual(normalisePolicyDocument(after!.value.trustPolicy));
     expect(await liveAttachedArns(after!.value.name)).toEqual([READ_ONLY_ARN, EXEC_POLICY_ARN]);
     expect(await liveInlineNames(after!.value.name)).toEqual(["read"]);
     const again = await observeOne(after!, ctx);
-    expect(rolesReconciler.diff(after!.value, again!)).toEqual([]);
+    expect(rolesReconciler.diff(after!.value, again!).lines).toEqual([]);
     expect(updated).toEqual(again);
   });
 
@@ -313,14 +387,14 @@ describe("roles against moto", () => {
     await clients.iam.send(new DetachRolePolicyCommand({ RoleName: exec!.value.name, PolicyArn: EXEC_POLICY_ARN }));
 
     const observed = await observeOne(exec!, ctx);
-    const diffs = rolesReconciler.diff(exec!.value, observed!);
+    const { lines: diffs, change } = rolesReconciler.diff(exec!.value, observed!);
     expect(diffs).toEqual([{ path: `managedPolicies[${EXEC_POLICY}]`, after: "attached" }]);
 
     recorded.reset();
-    await rolesReconciler.update(exec!.value, observed!, diffs, ctx);
+    await rolesReconciler.update(change, observed!, ctx);
     expect(writes()).toEqual(["AttachRolePolicy"]);
     expect(await liveAttachedArns(exec!.value.name)).toEqual([READ_ONLY_ARN, EXEC_POLICY_ARN]);
-    expect(rolesReconciler.diff(exec!.value, (await observeOne(exec!, ctx))!)).toEqual([]);
+    expect(rolesReconciler.diff(exec!.value, (await observeOne(exec!, ctx))!).lines).toEqual([]);
   });
 
   it("a managed policy and an inline policy added out of band are removed", async () => {
@@ -335,18 +409,18 @@ describe("roles against moto", () => {
     await clients.iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: extraArn }));
 
     const observed = await observeOne(exec!, ctx);
-    const diffs = rolesReconciler.diff(exec!.value, observed!);
+    const { lines: diffs, change } = rolesReconciler.diff(exec!.value, observed!);
     expect(diffs).toEqual([
       { path: `managedPolicies[${extraArn}]`, before: "attached" },
       { path: "inlinePolicies.extra", before: normalisePolicyDocument(extraDoc) },
     ]);
 
     recorded.reset();
-    await rolesReconciler.update(exec!.value, observed!, diffs, ctx);
+    await rolesReconciler.update(change, observed!, ctx);
     expect(writes()).toEqual(["DetachRolePolicy", "DeleteRolePolicy"]);
     expect(await liveInlineNames(RoleName)).toEqual(["read"]);
     expect(await liveAttachedArns(RoleName)).toEqual([READ_ONLY_ARN, EXEC_POLICY_ARN]);
-    expect(rolesReconciler.diff(exec!.value, (await observeOne(exec!, ctx))!)).toEqual([]);
+    expect(rolesReconciler.diff(exec!.value, (await observeOne(exec!, ctx))!).lines).toEqual([]);
   });
 
   it("an inline policy changed out of band is put back; an equivalent rewrite is left alone", async () => {
@@ -363,18 +437,18 @@ describe("roles against moto", () => {
       Version: "2012-10-17",
     };
     await clients.iam.send(new PutRolePolicyCommand({ RoleName, PolicyName: "read", PolicyDocument: JSON.stringify(equivalent) }));
-    expect(rolesReconciler.diff(exec!.value, (await observeOne(exec!, ctx))!)).toEqual([]);
+    expect(rolesReconciler.diff(exec!.value, (await observeOne(exec!, ctx))!).lines).toEqual([]);
 
     const widened = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] };
     await clients.iam.send(new PutRolePolicyCommand({ RoleName, PolicyName: "read", PolicyDocument: JSON.stringify(widened) }));
     const observed = await observeOne(exec!, ctx);
-    const diffs = rolesReconciler.diff(exec!.value, observed!);
+    const { lines: diffs, change } = rolesReconciler.diff(exec!.value, observed!);
     expect(diffs).toEqual([
       { path: "inlinePolicies.read", before: normalisePolicyDocument(widened), after: normalisePolicyDocument(readPolicy) },
     ]);
 
     recorded.reset();
-    await rolesReconciler.update(exec!.value, observed!, diffs, ctx);
+    await rolesReconciler.update(change, observed!, ctx);
     expect(writes()).toEqual(["PutRolePolicy"]);
     const { PolicyDocument } = await clients.iam.send(new GetRolePolicyCommand({ RoleName, PolicyName: "read" }));
     expect(normalisePolicyDocument(PolicyDocument!)).toEqual(normalisePolicyDocument(readPolicy));
@@ -402,29 +476,29 @@ describe("roles against moto", () => {
       },
     });
     const observed = await observeOne(after!, ctx);
-    const diffs = rolesReconciler.diff(after!.value, observed!);
+    const { lines: diffs, change } = rolesReconciler.diff(after!.value, observed!);
     expect(diffs).toEqual([
       { path: "description", before: "old", after: "new" },
       { path: "tags.team", before: "web", after: "api" },
     ]);
     recorded.reset();
-    await rolesReconciler.update(after!.value, observed!, diffs, ctx);
+    await rolesReconciler.update(change, observed!, ctx);
     expect(writes()).toEqual(["UpdateRole", "TagRole"]);
     const again = await observeOne(after!, ctx);
     expect(again).toMatchObject({ description: "new", maxSessionDuration: 7200, tags: { team: "api", keep: "1" } });
-    expect(rolesReconciler.diff(after!.value, again!)).toEqual([]);
+    expect(rolesReconciler.diff(after!.value, again!).lines).toEqual([]);
 
     // Dropping a tag from the spec removes just that key; the session length changes, the description stays.
     const { exec: fewer } = desiredOf(stack, {
       exec: { trustedServices: ["ecs-tasks.amazonaws.com"], maxSessionDurationSeconds: 3600, tags: { team: "api" } },
     });
-    const diffs2 = rolesReconciler.diff(fewer!.value, again!);
+    const { lines: diffs2, change: change2 } = rolesReconciler.diff(fewer!.value, again!);
     expect(diffs2).toEqual([
       { path: "maxSessionDuration", before: 7200, after: 3600 },
       { path: "tags.keep", before: "1" },
     ]);
     recorded.reset();
-    await rolesReconciler.update(fewer!.value, again!, diffs2, ctx);
+    await rolesReconciler.update(change2, again!, ctx);
     expect(writes()).toEqual(["UpdateRole", "UntagRole"]);
     expect(await observeOne(fewer!, ctx)).toMatchObject({ description: "new", maxSessionDuration: 3600, tags: { team: "api" } });
   });
@@ -440,7 +514,7 @@ describe("roles against moto", () => {
     await rolesReconciler.create(exec!.value, ctx);
     expect(await liveAttachedArns(exec!.value.name)).toEqual([Policy!.Arn]);
     expect(Policy!.Arn).toBe(`arn:aws:iam::123456789012:policy/${policyName}`);
-    expect(rolesReconciler.diff(exec!.value, (await observeOne(exec!, ctx))!)).toEqual([]);
+    expect(rolesReconciler.diff(exec!.value, (await observeOne(exec!, ctx))!).lines).toEqual([]);
   });
 
   it("a policy name that resolves nowhere is an error naming it, before the role is created", async () => {

@@ -8,89 +8,43 @@ import {
   GetRoleCommand,
   GetRolePolicyCommand,
   PutRolePolicyCommand,
-  TagRoleCommand,
-  UntagRoleCommand,
   UpdateAssumeRolePolicyCommand,
   UpdateRoleCommand,
   paginateListAttachedRolePolicies,
   paginateListRolePolicies,
   paginateListRoleTags,
   paginateListRoles,
-  type Role,
 } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { AwsClients } from "../../../aws/clients.js";
-import type { FieldDiff } from "../../../plan/model.js";
-import type { PolicyDocument, RoleSpec } from "../../../schema/iam.js";
-import { physicalName } from "../../../schema/names.js";
-import type { Spec } from "../../../schema/spec.js";
+import { isNotFound } from "../../../aws/errors.js";
 import { mapConcurrently } from "../../shared/collections.js";
-import { diffField, diffTags, fromTagList, tagChanges, toTagList } from "../../shared/diff-helpers.js";
-import { normalisePolicyDocument, type CanonicalPolicyDocument } from "./policy-document.js";
+import { fromTagList, toTagList } from "../../shared/diff-helpers.js";
+import { STACK_TAG, type Context, type Reconciler, type Tags } from "../../shared/types.js";
+import { writeIamRoleTags } from "../api.js";
 import {
-  STACK_TAG,
-  addressOf,
-  ownedTags,
-  type Context,
-  type DesiredNode,
-  type Observed,
-  type LegacyReconciler,
-  type Tags,
-} from "../../shared/types.js";
+  createdRole,
+  diffRole,
+  isCandidate,
+  observedRole,
+  partitionOf,
+  policyNameOf,
+  previewRole,
+  roleNodes,
+  updatedRole,
+  type AttachedPolicy,
+  type ManagedPolicyRef,
+  type ObservedRole,
+  type RoleChange,
+  type RoleDesired,
+} from "./model.js";
+import { normalisePolicyDocument, type CanonicalPolicyDocument } from "./policy-document.js";
 
-/** A managed policy as the spec names it: AWS's or the account's by name, or any by ARN. */
-export type ManagedPolicyRef = { name: string } | { arn: string };
-
-export interface RoleDesired {
-  name: string;
-  path: string;
-  description?: string;
-  trustPolicy: PolicyDocument;
-  managedPolicies: ManagedPolicyRef[];
-  inlinePolicies: Record<string, PolicyDocument>;
-  maxSessionDuration?: number;
-  tags: Tags;
-}
-
-export interface AttachedPolicy {
-  name: string;
-  arn: string;
-}
-
-export interface ObservedRole extends Observed {
-  arn: string;
-  path: string;
-  description?: string;
-  maxSessionDuration: number;
-  trustPolicy: CanonicalPolicyDocument;
-  attachedPolicies: AttachedPolicy[];
-  inlinePolicies: Record<string, CanonicalPolicyDocument>;
-}
-
-const DEFAULT_MAX_SESSION_DURATION = 3600;
-const MANAGED_PREFIX = "managedPolicies[";
-const INLINE_PREFIX = "inlinePolicies.";
-
-export const rolesReconciler: LegacyReconciler<RoleDesired, ObservedRole> = {
+export const rolesReconciler: Reconciler<RoleDesired, ObservedRole, RoleChange> = {
   kind: "roles",
   refersTo: [],
   looksUp: [],
-
-  nodes(spec: Spec): DesiredNode<RoleDesired>[] {
-    return Object.entries(spec.roles).map(([logical, entry]) => {
-      const desired = desiredRole(spec, logical, entry);
-      return {
-        kind: "roles",
-        logical,
-        address: addressOf("roles", logical),
-        name: desired.name,
-        dependsOn: [],
-        adopt: entry.adopt ?? false,
-        readOnly: false,
-        build: () => desired,
-      };
-    });
-  },
+  nodes: roleNodes,
 
   async observe(desired, ctx) {
     const found = await Promise.all(desired.map(async ({ address, value }) => [address, await readRole(ctx.clients, value.name)] as const));
@@ -121,25 +75,12 @@ export const rolesReconciler: LegacyReconciler<RoleDesired, ObservedRole> = {
       .sort((a, b) => a.name.localeCompare(b.name));
   },
 
-  diff(desired, observed) {
-    return [
-      ...diffField("path", observed.path, desired.path, { forcesReplacement: true }),
-      ...diffField("trustPolicy", observed.trustPolicy, normalisePolicyDocument(desired.trustPolicy)),
-      ...diffManagedPolicies(desired.managedPolicies, observed.attachedPolicies),
-      ...diffInlinePolicies(desired.inlinePolicies, observed.inlinePolicies),
-      // AWS reports no description as "" or not at all: both mean none.
-      ...(desired.description !== undefined ? diffField("description", observed.description ?? "", desired.description) : []),
-      ...(desired.maxSessionDuration !== undefined
-        ? diffField("maxSessionDuration", observed.maxSessionDuration, desired.maxSessionDuration)
-        : []),
-      ...diffTags(desired.tags, observed.tags),
-    ];
-  },
+  diff: diffRole,
 
   async create(desired, ctx) {
     const { iam } = ctx.clients;
     // Every policy name is resolved before anything is written: a misspelt one must not leave a half-made role.
-    const toAttach = await Promise.all(desired.managedPolicies.map((ref) => resolvePolicyArn(ref, ctx)));
+    const toAttach = await resolvePolicyArns(desired.managedPolicies, ctx);
     const { Role: role } = await iam.send(
       new CreateRoleCommand({
         RoleName: desired.name,
@@ -150,91 +91,27 @@ export const rolesReconciler: LegacyReconciler<RoleDesired, ObservedRole> = {
         Tags: toTagList(desired.tags),
       }),
     );
-    for (const arn of new Set(toAttach)) await iam.send(new AttachRolePolicyCommand({ RoleName: desired.name, PolicyArn: arn }));
-    for (const [policyName, document] of Object.entries(desired.inlinePolicies)) {
-      await iam.send(
-        new PutRolePolicyCommand({ RoleName: desired.name, PolicyName: policyName, PolicyDocument: JSON.stringify(document) }),
-      );
-    }
-    const arn = role?.Arn ?? "";
-    return {
-      name: desired.name,
-      id: arn,
-      arn,
-      tags: role?.Tags ? fromTagList(role.Tags) : { ...desired.tags },
-      path: role?.Path ?? desired.path,
-      ...(desired.description !== undefined && { description: desired.description }),
-      maxSessionDuration: role?.MaxSessionDuration ?? desired.maxSessionDuration ?? DEFAULT_MAX_SESSION_DURATION,
-      trustPolicy: normalisePolicyDocument(desired.trustPolicy),
-      attachedPolicies: [...new Set(toAttach)].map((policyArn) => ({ name: policyNameOf(policyArn), arn: policyArn })),
-      inlinePolicies: mapValues(desired.inlinePolicies, normalisePolicyDocument),
-    };
+    for (const PolicyArn of toAttach) await iam.send(new AttachRolePolicyCommand({ RoleName: desired.name, PolicyArn }));
+    for (const [PolicyName, document] of Object.entries(desired.inlinePolicies))
+      await iam.send(new PutRolePolicyCommand({ RoleName: desired.name, PolicyName, PolicyDocument: JSON.stringify(document) }));
+    return createdRole(desired, role, toAttach);
   },
 
-  async update(desired, observed, diffs, ctx) {
+  async update(change, observed, ctx) {
     const { iam } = ctx.clients;
     const RoleName = observed.name;
-    const next: ObservedRole = {
-      ...observed,
-      tags: { ...observed.tags },
-      attachedPolicies: [...observed.attachedPolicies],
-      inlinePolicies: { ...observed.inlinePolicies },
-    };
-
-    const managed = diffs.filter((d) => d.path.startsWith(MANAGED_PREFIX));
-    const toAttach = managed.filter((d) => d.after === "attached").map((d) => policyRefOf(managedKeyOf(d.path)));
-    const toDetach = managed
-      .filter((d) => d.before === "attached" && d.after === undefined)
-      .flatMap((d) => observed.attachedPolicies.filter((p) => matchesKey(p, managedKeyOf(d.path))));
     // Resolved before the first write, as in create.
-    const attachArns = await Promise.all(toAttach.map((ref) => resolvePolicyArn(ref, ctx)));
-
-    if (diffs.some((d) => d.path === "trustPolicy")) {
-      await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: JSON.stringify(desired.trustPolicy) }));
-      next.trustPolicy = normalisePolicyDocument(desired.trustPolicy);
-    }
-
-    for (const policyArn of new Set(attachArns)) {
-      await iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: policyArn }));
-      next.attachedPolicies.push({ name: policyNameOf(policyArn), arn: policyArn });
-    }
-    for (const policy of toDetach) {
-      await iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: policy.arn }));
-      next.attachedPolicies = next.attachedPolicies.filter((p) => p.arn !== policy.arn);
-    }
-
-    for (const d of diffs.filter((d) => d.path.startsWith(INLINE_PREFIX))) {
-      const policyName = d.path.slice(INLINE_PREFIX.length);
-      const document = desired.inlinePolicies[policyName];
-      if (document) {
-        await iam.send(new PutRolePolicyCommand({ RoleName, PolicyName: policyName, PolicyDocument: JSON.stringify(document) }));
-        next.inlinePolicies[policyName] = normalisePolicyDocument(document);
-      } else {
-        await iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName: policyName }));
-        delete next.inlinePolicies[policyName];
-      }
-    }
-
-    if (diffs.some((d) => d.path === "description" || d.path === "maxSessionDuration")) {
-      // Both fields every time: UpdateRole without Description clears the description on moto, and neither
-      // field must change unless the spec says so.
-      const description = desired.description ?? observed.description;
-      const maxSessionDuration = desired.maxSessionDuration ?? observed.maxSessionDuration;
-      await iam.send(new UpdateRoleCommand({ RoleName, Description: description, MaxSessionDuration: maxSessionDuration }));
-      next.maxSessionDuration = maxSessionDuration;
-      if (description !== undefined) next.description = description;
-    }
-
-    const tags = tagChanges(diffs, desired.tags);
-    if (Object.keys(tags.set).length > 0) {
-      await iam.send(new TagRoleCommand({ RoleName, Tags: toTagList(tags.set) }));
-      Object.assign(next.tags, tags.set);
-    }
-    if (tags.remove.length > 0) {
-      await iam.send(new UntagRoleCommand({ RoleName, TagKeys: tags.remove }));
-      for (const key of tags.remove) delete next.tags[key];
-    }
-    return next;
+    const toAttach = await resolvePolicyArns(change.attach, ctx);
+    if (change.trustPolicy)
+      await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: JSON.stringify(change.trustPolicy) }));
+    for (const PolicyArn of toAttach) await iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn }));
+    for (const PolicyArn of change.detach) await iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn }));
+    for (const [PolicyName, document] of Object.entries(change.putInline))
+      await iam.send(new PutRolePolicyCommand({ RoleName, PolicyName, PolicyDocument: JSON.stringify(document) }));
+    for (const PolicyName of change.deleteInline) await iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName }));
+    if (change.updateRole) await iam.send(new UpdateRoleCommand(change.updateRole));
+    await writeIamRoleTags(ctx, RoleName, change.tags);
+    return updatedRole(observed, change, toAttach);
   },
 
   /** AWS refuses DeleteRole while policies are attached: the live lists are read again and emptied first. */
@@ -250,111 +127,39 @@ export const rolesReconciler: LegacyReconciler<RoleDesired, ObservedRole> = {
     await ifExists(iam.send(new DeleteRoleCommand({ RoleName })));
   },
 
-  /** A role to be created, in the paths its diffs use. */
-  preview(desired) {
-    return [
-      { path: "name", after: desired.name },
-      { path: "path", after: desired.path },
-      { path: "trustPolicy", after: normalisePolicyDocument(desired.trustPolicy) },
-      ...desired.managedPolicies.map((ref): FieldDiff => ({ path: `${MANAGED_PREFIX}${refKey(ref)}]`, after: "attached" })),
-      ...Object.entries(desired.inlinePolicies).map(([name, document]): FieldDiff => ({
-        path: `${INLINE_PREFIX}${name}`,
-        after: normalisePolicyDocument(document),
-      })),
-      ...(desired.description !== undefined ? [{ path: "description", after: desired.description }] : []),
-      ...(desired.maxSessionDuration !== undefined ? [{ path: "maxSessionDuration", after: desired.maxSessionDuration }] : []),
-      ...Object.entries(desired.tags).map(([key, value]) => ({ path: `tags.${key}`, after: value })),
-    ];
-  },
+  preview: previewRole,
 
   outputs(observed) {
     return { arn: observed.arn, name: observed.name };
   },
 };
 
-function desiredRole(spec: Spec, logical: string, entry: RoleSpec): RoleDesired {
-  return {
-    name: physicalName(spec, "roles", logical),
-    path: entry.path ?? "/",
-    ...(entry.description !== undefined && { description: entry.description }),
-    trustPolicy: {
-      Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Principal: { Service: [...entry.trustedServices] }, Action: "sts:AssumeRole" }],
-    },
-    managedPolicies: entry.managedPolicies.map((p) => (p.startsWith("arn:") ? { arn: p } : { name: p })),
-    inlinePolicies: { ...entry.inlinePolicies },
-    ...(entry.maxSessionDurationSeconds !== undefined && { maxSessionDuration: entry.maxSessionDurationSeconds }),
-    tags: ownedTags(spec, "roles", logical, entry.tags),
-  };
-}
-
-// ---- diff ----------------------------------------------------------------------------------------------
-
-const refKey = (ref: ManagedPolicyRef) => ("arn" in ref ? ref.arn : ref.name);
-const matchesRef = (policy: AttachedPolicy, ref: ManagedPolicyRef) => ("arn" in ref ? policy.arn === ref.arn : policy.name === ref.name);
-const matchesKey = (policy: AttachedPolicy, key: string) => matchesRef(policy, policyRefOf(key));
-const policyRefOf = (key: string): ManagedPolicyRef => (key.startsWith("arn:") ? { arn: key } : { name: key });
-const managedKeyOf = (path: string) => path.slice(MANAGED_PREFIX.length, -1);
-
-/** A desired policy missing is attached; an attached one the spec does not name is detached (keyed by its ARN). */
-function diffManagedPolicies(desired: readonly ManagedPolicyRef[], attached: readonly AttachedPolicy[]): FieldDiff[] {
-  const missing = desired.filter((ref) => !attached.some((p) => matchesRef(p, ref))).map(refKey);
-  const extra = attached.filter((p) => !desired.some((ref) => matchesRef(p, ref))).map((p) => p.arn);
-  return [
-    ...[...new Set(missing)].sort().map((key): FieldDiff => ({ path: `${MANAGED_PREFIX}${key}]`, after: "attached" })),
-    ...[...new Set(extra)].sort().map((key): FieldDiff => ({ path: `${MANAGED_PREFIX}${key}]`, before: "attached" })),
-  ];
-}
-
-function diffInlinePolicies(desired: Record<string, PolicyDocument>, observed: Record<string, CanonicalPolicyDocument>): FieldDiff[] {
-  const names = [...new Set([...Object.keys(desired), ...Object.keys(observed)])].sort();
-  return names.flatMap((name) => {
-    const want = desired[name];
-    return diffField(`${INLINE_PREFIX}${name}`, observed[name], want === undefined ? undefined : normalisePolicyDocument(want));
-  });
-}
-
 // ---- reading -------------------------------------------------------------------------------------------
-
-const isNoSuchEntity = (e: unknown) => e instanceof Error && (e.name === "NoSuchEntityException" || e.name === "NoSuchEntity");
 
 /** The call's result, or undefined when IAM answers that the entity does not exist. */
 async function ifExists<T>(call: Promise<T>): Promise<T | undefined> {
   try {
     return await call;
   } catch (e) {
-    if (isNoSuchEntity(e)) return undefined;
+    if (isNotFound(e)) return undefined;
     throw e;
   }
 }
 
-/** The full observed state of one role; undefined when it does not exist (or vanished while being read). */
+/**
+ * The full observed state of one role; undefined when it does not exist (or vanished while being read). The
+ * role and its policy lists are read at once: for a role that does not exist, all three answer NoSuchEntity.
+ */
 async function readRole(clients: AwsClients, name: string): Promise<ObservedRole | undefined> {
   const read = await ifExists(
-    (async () => {
-      const { Role: role } = await clients.iam.send(new GetRoleCommand({ RoleName: name }));
-      const [attachedPolicies, inlinePolicies] = await Promise.all([
-        listAttachedPolicies(clients, name),
-        readInlinePolicies(clients, name),
-      ]);
-      return role && { role, attachedPolicies, inlinePolicies };
-    })(),
+    Promise.all([
+      clients.iam.send(new GetRoleCommand({ RoleName: name })),
+      listAttachedPolicies(clients, name),
+      readInlinePolicies(clients, name),
+    ]),
   );
-  if (!read) return undefined;
-  const { role, attachedPolicies, inlinePolicies } = read;
-  const arn = role.Arn ?? "";
-  return {
-    name: role.RoleName ?? name,
-    id: arn,
-    arn,
-    tags: fromTagList(role.Tags),
-    path: role.Path ?? "/",
-    ...(role.Description !== undefined && { description: role.Description }),
-    maxSessionDuration: role.MaxSessionDuration ?? DEFAULT_MAX_SESSION_DURATION,
-    trustPolicy: normalisePolicyDocument(role.AssumeRolePolicyDocument ?? "{}"),
-    attachedPolicies,
-    inlinePolicies,
-  };
+  const role = read?.[0].Role;
+  return role && observedRole(name, role, read[1], read[2]);
 }
 
 async function listAttachedPolicies(clients: AwsClients, roleName: string): Promise<AttachedPolicy[]> {
@@ -396,43 +201,7 @@ async function readRoleTags(clients: AwsClients, roleName: string): Promise<Tags
   );
 }
 
-/** Could this be one of the tool's roles: not AWS's own, and assumable only by services? */
-function isCandidate(role: Role): boolean {
-  const path = role.Path ?? "/";
-  if (path.startsWith("/aws-service-role/") || path.startsWith("/aws-reserved/")) return false;
-  if (role.AssumeRolePolicyDocument === undefined) return false;
-  let trust: CanonicalPolicyDocument;
-  try {
-    trust = normalisePolicyDocument(role.AssumeRolePolicyDocument);
-  } catch {
-    // A trust policy that is not JSON was not written by this tool; it must not stop discovery of the others.
-    return false;
-  }
-  return (
-    trust.Statement.length > 0 &&
-    trust.Statement.every((s) => {
-      const principal = s["Principal"];
-      return (
-        typeof principal === "object" && principal !== null && !Array.isArray(principal) && Object.keys(principal).join() === "Service"
-      );
-    })
-  );
-}
-
-function mapValues<A, B>(record: Record<string, A>, fn: (value: A) => B): Record<string, B> {
-  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, fn(value)]));
-}
-
 // ---- managed policy ARNs -------------------------------------------------------------------------------
-
-/** `arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy` → `AmazonECSTaskExecutionRolePolicy`. */
-const policyNameOf = (arn: string) => arn.slice(arn.lastIndexOf("/") + 1);
-
-export function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
-}
 
 interface PolicyLookups {
   arns: Map<string, Promise<string>>;
@@ -459,6 +228,11 @@ function cached<T>(get: () => Promise<T> | undefined, set: (p: Promise<T> | unde
   set(made);
   made.catch(() => set(undefined));
   return made;
+}
+
+/** The distinct ARNs the refs name: two names may resolve to one policy. */
+async function resolvePolicyArns(refs: readonly ManagedPolicyRef[], ctx: Context): Promise<string[]> {
+  return [...new Set(await Promise.all(refs.map((ref) => resolvePolicyArn(ref, ctx))))];
 }
 
 async function resolvePolicyArn(ref: ManagedPolicyRef, ctx: Context): Promise<string> {
