@@ -5,13 +5,15 @@ import {
   PutRetentionPolicyCommand,
   TagResourceCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { createClients, type AwsClients } from "../../src/aws/index.js";
-import { discoverLogGroups, logGroupsReconciler, type LogGroupDesired } from "../../src/reconcilers/logs/log-groups/index.js";
+import { discoverLogGroups, logGroupsReconciler } from "../../src/reconcilers/logs/log-groups/index.js";
+import type { LogGroupDesired } from "../../src/reconcilers/logs/log-groups/model.js";
 import { findTaggedResources } from "../../src/reconcilers/shared/tagged-resources.js";
 import type { Context } from "../../src/reconcilers/shared/types.js";
 import { specSchema } from "../../src/schema/index.js";
 import type { LogGroupSpec } from "../../src/schema/logs.js";
+import { sequentialRoundTrips, startFaultProxy } from "../support/fault-proxy.js";
 import { motoClientConfig } from "../support/moto-env.js";
 import { NO_OUTPUTS, recordCalls, uniqueName } from "../support/reconciler-tests.js";
 
@@ -75,7 +77,7 @@ describe("log groups against moto", () => {
     recorded.reset();
     const observed = await observeOne(app!, ctx);
     expect(observed).toEqual(created);
-    expect(logGroupsReconciler.diff(app!.value, observed!)).toEqual([]);
+    expect(logGroupsReconciler.diff(app!.value, observed!).lines).toEqual([]);
     expect(writes()).toEqual([]);
   });
 
@@ -98,15 +100,15 @@ describe("log groups against moto", () => {
     await clients.logs.send(new PutRetentionPolicyCommand({ logGroupName: app!.value.name, retentionInDays: 30 }));
 
     const observed = (await observeOne(app!, ctx))!;
-    const diffs = logGroupsReconciler.diff(app!.value, observed);
-    expect(diffs).toEqual([{ path: "retentionDays", before: 30, after: 7 }]);
+    const { lines, change } = logGroupsReconciler.diff(app!.value, observed);
+    expect(lines).toEqual([{ path: "retentionDays", before: 30, after: 7 }]);
 
     recorded.reset();
-    const updated = await logGroupsReconciler.update(app!.value, observed, diffs, ctx);
+    const updated = await logGroupsReconciler.update(change, observed, ctx);
     expect(writes()).toEqual(["PutRetentionPolicy"]);
     expect(updated.retentionDays).toBe(7);
     expect((await liveGroup(app!.value.name))?.retentionInDays).toBe(7);
-    expect(logGroupsReconciler.diff(app!.value, (await observeOne(app!, ctx))!)).toEqual([]);
+    expect(logGroupsReconciler.diff(app!.value, (await observeOne(app!, ctx))!).lines).toEqual([]);
   });
 
   it("removes the retention once the spec leaves it out (never expire) with DeleteRetentionPolicy", async () => {
@@ -117,17 +119,17 @@ describe("log groups against moto", () => {
     await logGroupsReconciler.create(before.value, ctx);
 
     const observed = (await observeOne(after, ctx))!;
-    const diffs = logGroupsReconciler.diff(after.value, observed);
-    expect(diffs).toEqual([{ path: "retentionDays", before: 90, after: null }]);
+    const { lines, change } = logGroupsReconciler.diff(after.value, observed);
+    expect(lines).toEqual([{ path: "retentionDays", before: 90, after: null }]);
 
     recorded.reset();
-    const updated = await logGroupsReconciler.update(after.value, observed, diffs, ctx);
+    const updated = await logGroupsReconciler.update(change, observed, ctx);
     expect(writes()).toEqual(["DeleteRetentionPolicy"]);
     expect(updated.retentionDays).toBeNull();
     const live = await liveGroup(after.value.name);
     expect(live).toBeDefined();
     expect(live?.retentionInDays).toBeUndefined();
-    expect(logGroupsReconciler.diff(after.value, (await observeOne(after, ctx))!)).toEqual([]);
+    expect(logGroupsReconciler.diff(after.value, (await observeOne(after, ctx))!).lines).toEqual([]);
   });
 
   it("removes a tag added out of band and sets back a changed one, touching only those keys and never aws: tags", async () => {
@@ -146,8 +148,8 @@ describe("log groups against moto", () => {
 
     const observed = (await observeOne(app!, ctx))!;
     expect(observed.tags["aws:cloudformation:stack-name"]).toBe("legacy");
-    const diffs = logGroupsReconciler.diff(app!.value, observed);
-    expect(diffs).toEqual([
+    const { lines, change } = logGroupsReconciler.diff(app!.value, observed);
+    expect(lines).toEqual([
       { path: "tags.owner", before: "someone" },
       { path: "tags.team", before: "data", after: "web" },
     ]);
@@ -162,7 +164,7 @@ describe("log groups against moto", () => {
       { step: "initialize" },
     );
     try {
-      const updated = await logGroupsReconciler.update(app!.value, observed, diffs, contextOf(stack, spy));
+      const updated = await logGroupsReconciler.update(change, observed, contextOf(stack, spy));
       expect(sent).toEqual([
         { command: "TagResourceCommand", input: { resourceArn: created.id, tags: { team: "web" } } },
         { command: "UntagResourceCommand", input: { resourceArn: created.id, tagKeys: ["owner"] } },
@@ -201,13 +203,13 @@ describe("log groups against moto", () => {
       const observed = (await observeOne(withKey, ctx))!;
       expect(observed.kmsKeyId).toBe(KEY_A);
 
-      const change = logGroupsReconciler.diff(otherKey.value, observed);
-      expect(change).toEqual([{ path: "kmsKeyId", before: KEY_A, after: KEY_B }]);
-      expect((await logGroupsReconciler.update(otherKey.value, observed, change, ctx)).kmsKeyId).toBe(KEY_B);
+      const rekey = logGroupsReconciler.diff(otherKey.value, observed);
+      expect(rekey.lines).toEqual([{ path: "kmsKeyId", before: KEY_A, after: KEY_B }]);
+      expect((await logGroupsReconciler.update(rekey.change, observed, ctx)).kmsKeyId).toBe(KEY_B);
 
       const removal = logGroupsReconciler.diff(noKey.value, observed);
-      expect(removal).toEqual([{ path: "kmsKeyId", before: KEY_A, after: null }]);
-      expect((await logGroupsReconciler.update(noKey.value, observed, removal, ctx)).kmsKeyId).toBeNull();
+      expect(removal.lines).toEqual([{ path: "kmsKeyId", before: KEY_A, after: null }]);
+      expect((await logGroupsReconciler.update(removal.change, observed, ctx)).kmsKeyId).toBeNull();
 
       expect(sent).toEqual([
         { command: "AssociateKmsKeyCommand", input: { logGroupName: withKey.value.name, kmsKeyId: KEY_B } },
@@ -240,6 +242,41 @@ describe("log groups against moto", () => {
     expect(tagged.map((t) => t.arn).sort()).toEqual([app.id, audit.id].sort());
     await logGroupsReconciler.delete(audit, ctx);
     expect(await discoverLogGroups(ctx, tagged)).toEqual([app]);
+  });
+
+  it("observes in two round trips one after the other, however many groups; discovery reads tags alongside the describe", async () => {
+    const stack = uniqueName();
+    const groups = desiredOf(stack, { app: {}, audit: {}, worker: {} });
+    const ctx = contextOf(stack);
+    for (const entry of Object.values(groups)) await logGroupsReconciler.create(entry.value, ctx);
+
+    // The proxy holds each call, so that calls made one after the other show as such in its log.
+    const proxy = await startFaultProxy(inject("motoEndpoint"), { latencyMs: 30 });
+    const proxied = createClients({ ...motoClientConfig(), endpoint: proxy.endpoint, maxAttempts: 2 });
+    try {
+      const viaProxy = contextOf(stack, proxied);
+      // Each group's ARN, which ListTagsForResource takes, comes from its DescribeLogGroups.
+      expect((await logGroupsReconciler.observe(Object.values(groups), viaProxy)).size).toBe(3);
+      expect(proxy.seen.map((r) => r.action).sort()).toEqual([
+        ...Array(3).fill("DescribeLogGroups"),
+        ...Array(3).fill("ListTagsForResource"),
+      ]);
+      expect(sequentialRoundTrips(proxy.seen)).toBe(2);
+
+      // The Tagging API gives the ARNs, so DescribeLogGroups and ListTagsForResource go together after it.
+      proxy.reset();
+      expect(await logGroupsReconciler.discover(viaProxy, new Set())).toHaveLength(3);
+      expect(
+        proxy.seen
+          .filter((r) => r.action !== "GetResources")
+          .map((r) => r.action)
+          .sort(),
+      ).toEqual([...Array(3).fill("DescribeLogGroups"), ...Array(3).fill("ListTagsForResource")]);
+      expect(sequentialRoundTrips(proxy.seen)).toBe(2);
+    } finally {
+      proxied.destroy();
+      await proxy.close();
+    }
   });
 
   it("deletes a group, and deleting it again is success", async () => {

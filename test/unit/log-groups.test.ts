@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { FieldDiff } from "../../src/plan/model.js";
+import { logGroupsReconciler } from "../../src/reconcilers/logs/log-groups/index.js";
 import {
   diffLogGroup,
-  logGroupsReconciler,
+  type LogGroupChange,
   type LogGroupDesired,
   type ObservedLogGroup,
-} from "../../src/reconcilers/logs/log-groups/index.js";
+} from "../../src/reconcilers/logs/log-groups/model.js";
 import { parseArn, resourcesOfType } from "../../src/reconcilers/shared/tagged-resources.js";
 import { NO_OUTPUTS } from "../support/reconciler-tests.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
@@ -94,9 +95,56 @@ describe("log group diff", () => {
       ],
     },
   ])("$why", (row) => {
-    const diffs = diffLogGroup({ ...desired, ...row.desired }, { ...observed, ...row.observed });
+    const diffs = diffLogGroup({ ...desired, ...row.desired }, { ...observed, ...row.observed }).lines;
     expect(diffs).toEqual(row.diffs);
-    expect(logGroupsReconciler.diff({ ...desired, ...row.desired }, { ...observed, ...row.observed })).toEqual(row.diffs);
+    expect(logGroupsReconciler.diff({ ...desired, ...row.desired }, { ...observed, ...row.observed }).lines).toEqual(row.diffs);
+  });
+});
+
+describe("log group change", () => {
+  const NO_TAGS = { set: {}, remove: [] };
+
+  it.each<{ why: string; desired?: Partial<LogGroupDesired>; observed?: Partial<ObservedLogGroup>; change: LogGroupChange }>([
+    { why: "nothing differs: no setting, no tag to write", change: { tags: NO_TAGS } },
+    {
+      why: "another retention is put (PutRetentionPolicy)",
+      observed: { retentionDays: 30 },
+      change: { retentionDays: 7, tags: NO_TAGS },
+    },
+    {
+      why: "a retention the spec leaves out is deleted (DeleteRetentionPolicy): null, not absent",
+      desired: { retentionDays: null },
+      change: { retentionDays: null, tags: NO_TAGS },
+    },
+    {
+      why: "a key the group lacks is associated (AssociateKmsKey)",
+      desired: { kmsKeyId: KEY_A },
+      change: { kmsKeyId: KEY_A, tags: NO_TAGS },
+    },
+    {
+      why: "another key is associated in its place",
+      desired: { kmsKeyId: KEY_B },
+      observed: { kmsKeyId: KEY_A },
+      change: { kmsKeyId: KEY_B, tags: NO_TAGS },
+    },
+    {
+      why: "a key the spec leaves out is disassociated (DisassociateKmsKey): null, not absent",
+      observed: { kmsKeyId: KEY_A },
+      change: { kmsKeyId: null, tags: NO_TAGS },
+    },
+    {
+      why: "tags: changed and missing keys are set, extra keys removed, aws: keys left alone",
+      observed: { tags: { ...OWNERSHIP, team: "data", owner: "someone", "aws:cloudformation:stack-name": "legacy" } },
+      change: { tags: { set: { team: "web" }, remove: ["owner"] } },
+    },
+    {
+      why: "every part at once, each from its own field",
+      desired: { retentionDays: null, kmsKeyId: KEY_A },
+      observed: { retentionDays: 7, tags: { "reconcile:stack": "demo", team: "web" } },
+      change: { retentionDays: null, kmsKeyId: KEY_A, tags: { set: { "reconcile:id": "logGroups/app" }, remove: [] } },
+    },
+  ])("$why", (row) => {
+    expect(diffLogGroup({ ...desired, ...row.desired }, { ...observed, ...row.observed }).change).toStrictEqual(row.change);
   });
 });
 

@@ -4,36 +4,25 @@ import {
   DeleteLogGroupCommand,
   DeleteRetentionPolicyCommand,
   DisassociateKmsKeyCommand,
-  ListTagsForResourceCommand,
   PutRetentionPolicyCommand,
-  TagResourceCommand,
-  UntagResourceCommand,
   paginateDescribeLogGroups,
   type LogGroup,
 } from "@aws-sdk/client-cloudwatch-logs";
-import { physicalName } from "../../../schema/names.js";
-import { diffField, diffTags, tagChanges } from "../../shared/diff-helpers.js";
+import { isNotFound } from "../../../aws/errors.js";
+import { applyTagChange } from "../../shared/diff-helpers.js";
 import { findTaggedResources, resourcesOfType, type TaggedResource } from "../../shared/tagged-resources.js";
-import { STACK_TAG, addressOf, ownedTags, type Context, type Observed, type LegacyReconciler, type Tags } from "../../shared/types.js";
-
-export interface LogGroupDesired {
-  name: string;
-  /** null: events never expire (what leaving it out of the spec means, so it is enforced). */
-  retentionDays: number | null;
-  /** null: no customer-managed key (enforced too). */
-  kmsKeyId: string | null;
-  tags: Tags;
-}
-
-export interface ObservedLogGroup extends Observed {
-  retentionDays: number | null;
-  kmsKeyId: string | null;
-}
-
-const isNotFound = (e: unknown) => e instanceof Error && e.name === "ResourceNotFoundException";
-
-/** The group's ARN as TagResource and ListTagsForResource take it: DescribeLogGroups' `arn` ends in `:*`. */
-const arnOf = (group: LogGroup): string => group.logGroupArn ?? group.arn!.replace(/:\*$/, "");
+import { STACK_TAG, type Context, type Reconciler } from "../../shared/types.js";
+import { readLogsTags, writeLogsTags } from "../api.js";
+import {
+  arnOf,
+  createLogGroupRequest,
+  diffLogGroup,
+  logGroupNodes,
+  observedLogGroup,
+  type LogGroupChange,
+  type LogGroupDesired,
+  type ObservedLogGroup,
+} from "./model.js";
 
 /** The log group of exactly this name, if it exists. */
 async function describeLogGroup(ctx: Context, name: string): Promise<LogGroup | undefined> {
@@ -45,17 +34,16 @@ async function describeLogGroup(ctx: Context, name: string): Promise<LogGroup | 
   return undefined;
 }
 
-async function observeLogGroup(ctx: Context, name: string): Promise<ObservedLogGroup | undefined> {
-  const group = await describeLogGroup(ctx, name);
-  if (!group) return undefined;
-  const arn = arnOf(group);
-  try {
-    const { tags } = await ctx.clients.logs.send(new ListTagsForResourceCommand({ resourceArn: arn }));
-    return { name, id: arn, tags: tags ?? {}, retentionDays: group.retentionInDays ?? null, kmsKeyId: group.kmsKeyId ?? null };
-  } catch (e) {
-    if (isNotFound(e)) return undefined; // deleted between the two calls
-    throw e;
-  }
+/**
+ * The group of this name with its tags, if it exists. ListTagsForResource takes the ARN: known beforehand (from
+ * the Tagging API), it is asked alongside the describe; otherwise it follows the describe, which gives it.
+ * Either way the describe decides whether the group exists (moto answers for a deleted group's tags).
+ */
+async function observeLogGroup(ctx: Context, name: string, arn?: string): Promise<ObservedLogGroup | undefined> {
+  const described = describeLogGroup(ctx, name);
+  const tagged = arn !== undefined ? readLogsTags(ctx, arn) : described.then((group) => group && readLogsTags(ctx, arnOf(group)));
+  const [group, tags] = await Promise.all([described, tagged]);
+  return group && tags && observedLogGroup(group, tags); // no tags: deleted between the two calls
 }
 
 /**
@@ -68,49 +56,24 @@ export async function discoverLogGroups(
   known: ReadonlySet<string> = new Set(),
 ): Promise<ObservedLogGroup[]> {
   // A log group ARN may end in `:*`; names cannot contain `:`, so the suffix is never part of a name.
-  const names = new Set(
+  const arnsByName = new Map(
     resourcesOfType(tagged, "logs", "log-group")
-      .filter((r) => !known.has(r.arn.replace(/:\*$/, "")))
-      .map((r) => r.parsed.resource.replace(/:\*$/, "")),
+      .map((r) => ({ name: r.parsed.resource.replace(/:\*$/, ""), arn: r.arn.replace(/:\*$/, "") }))
+      .filter((r) => !known.has(r.arn))
+      .map((r) => [r.name, r.arn]),
   );
-  const live = await Promise.all([...names].map((name) => observeLogGroup(ctx, name)));
+  const live = await Promise.all([...arnsByName].map(([name, arn]) => observeLogGroup(ctx, name, arn)));
   return live
     .filter((g): g is ObservedLogGroup => g !== undefined && g.tags[STACK_TAG] === ctx.stack)
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-export function diffLogGroup(desired: LogGroupDesired, observed: ObservedLogGroup) {
-  return [
-    ...diffField("retentionDays", observed.retentionDays, desired.retentionDays),
-    ...diffField("kmsKeyId", observed.kmsKeyId, desired.kmsKeyId),
-    ...diffTags(desired.tags, observed.tags),
-  ];
-}
-
-export const logGroupsReconciler: LegacyReconciler<LogGroupDesired, ObservedLogGroup> = {
+export const logGroupsReconciler: Reconciler<LogGroupDesired, ObservedLogGroup, LogGroupChange> = {
   kind: "logGroups",
   refersTo: [],
   looksUp: [],
 
-  nodes: (spec) =>
-    Object.entries(spec.logGroups).map(([logical, entry]) => {
-      const name = physicalName(spec, "logGroups", logical);
-      return {
-        kind: "logGroups",
-        logical,
-        address: addressOf("logGroups", logical),
-        name,
-        dependsOn: [],
-        adopt: entry.adopt ?? false,
-        readOnly: false,
-        build: () => ({
-          name,
-          retentionDays: entry.retentionDays ?? null,
-          kmsKeyId: entry.kmsKeyId ?? null,
-          tags: ownedTags(spec, "logGroups", logical, entry.tags),
-        }),
-      };
-    }),
+  nodes: logGroupNodes,
 
   async observe(desired, ctx) {
     const found = await Promise.all(desired.map(async ({ address, value }) => [address, await observeLogGroup(ctx, value.name)] as const));
@@ -123,13 +86,7 @@ export const logGroupsReconciler: LegacyReconciler<LogGroupDesired, ObservedLogG
 
   async create(desired, ctx) {
     const logs = ctx.clients.logs;
-    await logs.send(
-      new CreateLogGroupCommand({
-        logGroupName: desired.name,
-        ...(desired.kmsKeyId !== null && { kmsKeyId: desired.kmsKeyId }),
-        tags: desired.tags,
-      }),
-    );
+    await logs.send(new CreateLogGroupCommand(createLogGroupRequest(desired)));
     if (desired.retentionDays !== null) {
       await logs.send(new PutRetentionPolicyCommand({ logGroupName: desired.name, retentionInDays: desired.retentionDays }));
     }
@@ -138,30 +95,25 @@ export const logGroupsReconciler: LegacyReconciler<LogGroupDesired, ObservedLogG
     return { name: desired.name, id: arnOf(group), tags: desired.tags, retentionDays: desired.retentionDays, kmsKeyId: desired.kmsKeyId };
   },
 
-  async update(desired, observed, diffs, ctx) {
+  async update(change, observed, ctx) {
     const logs = ctx.clients.logs;
     const logGroupName = observed.name;
-    const changed = new Set(diffs.map((d) => d.path));
-    const result: ObservedLogGroup = { ...observed };
+    const { tags, ...settings } = change;
 
-    if (changed.has("retentionDays")) {
-      if (desired.retentionDays === null) await logs.send(new DeleteRetentionPolicyCommand({ logGroupName }));
-      else await logs.send(new PutRetentionPolicyCommand({ logGroupName, retentionInDays: desired.retentionDays }));
-      result.retentionDays = desired.retentionDays;
+    if (settings.retentionDays !== undefined) {
+      if (settings.retentionDays === null) await logs.send(new DeleteRetentionPolicyCommand({ logGroupName }));
+      else await logs.send(new PutRetentionPolicyCommand({ logGroupName, retentionInDays: settings.retentionDays }));
     }
 
-    if (changed.has("kmsKeyId")) {
-      if (desired.kmsKeyId === null) await logs.send(new DisassociateKmsKeyCommand({ logGroupName }));
-      else await logs.send(new AssociateKmsKeyCommand({ logGroupName, kmsKeyId: desired.kmsKeyId }));
-      result.kmsKeyId = desired.kmsKeyId;
+    if (settings.kmsKeyId !== undefined) {
+      if (settings.kmsKeyId === null) await logs.send(new DisassociateKmsKeyCommand({ logGroupName }));
+      else await logs.send(new AssociateKmsKeyCommand({ logGroupName, kmsKeyId: settings.kmsKeyId }));
     }
 
-    const { set, remove } = tagChanges(diffs, desired.tags);
-    if (Object.keys(set).length > 0) await logs.send(new TagResourceCommand({ resourceArn: observed.id, tags: set }));
-    if (remove.length > 0) await logs.send(new UntagResourceCommand({ resourceArn: observed.id, tagKeys: remove }));
-    result.tags = Object.fromEntries(Object.entries({ ...observed.tags, ...set }).filter(([key]) => !remove.includes(key)));
+    await writeLogsTags(ctx, observed.id, tags);
 
-    return result;
+    // Each setting is named as the observed field it sets.
+    return { ...observed, ...settings, tags: applyTagChange(observed.tags, tags) };
   },
 
   async delete(observed, ctx) {
