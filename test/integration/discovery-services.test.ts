@@ -2,8 +2,10 @@ import { DeregisterInstanceCommand, GetServiceCommand, RegisterInstanceCommand }
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createClients } from "../../src/aws/index.js";
 import { UNKNOWN } from "../../src/plan/model.js";
-import { discoveryServicesReconciler, type DiscoveryServiceDesired } from "../../src/reconcilers/cloudmap/discovery-services/index.js";
-import { namespacesReconciler, type ObservedNamespace } from "../../src/reconcilers/cloudmap/namespaces/index.js";
+import { discoveryServicesReconciler } from "../../src/reconcilers/cloudmap/discovery-services/index.js";
+import type { DiscoveryServiceDesired } from "../../src/reconcilers/cloudmap/discovery-services/model.js";
+import { namespacesReconciler } from "../../src/reconcilers/cloudmap/namespaces/index.js";
+import type { ObservedNamespace } from "../../src/reconcilers/cloudmap/namespaces/model.js";
 import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
 import type { DiscoveryServiceSpec } from "../../src/schema/discovery.js";
 import { specSchema } from "../../src/schema/index.js";
@@ -20,6 +22,24 @@ const { writes, actions } = recorded;
 beforeEach(recorded.reset);
 
 const count = (action: string) => actions().filter((a) => a === action).length;
+
+/** When each call was sent and when it was answered, in order, so a test can tell calls made at once from a chain. */
+const timeline: string[] = [];
+clients.serviceDiscovery.middlewareStack.add(
+  (next, context) => async (args) => {
+    const action = context.commandName!.replace(/Command$/, "");
+    timeline.push(`sent ${action}`);
+    try {
+      return await next(args);
+    } finally {
+      timeline.push(`answered ${action}`);
+    }
+  },
+  { step: "initialize", name: "timeline" },
+);
+beforeEach(() => {
+  timeline.length = 0;
+});
 
 function contextOf(stack: string, timeoutMs = 10_000, news: string[] = []): Context {
   return { stack, region: "us-east-1", clients, wait: { timeoutMs }, progress: (resource, line) => news.push(`${resource}: ${line}`) };
@@ -103,8 +123,20 @@ describe("Cloud Map discovery services against moto", () => {
     recorded.reset();
     const observed = await observeOne(db!, ctx);
     expect(observed).toEqual(created);
-    expect(discoveryServicesReconciler.diff(db!.value, observed!)).toEqual([]);
+    expect(discoveryServicesReconciler.diff(db!.value, observed!).lines).toEqual([]);
     expect(writes()).toEqual([]);
+  });
+
+  it("observe lists the services, then reads the service and its tags at once (the listing has its ARN)", async () => {
+    const stack = uniqueName();
+    const { db } = desiredOf(stack, namespace.id, { db: { name: uniqueName() } });
+    const ctx = contextOf(stack);
+    await discoveryServicesReconciler.create(db!.value, ctx);
+
+    timeline.length = 0;
+    expect(await observeOne(db!, ctx)).toBeDefined();
+    expect(timeline.slice(0, 4)).toEqual(["sent ListServices", "answered ListServices", "sent GetService", "sent ListTagsForResource"]);
+    expect(timeline.slice(4).sort()).toEqual(["answered GetService", "answered ListTagsForResource"]);
   });
 
   it("a service without a custom health check observes as none, and equals its spec", async () => {
@@ -114,7 +146,7 @@ describe("Cloud Map discovery services against moto", () => {
     await discoveryServicesReconciler.create(web!.value, ctx);
     const observed = (await observeOne(web!, ctx))!;
     expect(observed.customHealthCheck).toBeUndefined();
-    expect(discoveryServicesReconciler.diff(web!.value, observed)).toEqual([]);
+    expect(discoveryServicesReconciler.diff(web!.value, observed).lines).toEqual([]);
   });
 
   it("a TTL change makes exactly one UpdateService, carrying every record, and the new TTL reads back", async () => {
@@ -127,11 +159,11 @@ describe("Cloud Map discovery services against moto", () => {
     await discoveryServicesReconciler.create(before.value, ctx);
 
     const observed = (await observeOne(after, ctx))!;
-    const diffs = discoveryServicesReconciler.diff(after.value, observed);
-    expect(diffs).toEqual([{ path: "dnsRecords.A.ttl", before: 10, after: 60 }]);
+    const { lines, change } = discoveryServicesReconciler.diff(after.value, observed);
+    expect(lines).toEqual([{ path: "dnsRecords.A.ttl", before: 10, after: 60 }]);
 
     recorded.reset();
-    const updated = await discoveryServicesReconciler.update(after.value, observed, diffs, ctx);
+    const updated = await discoveryServicesReconciler.update(change, observed, ctx);
     expect(writes()).toEqual(["UpdateService"]);
     expect(count("GetOperation")).toBe(1);
     expect(recorded.sent.find((c) => c.action === "UpdateService")?.input).toEqual({
@@ -141,7 +173,7 @@ describe("Cloud Map discovery services against moto", () => {
     expect(news).toEqual(["discoveryServices.db: operation SUCCESS"]);
     expect(updated.dnsRecords).toEqual([{ type: "A", ttl: 60 }]);
     expect((await liveService(observed.id))?.DnsConfig?.DnsRecords).toEqual([{ Type: "A", TTL: 60 }]);
-    expect(discoveryServicesReconciler.diff(after.value, (await observeOne(after, ctx))!)).toEqual([]);
+    expect(discoveryServicesReconciler.diff(after.value, (await observeOne(after, ctx))!).lines).toEqual([]);
   });
 
   it("a description and a tag change make one UpdateService and one TagResource", async () => {
@@ -153,15 +185,15 @@ describe("Cloud Map discovery services against moto", () => {
     await discoveryServicesReconciler.create(before.value, ctx);
 
     const observed = (await observeOne(after, ctx))!;
-    const diffs = discoveryServicesReconciler.diff(after.value, observed);
-    expect(diffs.map((d) => d.path)).toEqual(["description", "tags.team"]);
+    const { lines, change } = discoveryServicesReconciler.diff(after.value, observed);
+    expect(lines.map((d) => d.path)).toEqual(["description", "tags.team"]);
     recorded.reset();
-    await discoveryServicesReconciler.update(after.value, observed, diffs, ctx);
+    await discoveryServicesReconciler.update(change, observed, ctx);
     expect(writes()).toEqual(["UpdateService", "TagResource"]);
-    expect(discoveryServicesReconciler.diff(after.value, (await observeOne(after, ctx))!)).toEqual([]);
+    expect(discoveryServicesReconciler.diff(after.value, (await observeOne(after, ctx))!).lines).toEqual([]);
   });
 
-  it("refuses an update whose diffs force a replacement (a new record type), before any call", async () => {
+  it("a new record type forces a replacement, and its change holds no write: an update would make no call", async () => {
     const stack = uniqueName();
     const name = uniqueName();
     const before = desiredOf(stack, namespace.id, { db: { name } }).db!;
@@ -169,11 +201,12 @@ describe("Cloud Map discovery services against moto", () => {
     const ctx = contextOf(stack);
     await discoveryServicesReconciler.create(before.value, ctx);
     const observed = (await observeOne(after, ctx))!;
-    const diffs = discoveryServicesReconciler.diff(after.value, observed);
-    expect(diffs).toEqual([{ path: "dnsRecords.types", before: ["A"], after: ["SRV"], forcesReplacement: true }]);
+    const { lines, change } = discoveryServicesReconciler.diff(after.value, observed);
+    expect(lines).toEqual([{ path: "dnsRecords.types", before: ["A"], after: ["SRV"], forcesReplacement: true }]);
 
+    // The engine replaces the service and never calls update with this change; were it called, it would send nothing.
     recorded.reset();
-    await expect(discoveryServicesReconciler.update(after.value, observed, diffs, ctx)).rejects.toThrow(/cannot change dnsRecords.types/);
+    expect(await discoveryServicesReconciler.update(change, observed, ctx)).toEqual(observed);
     expect(actions()).toEqual([]);
   });
 

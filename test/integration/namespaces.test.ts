@@ -2,7 +2,8 @@ import { CreatePrivateDnsNamespaceCommand, GetNamespaceCommand, TagResourceComma
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { createClients } from "../../src/aws/index.js";
 import { UNKNOWN } from "../../src/plan/model.js";
-import { namespacesReconciler, type NamespaceDesired } from "../../src/reconcilers/cloudmap/namespaces/index.js";
+import { namespacesReconciler } from "../../src/reconcilers/cloudmap/namespaces/index.js";
+import type { NamespaceDesired } from "../../src/reconcilers/cloudmap/namespaces/model.js";
 import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
 import type { NamespaceSpec } from "../../src/schema/discovery.js";
 import { specSchema } from "../../src/schema/index.js";
@@ -90,7 +91,7 @@ describe("Cloud Map namespaces against moto", () => {
     recorded.reset();
     const observed = await observeOne(internal!, ctx);
     expect(observed).toEqual(created);
-    expect(namespacesReconciler.diff(internal!.value, observed!)).toEqual([]);
+    expect(namespacesReconciler.diff(internal!.value, observed!).lines).toEqual([]);
     expect(writes()).toEqual([]);
   });
 
@@ -104,11 +105,11 @@ describe("Cloud Map namespaces against moto", () => {
     await namespacesReconciler.create(before.value, ctx);
 
     const observed = (await observeOne(after, ctx))!;
-    const diffs = namespacesReconciler.diff(after.value, observed);
-    expect(diffs).toEqual([{ path: "description", before: "first", after: "second" }]);
+    const { lines, change } = namespacesReconciler.diff(after.value, observed);
+    expect(lines).toEqual([{ path: "description", before: "first", after: "second" }]);
 
     recorded.reset();
-    const updated = await namespacesReconciler.update(after.value, observed, diffs, ctx);
+    const updated = await namespacesReconciler.update(change, observed, ctx);
     expect(writes()).toEqual(["UpdatePrivateDnsNamespace"]);
     expect(count("GetOperation")).toBe(1);
     expect(recorded.sent.find((c) => c.action === "UpdatePrivateDnsNamespace")?.input).toMatchObject({
@@ -117,7 +118,7 @@ describe("Cloud Map namespaces against moto", () => {
       Namespace: { Description: "second" },
     });
     expect(updated.description).toBe("second");
-    expect(namespacesReconciler.diff(after.value, (await observeOne(after, ctx))!)).toEqual([]);
+    expect(namespacesReconciler.diff(after.value, (await observeOne(after, ctx))!).lines).toEqual([]);
   });
 
   it("puts back a tag changed out of band with TagResource alone", async () => {
@@ -128,13 +129,13 @@ describe("Cloud Map namespaces against moto", () => {
     await clients.serviceDiscovery.send(new TagResourceCommand({ ResourceARN: created.arn, Tags: [{ Key: "team", Value: "other" }] }));
 
     const observed = (await observeOne(internal!, ctx))!;
-    const diffs = namespacesReconciler.diff(internal!.value, observed);
-    expect(diffs).toEqual([{ path: "tags.team", before: "other", after: "core" }]);
+    const { lines, change } = namespacesReconciler.diff(internal!.value, observed);
+    expect(lines).toEqual([{ path: "tags.team", before: "other", after: "core" }]);
     recorded.reset();
-    const updated = await namespacesReconciler.update(internal!.value, observed, diffs, ctx);
+    const updated = await namespacesReconciler.update(change, observed, ctx);
     expect(writes()).toEqual(["TagResource"]);
     expect(updated.tags["team"]).toBe("core");
-    expect(namespacesReconciler.diff(internal!.value, (await observeOne(internal!, ctx))!)).toEqual([]);
+    expect(namespacesReconciler.diff(internal!.value, (await observeOne(internal!, ctx))!).lines).toEqual([]);
   });
 
   it("of two namespaces with the same name (in different VPCs), observes the one tagged as this node", async () => {

@@ -4,20 +4,23 @@ import { describe, expect, it } from "vitest";
 import type { AwsClients } from "../../src/aws/index.js";
 import { UNKNOWN, type FieldDiff } from "../../src/plan/model.js";
 import { CloudMapOperationError, followOperation } from "../../src/reconcilers/cloudmap/api.js";
+import { discoveryServicesReconciler } from "../../src/reconcilers/cloudmap/discovery-services/index.js";
 import {
+  afterServiceUpdate,
   diffDiscoveryService,
-  discoveryServicesReconciler,
   toObservedDiscoveryService,
+  type DiscoveryServiceChange,
   type DiscoveryServiceDesired,
   type ObservedDiscoveryService,
-} from "../../src/reconcilers/cloudmap/discovery-services/index.js";
+} from "../../src/reconcilers/cloudmap/discovery-services/model.js";
+import { namespacesReconciler } from "../../src/reconcilers/cloudmap/namespaces/index.js";
 import {
   diffNamespace,
-  namespacesReconciler,
   toObservedNamespace,
+  type NamespaceChange,
   type NamespaceDesired,
   type ObservedNamespace,
-} from "../../src/reconcilers/cloudmap/namespaces/index.js";
+} from "../../src/reconcilers/cloudmap/namespaces/model.js";
 import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
 import { specSchema } from "../../src/schema/index.js";
 
@@ -127,7 +130,103 @@ describe("discovery service diff", () => {
       diffs: [{ path: "tags.owner", before: "someone" }],
     },
   ])("$why", ({ desired, observed, diffs }) => {
-    expect(diffDiscoveryService({ ...desiredService, ...desired }, { ...observedService, ...observed })).toEqual(diffs);
+    expect(diffDiscoveryService({ ...desiredService, ...desired }, { ...observedService, ...observed }).lines).toEqual(diffs);
+  });
+});
+
+const NO_TAG_WRITES = { set: {}, remove: [] };
+
+describe("discovery service change", () => {
+  it.each<{
+    why: string;
+    desired?: Partial<DiscoveryServiceDesired>;
+    observed?: Partial<ObservedDiscoveryService>;
+    change: DiscoveryServiceChange;
+  }>([
+    { why: "no difference: nothing to send", change: { tags: NO_TAG_WRITES } },
+    {
+      why: "a TTL change is one UpdateService with the record; no description when the spec sets none",
+      desired: { dnsRecords: [{ type: "A", ttl: 60 }] },
+      change: {
+        service: { Id: observedService.id, Service: { DnsConfig: { DnsRecords: [{ Type: "A", TTL: 60 }] } } },
+        tags: NO_TAG_WRITES,
+      },
+    },
+    {
+      why: "UpdateService replaces the records wholesale: one TTL changed, every record is sent",
+      desired: {
+        dnsRecords: [
+          { type: "A", ttl: 10 },
+          { type: "SRV", ttl: 60 },
+        ],
+      },
+      observed: {
+        dnsRecords: [
+          { type: "A", ttl: 10 },
+          { type: "SRV", ttl: 30 },
+        ],
+      },
+      change: {
+        service: {
+          Id: observedService.id,
+          Service: {
+            DnsConfig: {
+              DnsRecords: [
+                { Type: "A", TTL: 10 },
+                { Type: "SRV", TTL: 60 },
+              ],
+            },
+          },
+        },
+        tags: NO_TAG_WRITES,
+      },
+    },
+    {
+      why: "a description change is an UpdateService carrying the records as they are",
+      desired: { description: "the database" },
+      change: {
+        service: {
+          Id: observedService.id,
+          Service: { Description: "the database", DnsConfig: { DnsRecords: [{ Type: "A", TTL: 10 }] } },
+        },
+        tags: NO_TAG_WRITES,
+      },
+    },
+    {
+      why: "a TTL change sends the description the spec sets too, even when it is unchanged",
+      desired: { description: "db", dnsRecords: [{ type: "A", ttl: 60 }] },
+      observed: { description: "db" },
+      change: {
+        service: { Id: observedService.id, Service: { Description: "db", DnsConfig: { DnsRecords: [{ Type: "A", TTL: 60 }] } } },
+        tags: NO_TAG_WRITES,
+      },
+    },
+    {
+      why: "tags alone need no UpdateService: a spec tag is set, an out-of-band one removed, AWS's own kept",
+      desired: { tags: { ...SERVICE_OWNERSHIP, team: "core" } },
+      observed: { tags: { ...SERVICE_OWNERSHIP, owner: "someone", "aws:cloudformation:stack-name": "x" } },
+      change: { tags: { set: { team: "core" }, remove: ["owner"] } },
+    },
+    {
+      why: "a new record type is a replacement, never an update: nothing to send in place",
+      desired: { dnsRecords: [{ type: "SRV", ttl: 30 }] },
+      change: { tags: NO_TAG_WRITES },
+    },
+    {
+      why: "a spec's failureThreshold of 3 is no drift, so no UpdateService either",
+      desired: { customHealthCheck: { failureThreshold: 3 } },
+      change: { tags: NO_TAG_WRITES },
+    },
+  ])("$why", ({ desired, observed, change }) => {
+    expect(diffDiscoveryService({ ...desiredService, ...desired }, { ...observedService, ...observed }).change).toStrictEqual(change);
+  });
+
+  it("once UpdateService succeeds, the service has the input's records and description, and nothing else changed", () => {
+    const observed = { ...observedService, dnsRecords: [{ type: "A", ttl: 10 }] };
+    const { change } = diffDiscoveryService({ ...desiredService, description: "db", dnsRecords: [{ type: "A", ttl: 60 }] }, observed);
+    expect(afterServiceUpdate(observed, change.service!)).toEqual({ ...observed, description: "db", dnsRecords: [{ type: "A", ttl: 60 }] });
+    const { change: ttlOnly } = diffDiscoveryService({ ...desiredService, dnsRecords: [{ type: "A", ttl: 60 }] }, observed);
+    expect(afterServiceUpdate({ ...observed, description: "set by hand" }, ttlOnly.service!).description).toBe("set by hand");
   });
 });
 
@@ -212,7 +311,7 @@ describe("discovery services as AWS reports them", () => {
       fixture<{ Service: Service }>("create-service-servicediscovery-dns.json").Service,
       desired.tags,
     );
-    expect(diffDiscoveryService(desired, echo)).toEqual([]);
+    expect(diffDiscoveryService(desired, echo).lines).toEqual([]);
   });
 });
 
@@ -251,7 +350,30 @@ describe("namespace diff", () => {
       diffs: [{ path: "tags.team", after: "core" }],
     },
   ])("$why", ({ desired, observed, diffs }) => {
-    expect(diffNamespace({ ...desiredNamespace, ...desired }, { ...observedNamespace, ...observed })).toEqual(diffs);
+    expect(diffNamespace({ ...desiredNamespace, ...desired }, { ...observedNamespace, ...observed }).lines).toEqual(diffs);
+  });
+
+  it.each<{ why: string; desired?: Partial<NamespaceDesired>; observed?: Partial<ObservedNamespace>; change: NamespaceChange }>([
+    { why: "no difference: nothing to send", change: { tags: NO_TAG_WRITES } },
+    {
+      why: "a description the spec sets is one UpdatePrivateDnsNamespace input (its request id is made when sent)",
+      desired: { description: "internal names" },
+      change: { namespace: { Id: observedNamespace.id, Namespace: { Description: "internal names" } }, tags: NO_TAG_WRITES },
+    },
+    { why: "a description the spec leaves out is not sent", observed: { description: "set by hand" }, change: { tags: NO_TAG_WRITES } },
+    {
+      why: "a VPC the spec changes is not sent: it cannot be compared",
+      desired: { vpcId: "vpc-other" },
+      change: { tags: NO_TAG_WRITES },
+    },
+    {
+      why: "tags: a spec tag is set, an out-of-band one removed, AWS's own kept",
+      desired: { tags: { ...NAMESPACE_OWNERSHIP, team: "core" } },
+      observed: { tags: { ...NAMESPACE_OWNERSHIP, owner: "someone", "aws:cloudformation:stack-name": "x" } },
+      change: { tags: { set: { team: "core" }, remove: ["owner"] } },
+    },
+  ])("change: $why", ({ desired, observed, change }) => {
+    expect(diffNamespace({ ...desiredNamespace, ...desired }, { ...observedNamespace, ...observed }).change).toStrictEqual(change);
   });
 
   it("is built from the spec: the explicit name, the network's VPC, the ownership tags", () => {
@@ -278,7 +400,7 @@ describe("namespaces as AWS reports them", () => {
     const listed = Namespaces.find((n) => n.Name === "example.com" && n.Type === "DNS_PRIVATE")!;
     const observed = toObservedNamespace(listed, NAMESPACE_OWNERSHIP);
     expect(observed).toEqual(observedNamespace);
-    expect(diffNamespace(desiredNamespace, observed)).toEqual([]);
+    expect(diffNamespace(desiredNamespace, observed).lines).toEqual([]);
   });
 });
 

@@ -16,10 +16,9 @@ import {
   type ServiceDiscoveryClient,
 } from "@aws-sdk/client-servicediscovery";
 import { WaiterState, createWaiter } from "@smithy/core/client";
-import { awsErrorIs } from "../../aws/errors.js";
-import type { FieldDiff } from "../../plan/model.js";
+import { awsErrorIs, isNotFound } from "../../aws/errors.js";
 import { mapConcurrently } from "../shared/collections.js";
-import { fromTagList, tagChanges, tagsAfter, toTagList } from "../shared/diff-helpers.js";
+import { fromTagList, toTagList, type TagChange } from "../shared/diff-helpers.js";
 import { waiterBounds, type PollOptions } from "../shared/polling.js";
 import { STACK_TAG, addressFromTags, type Context, type Tags } from "../shared/types.js";
 
@@ -71,7 +70,8 @@ async function readOperation(client: ServiceDiscoveryClient, operationId: string
   try {
     return { operation: (await client.send(new GetOperationCommand({ OperationId: operationId }))).Operation };
   } catch (error) {
-    // An operation submitted a moment ago may not be readable yet (eventual consistency): poll again.
+    // An operation submitted a moment ago may not be readable yet (eventual consistency): this "not found" means
+    // "poll again", not "gone", so it is this one code and not isNotFound.
     if (awsErrorIs(error, "OperationNotFound")) return {};
     throw error;
   }
@@ -121,24 +121,16 @@ export async function readCloudMapTags(ctx: Context, arn: string): Promise<Tags 
     const { Tags: tags } = await ctx.clients.serviceDiscovery.send(new ListTagsForResourceCommand({ ResourceARN: arn }));
     return fromTagList(tags);
   } catch (error) {
-    if (awsErrorIs(error, "ResourceNotFoundException")) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }
 
-/** Applies the `tags.*` diffs with one TagResource and one UntagResource at most; returns the tags after. */
-export async function updateCloudMapTags(
-  ctx: Context,
-  arn: string,
-  observed: Tags,
-  desired: Tags,
-  diffs: readonly FieldDiff[],
-): Promise<Tags> {
+/** Writes the change with one TagResource and one UntagResource at most; none when it has nothing to write. */
+export async function writeCloudMapTags(ctx: Context, arn: string, change: TagChange): Promise<void> {
   const client = ctx.clients.serviceDiscovery;
-  const { set, remove } = tagChanges(diffs, desired);
-  if (Object.keys(set).length > 0) await client.send(new TagResourceCommand({ ResourceARN: arn, Tags: toTagList(set) }));
-  if (remove.length > 0) await client.send(new UntagResourceCommand({ ResourceARN: arn, TagKeys: remove }));
-  return tagsAfter(observed, desired, diffs);
+  if (Object.keys(change.set).length > 0) await client.send(new TagResourceCommand({ ResourceARN: arn, Tags: toTagList(change.set) }));
+  if (change.remove.length > 0) await client.send(new UntagResourceCommand({ ResourceARN: arn, TagKeys: change.remove }));
 }
 
 /** A listed resource to check: its id and ARN. */

@@ -1,25 +1,8 @@
 /**
  * Cloud Map discovery services, in a private DNS namespace of the stack: the names ECS services register their
- * tasks under (A or SRV records).
+ * tasks under (A or SRV records). What changes in place and what takes a new service: see model.ts.
  *
- * What changes in place and what takes a new service (Cloud Map API reference: UpdateService, ServiceChange,
- * DnsConfigChange, DnsConfig, HealthCheckCustomConfig):
- *
- *   field                          change
- *   dnsRecords.<type>.ttl          in place: UpdateService (DnsConfigChange carries the records' TTLs)
- *   description                    in place: UpdateService (ServiceChange.Description)
- *   tags                           in place: TagResource / UntagResource
- *   the set of record types        replacement: "The record type of a service specified in a DnsRecord object can't be
- *                                  updated. To change a record type, you need to delete the service and recreate it"
- *   routingPolicy                  replacement: DnsConfigChange has no routing policy
- *   namespace                      replacement: ServiceChange has no namespace
- *   custom health check (present)  replacement: "You can't add, update, or delete a HealthCheckCustomConfig configuration"
- *   its failureThreshold           not compared: "no longer supported and is always set to 1", so AWS's echo of a spec's
- *                                  3 is 1; comparing it would be a perpetual diff
- *   name                           another service
- *
- * UpdateService replaces the records wholesale ("If you omit any existing DnsRecords … the configurations are deleted
- * from the service"), so it always carries every record. It answers with an operation, followed like a namespace's.
+ * UpdateService answers with an operation, followed like a namespace's.
  *
  * Deletion waits first for the service's registered instances to drain (ECS deregisters a task's instance when the
  * task stops, which can take the load balancer's deregistration delay), within ctx.wait's timeout or 10 minutes;
@@ -36,11 +19,8 @@ import {
   type ServiceSummary,
 } from "@aws-sdk/client-servicediscovery";
 import { WaiterState, createWaiter } from "@smithy/core/client";
-import { awsErrorIs } from "../../../aws/errors.js";
-import { KnownAfterApply, type FieldDiff } from "../../../plan/model.js";
-import type { DiscoveryServiceSpec } from "../../../schema/discovery.js";
-import { physicalName } from "../../../schema/names.js";
-import type { Spec } from "../../../schema/spec.js";
+import { awsErrorIs, isNotFound } from "../../../aws/errors.js";
+import { KnownAfterApply } from "../../../plan/model.js";
 import {
   CloudMapOperationError,
   cloudMapBounds,
@@ -49,116 +29,26 @@ import {
   newsReporter,
   readCloudMapTags,
   stackCandidates,
-  updateCloudMapTags,
+  writeCloudMapTags,
   type CloudMapPoll,
 } from "../api.js";
-import { groupBy } from "../../shared/collections.js";
-import { diffField, diffTags, isTagDiff, known, refuseReplacementDiffs, toTagList } from "../../shared/diff-helpers.js";
-import { addressOf, ownedTags, sharedRead, type Context, type Observed, type LegacyReconciler, type Tags } from "../../shared/types.js";
-
-export type RecordType = DiscoveryServiceSpec["dnsRecords"][number]["type"];
-export type RoutingPolicy = DiscoveryServiceSpec["routingPolicy"];
-
-export interface DnsRecord {
-  type: string;
-  ttl: number;
-}
-
-export interface DiscoveryServiceDesired {
-  name: string;
-  namespaceId: string | KnownAfterApply;
-  /** Undefined: the spec leaves it out, and it is not compared. */
-  description?: string;
-  routingPolicy: RoutingPolicy;
-  /** Sorted by type. */
-  dnsRecords: DnsRecord[];
-  /** A custom health check (ECS reports each task's health); undefined: none. */
-  customHealthCheck?: { failureThreshold: number };
-  tags: Tags;
-}
-
-export interface ObservedDiscoveryService extends Observed {
-  /** Cloud Map's id, `srv-…`. */
-  id: string;
-  arn: string;
-  namespaceId: string;
-  /** "" when the service has none. */
-  description: string;
-  routingPolicy: string;
-  /** Sorted by type. */
-  dnsRecords: DnsRecord[];
-  customHealthCheck?: { failureThreshold: number };
-}
+import { applyTagChange, known, toTagList } from "../../shared/diff-helpers.js";
+import { sharedRead, type Context, type Reconciler, type Tags } from "../../shared/types.js";
+import {
+  afterServiceUpdate,
+  diffDiscoveryService,
+  discoveryServiceNodes,
+  toAwsRecords,
+  toObservedDiscoveryService,
+  type DiscoveryServiceChange,
+  type DiscoveryServiceDesired,
+  type ObservedDiscoveryService,
+} from "./model.js";
 
 /** How long registered instances may take to drain before a deletion gives up, when ctx.wait sets no bound. */
 const DEFAULT_DRAIN_TIMEOUT_MS = 10 * 60_000;
-/** Cloud Map's routing policy when a DNS service's answer names none (its documented default). */
-const DEFAULT_ROUTING_POLICY = "MULTIVALUE";
 /** How many instance ids a drain timeout names. */
 const INSTANCES_NAMED = 10;
-
-const byType = (a: DnsRecord, b: DnsRecord) => a.type.localeCompare(b.type);
-
-// ---------------------------------------------------------------------------------------------------------
-// Normalisation and diff
-
-function desiredDiscoveryService(
-  name: string,
-  entry: DiscoveryServiceSpec,
-  namespaceId: string | KnownAfterApply,
-  tags: Tags,
-): DiscoveryServiceDesired {
-  return {
-    name,
-    namespaceId,
-    ...(entry.description !== undefined && { description: entry.description }),
-    routingPolicy: entry.routingPolicy,
-    dnsRecords: entry.dnsRecords.map((r) => ({ type: r.type, ttl: r.ttl })).sort(byType),
-    ...(entry.healthCheck && { customHealthCheck: { failureThreshold: entry.healthCheck.failureThreshold } }),
-    tags,
-  };
-}
-
-/** A service as GetService reports it, with its tags. */
-export function toObservedDiscoveryService(service: Service, tags: Tags): ObservedDiscoveryService {
-  const custom = service.HealthCheckCustomConfig;
-  return {
-    name: service.Name ?? "",
-    id: service.Id ?? "",
-    arn: service.Arn ?? "",
-    namespaceId: service.NamespaceId ?? service.DnsConfig?.NamespaceId ?? "",
-    description: service.Description ?? "",
-    routingPolicy: service.DnsConfig?.RoutingPolicy ?? DEFAULT_ROUTING_POLICY,
-    dnsRecords: (service.DnsConfig?.DnsRecords ?? []).map((r) => ({ type: r.Type ?? "", ttl: r.TTL ?? 0 })).sort(byType),
-    ...(custom && { customHealthCheck: { failureThreshold: custom.FailureThreshold ?? 1 } }),
-    tags,
-  };
-}
-
-const ttlPath = (type: string) => `dnsRecords.${type}.ttl`;
-const isTtlPath = (path: string) => /^dnsRecords\.[^.]+\.ttl$/.test(path);
-
-function diffDnsRecords(desired: readonly DnsRecord[], observed: readonly DnsRecord[]): FieldDiff[] {
-  const desiredTypes = desired.map((r) => r.type);
-  const observedTypes = observed.map((r) => r.type);
-  const ttls = desired
-    .filter((r) => observedTypes.includes(r.type))
-    .flatMap((r) => diffField(ttlPath(r.type), observed.find((o) => o.type === r.type)?.ttl, r.ttl));
-  return [...diffField("dnsRecords.types", observedTypes, desiredTypes, { forcesReplacement: true }), ...ttls];
-}
-
-export function diffDiscoveryService(desired: DiscoveryServiceDesired, observed: ObservedDiscoveryService): FieldDiff[] {
-  return [
-    ...diffField("namespaceId", observed.namespaceId, desired.namespaceId, { forcesReplacement: true }),
-    ...diffField("routingPolicy", observed.routingPolicy, desired.routingPolicy, { forcesReplacement: true }),
-    ...diffDnsRecords(desired.dnsRecords, observed.dnsRecords),
-    ...diffField("customHealthCheck", observed.customHealthCheck !== undefined, desired.customHealthCheck !== undefined, {
-      forcesReplacement: true,
-    }),
-    ...(desired.description !== undefined ? diffField("description", observed.description, desired.description) : []),
-    ...diffTags(desired.tags, observed.tags),
-  ];
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Reading
@@ -178,15 +68,18 @@ async function getService(ctx: Context, id: string): Promise<Service | undefined
   try {
     return (await ctx.clients.serviceDiscovery.send(new GetServiceCommand({ Id: id }))).Service;
   } catch (error) {
-    if (awsErrorIs(error, "ServiceNotFound")) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }
 
-/** GetService and its tags; undefined when it is gone. */
-async function readService(ctx: Context, id: string, knownTags?: Tags): Promise<ObservedDiscoveryService | undefined> {
-  const service = await getService(ctx, id);
-  const tags = service?.Arn ? (knownTags ?? (await readCloudMapTags(ctx, service.Arn))) : undefined;
+/** GetService and its tags (read together: the ARN is the listing's); undefined when it is gone. */
+async function readService(
+  ctx: Context,
+  listed: { id: string; arn: string },
+  knownTags?: Tags,
+): Promise<ObservedDiscoveryService | undefined> {
+  const [service, tags] = await Promise.all([getService(ctx, listed.id), knownTags ?? readCloudMapTags(ctx, listed.arn)]);
   return service && tags ? toObservedDiscoveryService(service, tags) : undefined;
 }
 
@@ -196,7 +89,7 @@ async function readService(ctx: Context, id: string, knownTags?: Tags): Promise<
  */
 async function observeService(ctx: Context, name: string, namespaceId: string): Promise<ObservedDiscoveryService | undefined> {
   const matches = (await listServices(ctx, namespaceId)).filter((s) => s.Name === name);
-  const live = await Promise.all(matches.map((s) => readService(ctx, s.Id!)));
+  const live = await Promise.all(matches.map((s) => readService(ctx, { id: s.Id!, arn: s.Arn! })));
   return live.find((s) => s?.namespaceId === namespaceId);
 }
 
@@ -208,7 +101,7 @@ async function registeredInstances(ctx: Context, serviceId: string): Promise<str
       ids.push(...(page.Instances ?? []).map((i) => i.Id ?? "?"));
     return ids;
   } catch (error) {
-    if (awsErrorIs(error, "ServiceNotFound")) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }
@@ -217,8 +110,6 @@ async function registeredInstances(ctx: Context, serviceId: string): Promise<str
 // Writing
 
 const subject = (name: string) => `discovery service ${name}`;
-
-const toAwsRecords = (records: readonly DnsRecord[]) => records.map((r) => ({ Type: r.type as RecordType, TTL: r.ttl }));
 
 /**
  * Waits until no instance is registered with the service any more, polling ListInstances. Throws when the time runs
@@ -242,35 +133,19 @@ async function waitForInstancesToDrain(ctx: Context, observed: ObservedDiscovery
   );
 }
 
-export const discoveryServicesReconciler: LegacyReconciler<DiscoveryServiceDesired, ObservedDiscoveryService> = {
+export const discoveryServicesReconciler: Reconciler<DiscoveryServiceDesired, ObservedDiscoveryService, DiscoveryServiceChange> = {
   kind: "discoveryServices",
   refersTo: ["namespaces"],
+  // A service's name is unique within its namespace only: observe lists the namespace's services.
   looksUp: ["namespaces"],
 
-  nodes: (spec: Spec) =>
-    Object.entries(spec.discoveryServices).map(([logical, entry]) => {
-      const name = physicalName(spec, "discoveryServices", logical);
-      const namespace = addressOf("namespaces", entry.namespace);
-      return {
-        kind: "discoveryServices",
-        logical,
-        address: addressOf("discoveryServices", logical),
-        name,
-        dependsOn: [namespace],
-        adopt: entry.adopt ?? false,
-        readOnly: false,
-        build: (outputs) =>
-          desiredDiscoveryService(name, entry, outputs.string(namespace, "id"), ownedTags(spec, "discoveryServices", logical, entry.tags)),
-      };
-    }),
+  nodes: discoveryServiceNodes,
 
   async observe(desired, ctx) {
     // A namespace still to be created holds no service yet.
-    const inKnownNamespaces = desired.filter(({ value }) => !(value.namespaceId instanceof KnownAfterApply));
-    const byNamespace = groupBy(inKnownNamespaces, ({ value }) => value.namespaceId as string);
     const found = await Promise.all(
-      [...byNamespace].flatMap(([namespaceId, entries]) =>
-        entries.map(async ({ address, value }) => [address, await observeService(ctx, value.name, namespaceId)] as const),
+      desired.flatMap(({ address, value: { name, namespaceId } }) =>
+        namespaceId instanceof KnownAfterApply ? [] : [observeService(ctx, name, namespaceId).then((s) => [address, s] as const)],
       ),
     );
     return new Map(found.filter((entry): entry is readonly [string, ObservedDiscoveryService] => entry[1] !== undefined));
@@ -279,7 +154,7 @@ export const discoveryServicesReconciler: LegacyReconciler<DiscoveryServiceDesir
   async discover(ctx, knownIds) {
     const candidates = (await listServices(ctx)).map((s) => ({ id: s.Id!, arn: s.Arn! }));
     const owned = await stackCandidates(ctx, candidates, knownIds);
-    const live = await Promise.all(owned.map((c) => readService(ctx, c.id, c.tags)));
+    const live = await Promise.all(owned.map((c) => readService(ctx, c, c.tags)));
     return live.filter((s) => s !== undefined).sort((a, b) => a.name.localeCompare(b.name));
   },
 
@@ -301,24 +176,15 @@ export const discoveryServicesReconciler: LegacyReconciler<DiscoveryServiceDesir
     return toObservedDiscoveryService(service, { ...desired.tags });
   },
 
-  async update(desired, observed, diffs, ctx) {
-    refuseReplacementDiffs(subject(observed.name), diffs);
-    const result: ObservedDiscoveryService = { ...observed };
-    if (diffs.some((d) => isTtlPath(d.path) || d.path === "description")) {
-      const { OperationId } = await ctx.clients.serviceDiscovery.send(
-        new UpdateServiceCommand({
-          Id: observed.id,
-          Service: {
-            ...(desired.description !== undefined && { Description: desired.description }),
-            DnsConfig: { DnsRecords: toAwsRecords(desired.dnsRecords) },
-          },
-        }),
-      );
+  async update(change, observed, ctx) {
+    let result: ObservedDiscoveryService = { ...observed };
+    if (change.service) {
+      const { OperationId } = await ctx.clients.serviceDiscovery.send(new UpdateServiceCommand(change.service));
       await followWrite(ctx, OperationId, { name: observed.name, tags: observed.tags, description: subject(observed.name) });
-      result.dnsRecords = desired.dnsRecords.map((r) => ({ ...r }));
-      if (desired.description !== undefined) result.description = desired.description;
+      result = afterServiceUpdate(result, change.service);
     }
-    if (diffs.some(isTagDiff)) result.tags = await updateCloudMapTags(ctx, observed.arn, observed.tags, desired.tags, diffs);
+    await writeCloudMapTags(ctx, observed.arn, change.tags);
+    result.tags = applyTagChange(observed.tags, change.tags);
     return result;
   },
 
@@ -327,7 +193,7 @@ export const discoveryServicesReconciler: LegacyReconciler<DiscoveryServiceDesir
     try {
       await ctx.clients.serviceDiscovery.send(new DeleteServiceCommand({ Id: observed.id }));
     } catch (error) {
-      if (awsErrorIs(error, "ServiceNotFound")) return;
+      if (isNotFound(error)) return;
       // An instance registered again right after the drain (the AWS layer has retried it already): said with the
       // service's name, not waited out again.
       if (awsErrorIs(error, "ResourceInUse"))

@@ -18,65 +18,22 @@ import {
   GetNamespaceCommand,
   UpdatePrivateDnsNamespaceCommand,
   paginateListNamespaces,
-  type Namespace,
   type NamespaceSummary,
 } from "@aws-sdk/client-servicediscovery";
-import { awsErrorIs } from "../../../aws/errors.js";
-import type { KnownAfterApply } from "../../../plan/model.js";
-import type { Spec } from "../../../schema/spec.js";
-import { followWrite, newRequestId, readCloudMapTags, stackCandidates, updateCloudMapTags } from "../api.js";
-import { diffField, diffTags, isTagDiff, known, refuseReplacementDiffs, toTagList } from "../../shared/diff-helpers.js";
+import { isNotFound } from "../../../aws/errors.js";
+import { followWrite, newRequestId, readCloudMapTags, stackCandidates, writeCloudMapTags } from "../api.js";
+import { applyTagChange, known, toTagList } from "../../shared/diff-helpers.js";
+import { ID_TAG, STACK_TAG, sharedRead, type Context, type Reconciler, type Tags } from "../../shared/types.js";
 import {
-  ID_TAG,
-  STACK_TAG,
-  addressOf,
-  ownedTags,
-  sharedRead,
-  type Context,
-  type Observed,
-  type LegacyReconciler,
-  type Tags,
-} from "../../shared/types.js";
-
-export interface NamespaceDesired {
-  name: string;
-  /** Used at creation only (see the header). */
-  vpcId: string | KnownAfterApply;
-  /** Undefined: the spec leaves it out, and it is not compared. */
-  description?: string;
-  tags: Tags;
-}
-
-export interface ObservedNamespace extends Observed {
-  /** Cloud Map's id, `ns-…`. */
-  id: string;
-  arn: string;
-  /** "" when the namespace has none. */
-  description: string;
-  hostedZoneId?: string;
-}
+  diffNamespace,
+  namespaceNodes,
+  toObservedNamespace,
+  type NamespaceChange,
+  type NamespaceDesired,
+  type ObservedNamespace,
+} from "./model.js";
 
 const PRIVATE = "DNS_PRIVATE";
-
-/** A namespace as GetNamespace reports it, with its tags. */
-export function toObservedNamespace(namespace: Namespace, tags: Tags): ObservedNamespace {
-  const hostedZoneId = namespace.Properties?.DnsProperties?.HostedZoneId;
-  return {
-    name: namespace.Name ?? "",
-    id: namespace.Id ?? "",
-    arn: namespace.Arn ?? "",
-    description: namespace.Description ?? "",
-    ...(hostedZoneId && { hostedZoneId }),
-    tags,
-  };
-}
-
-export function diffNamespace(desired: NamespaceDesired, observed: ObservedNamespace) {
-  return [
-    ...(desired.description !== undefined ? diffField("description", observed.description, desired.description) : []),
-    ...diffTags(desired.tags, observed.tags),
-  ];
-}
 
 /**
  * Every private DNS namespace of the account and region, listed once per plan. Moto ignores the TYPE filter, so the
@@ -103,7 +60,7 @@ async function readNamespace(ctx: Context, id: string, arn: string, knownTags?: 
     ]);
     return namespace && tags ? toObservedNamespace(namespace, tags) : undefined;
   } catch (error) {
-    if (awsErrorIs(error, "NamespaceNotFound")) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }
@@ -120,27 +77,13 @@ const subject = (name: string) => `namespace ${name}`;
 
 const resourceOf = (name: string, tags: Tags) => ({ name, tags, description: subject(name) });
 
-export const namespacesReconciler: LegacyReconciler<NamespaceDesired, ObservedNamespace> = {
+export const namespacesReconciler: Reconciler<NamespaceDesired, ObservedNamespace, NamespaceChange> = {
   kind: "namespaces",
   refersTo: ["network"],
+  // The VPC is needed at creation only: a namespace is found by its name.
   looksUp: [],
 
-  nodes: (spec: Spec) =>
-    Object.entries(spec.namespaces).map(([logical, entry]) => ({
-      kind: "namespaces",
-      logical,
-      address: addressOf("namespaces", logical),
-      name: entry.name,
-      dependsOn: ["network"],
-      adopt: entry.adopt ?? false,
-      readOnly: false,
-      build: (outputs) => ({
-        name: entry.name,
-        vpcId: outputs.string("network", "vpcId"),
-        ...(entry.description !== undefined && { description: entry.description }),
-        tags: ownedTags(spec, "namespaces", logical, entry.tags),
-      }),
-    })),
+  nodes: namespaceNodes,
 
   async observe(desired, ctx) {
     const found = await Promise.all(desired.map(async ({ address, value }) => [address, await observeNamespace(ctx, value)] as const));
@@ -175,21 +118,17 @@ export const namespacesReconciler: LegacyReconciler<NamespaceDesired, ObservedNa
     return toObservedNamespace(namespace, tags);
   },
 
-  async update(desired, observed, diffs, ctx) {
-    refuseReplacementDiffs(subject(observed.name), diffs);
+  async update(change, observed, ctx) {
     const result: ObservedNamespace = { ...observed };
-    if (diffs.some((d) => d.path === "description") && desired.description !== undefined) {
+    if (change.namespace) {
       const { OperationId } = await ctx.clients.serviceDiscovery.send(
-        new UpdatePrivateDnsNamespaceCommand({
-          Id: observed.id,
-          UpdaterRequestId: newRequestId(),
-          Namespace: { Description: desired.description },
-        }),
+        new UpdatePrivateDnsNamespaceCommand({ ...change.namespace, UpdaterRequestId: newRequestId() }),
       );
       await followWrite(ctx, OperationId, resourceOf(observed.name, observed.tags));
-      result.description = desired.description;
+      result.description = change.namespace.Namespace.Description;
     }
-    if (diffs.some(isTagDiff)) result.tags = await updateCloudMapTags(ctx, observed.arn, observed.tags, desired.tags, diffs);
+    await writeCloudMapTags(ctx, observed.arn, change.tags);
+    result.tags = applyTagChange(observed.tags, change.tags);
     return result;
   },
 
@@ -198,7 +137,7 @@ export const namespacesReconciler: LegacyReconciler<NamespaceDesired, ObservedNa
     try {
       ({ OperationId: operationId } = await ctx.clients.serviceDiscovery.send(new DeleteNamespaceCommand({ Id: observed.id })));
     } catch (error) {
-      if (awsErrorIs(error, "NamespaceNotFound")) return;
+      if (isNotFound(error)) return;
       throw error;
     }
     await followWrite(ctx, operationId, resourceOf(observed.name, observed.tags));
