@@ -1,6 +1,7 @@
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
+  CreateTagsCommand,
   DeleteSecurityGroupCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
@@ -11,16 +12,14 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClients } from "../../src/aws/index.js";
 import { UNKNOWN } from "../../src/plan/model.js";
+import { securityGroupRulesReconciler as rulesReconciler } from "../../src/reconcilers/ec2/security-group-rules/index.js";
 import {
   grantedByOthers,
-  securityGroupRulesReconciler as rulesReconciler,
   type ObservedSecurityGroupRules,
   type SecurityGroupRulesDesired,
-} from "../../src/reconcilers/ec2/security-group-rules/index.js";
-import {
-  securityGroupsReconciler as groupsReconciler,
-  type ObservedSecurityGroup,
-} from "../../src/reconcilers/ec2/security-groups/index.js";
+} from "../../src/reconcilers/ec2/security-group-rules/model.js";
+import { securityGroupsReconciler as groupsReconciler } from "../../src/reconcilers/ec2/security-groups/index.js";
+import type { ObservedSecurityGroup } from "../../src/reconcilers/ec2/security-groups/model.js";
 import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
 import { specSchema, type Spec } from "../../src/schema/spec.js";
 import { motoClientConfig } from "../support/moto-env.js";
@@ -105,8 +104,8 @@ async function converge(spec: Spec, ctx: Context): Promise<void> {
     let live = groups.get(address);
     if (!live) live = await groupsReconciler.create(value, ctx);
     else {
-      const diffs = groupsReconciler.diff(value, live);
-      if (diffs.length > 0) live = await groupsReconciler.update(value, live, diffs, ctx);
+      const { lines, change } = groupsReconciler.diff(value, live);
+      if (lines.length > 0) live = await groupsReconciler.update(change, live, ctx);
     }
     outputs[address] = groupsReconciler.outputs(live);
   }
@@ -116,8 +115,8 @@ async function converge(spec: Spec, ctx: Context): Promise<void> {
     const live = rules.get(address);
     if (!live) await rulesReconciler.create(value, ctx);
     else {
-      const diffs = rulesReconciler.diff(value, live);
-      if (diffs.length > 0) await rulesReconciler.update(value, live, diffs, ctx);
+      const { lines, change } = rulesReconciler.diff(value, live);
+      if (lines.length > 0) await rulesReconciler.update(change, live, ctx);
     }
   }
 }
@@ -202,9 +201,9 @@ describe("an owned group and its rules", () => {
     expect(made).toEqual(["DescribeSecurityGroups", "DescribeSecurityGroupRules", "DescribeSecurityGroups"]);
     for (const node of groupsReconciler.nodes(spec)) {
       const desired = node.build(outputsOf(live.outputs));
-      expect(groupsReconciler.diff(desired, live.groups.get(node.address)!)).toEqual([]);
+      expect(groupsReconciler.diff(desired, live.groups.get(node.address)!).lines).toEqual([]);
     }
-    for (const [address, desired] of live.desiredRules) expect(rulesReconciler.diff(desired, live.rules.get(address)!)).toEqual([]);
+    for (const [address, desired] of live.desiredRules) expect(rulesReconciler.diff(desired, live.rules.get(address)!).lines).toEqual([]);
   });
 
   it("a rule added out of band is reported, and the update revokes it and nothing else", async () => {
@@ -218,11 +217,13 @@ describe("an owned group and its rules", () => {
     const live = await observeStack(spec, ctx);
     const desired = live.desiredRules.get("securityGroupRules.app")!;
     const observed = live.rules.get("securityGroupRules.app")!;
-    const diffs = rulesReconciler.diff(desired, observed);
-    expect(diffs).toEqual([{ path: "ingress[tcp/22 from 203.0.113.0/24]", before: "allowed" }]);
-    expect(rulesReconciler.diff(live.desiredRules.get("securityGroupRules.alb")!, live.rules.get("securityGroupRules.alb")!)).toEqual([]);
+    const { lines, change } = rulesReconciler.diff(desired, observed);
+    expect(lines).toEqual([{ path: "ingress[tcp/22 from 203.0.113.0/24]", before: "allowed" }]);
+    expect(rulesReconciler.diff(live.desiredRules.get("securityGroupRules.alb")!, live.rules.get("securityGroupRules.alb")!).lines).toEqual(
+      [],
+    );
 
-    const { calls: made } = await recording(() => rulesReconciler.update(desired, observed, diffs, ctx));
+    const { calls: made } = await recording(() => rulesReconciler.update(change, observed, ctx));
     expect(made.filter((c) => !c.startsWith("Describe"))).toEqual(["RevokeSecurityGroupIngress"]);
     const after = await rulesOf(ids.app);
     const ssh = before.find((r) => r.FromPort === 22)!;
@@ -240,12 +241,34 @@ describe("an owned group and its rules", () => {
     const live = await observeStack(changed, ctx);
     const desired = live.desiredRules.get("securityGroupRules.alb")!;
     const observed = live.rules.get("securityGroupRules.alb")!;
-    const diffs = rulesReconciler.diff(desired, observed);
-    expect(diffs).toEqual([{ path: "ingress[tcp/80 from 0.0.0.0/0].description", before: "web", after: "public web" }]);
-    const updated = await rulesReconciler.update(desired, observed, diffs, ctx);
-    expect(rulesReconciler.diff(desired, updated)).toEqual([]);
+    const { lines, change } = rulesReconciler.diff(desired, observed);
+    expect(lines).toEqual([{ path: "ingress[tcp/80 from 0.0.0.0/0].description", before: "web", after: "public web" }]);
+    const updated = await rulesReconciler.update(change, observed, ctx);
+    expect(rulesReconciler.diff(desired, updated).lines).toEqual([]);
     const [ruleAfter] = (await rulesOf(ids.alb)).filter((r) => !r.IsEgress);
     expect([ruleAfter!.SecurityGroupRuleId, ruleAfter!.Description]).toEqual([ruleBefore!.SecurityGroupRuleId, "public web"]);
+  });
+
+  it("a group's tags change in place: the spec's added, one added out of band removed, in one CreateTags and one DeleteTags", async () => {
+    await clients.ec2.send(new CreateTagsCommand({ Resources: [ids.alb], Tags: [{ Key: "by-hand", Value: "x" }] }));
+    const tagged = specOf(stack, { ...groups("public web"), alb: { ...groups("public web").alb, tags: { tier: "edge" } } });
+    const live = await observeStack(tagged, ctx);
+    const node = groupsReconciler.nodes(tagged).find((n) => n.address === "securityGroups.alb")!;
+    const observed = live.groups.get(node.address)!;
+    const { lines, change } = groupsReconciler.diff(node.build(outputsOf(live.outputs)), observed);
+    expect(lines).toEqual([
+      { path: "tags.by-hand", before: "x" },
+      { path: "tags.tier", after: "edge" },
+    ]);
+
+    const { result: updated, calls: made } = await recording(() => groupsReconciler.update(change, observed, ctx));
+    expect(made).toEqual(["CreateTags", "DeleteTags"]);
+    const { SecurityGroups } = await clients.ec2.send(
+      new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-id", Values: [ids.alb] }] }),
+    );
+    const tags = Object.fromEntries(SecurityGroups![0]!.Tags!.map((t) => [t.Key, t.Value]));
+    expect(tags).toEqual({ "reconcile:stack": stack, "reconcile:id": "securityGroups/alb", suite: "security-groups", tier: "edge" });
+    expect(updated.tags).toEqual(tags);
   });
 
   it("discover finds exactly this stack's groups and rules, by their tags", async () => {
@@ -286,6 +309,46 @@ describe("an owned group and its rules", () => {
     for (const set of live.rules.values()) await expect(rulesReconciler.delete(set, ctx)).resolves.toBeUndefined();
     expect(await groupsReconciler.discover(ctx, new Set())).toEqual([]);
     expect(await rulesReconciler.discover(ctx, new Set())).toEqual([]);
+  });
+});
+
+describe("rules of a group replaced since they were read", () => {
+  const stack = uniqueName();
+  const ctx = contextOf(stack);
+  const spec = specOf(stack, { web: { ingress: [{ port: 80, cidr: "0.0.0.0/0" }], egress: [{ port: 443, cidr: "0.0.0.0/0" }] } });
+  let successor = "";
+
+  afterAll(async () => {
+    for (const group of await groupsReconciler.discover(ctx, new Set())) await groupsReconciler.delete(group, ctx);
+    if (successor) await clients.ec2.send(new DeleteSecurityGroupCommand({ GroupId: successor }));
+  });
+
+  it("converges the new group's rules, which the old group's say nothing of: AWS's default egress goes there too", async () => {
+    await converge(spec, ctx);
+    const live = await observeStack(spec, ctx);
+    const address = "securityGroupRules.web";
+    const observed = live.rules.get(address)!;
+    // What the engine does for a replaced group: the rules, read on the old group, are diffed against the new one's id.
+    successor = (
+      await clients.ec2.send(new CreateSecurityGroupCommand({ GroupName: uniqueName(), Description: "successor", VpcId: vpcId }))
+    ).GroupId!;
+    const node = rulesReconciler.nodes(spec).find((n) => n.address === address)!;
+    const desired = node.build(outputsOf({ ...live.outputs, "securityGroups.web": { id: successor } }));
+    const { lines, change } = rulesReconciler.diff(desired, observed);
+    expect(lines).toEqual([
+      { path: "groupId", before: observed.id, after: successor },
+      { path: "egress[tcp/443 to 0.0.0.0/0]", after: "allowed" },
+      { path: "ingress[tcp/80 from 0.0.0.0/0]", after: "allowed" },
+    ]);
+
+    const updated = await rulesReconciler.update(change, observed, ctx);
+    expect(updated.id).toBe(successor);
+    expect((await rulesOf(successor)).map(summary).sort(byPeerAndPort)).toEqual([
+      { egress: false, protocol: "tcp", ports: "80-80", peer: "0.0.0.0/0", stack },
+      { egress: true, protocol: "tcp", ports: "443-443", peer: "0.0.0.0/0", stack },
+    ]);
+    expect(rulesReconciler.diff(desired, updated).lines).toEqual([]);
+    await rulesReconciler.delete(updated, ctx);
   });
 });
 
@@ -341,7 +404,7 @@ describe("rules on groups the stack does not own", () => {
 
     const live = await observeStack(spec, ctx);
     expect([...live.groups.values()].map((g) => g.id).sort()).toEqual([defaultId, otherId].sort());
-    for (const [address, desired] of live.desiredRules) expect(rulesReconciler.diff(desired, live.rules.get(address)!)).toEqual([]);
+    for (const [address, desired] of live.desiredRules) expect(rulesReconciler.diff(desired, live.rules.get(address)!).lines).toEqual([]);
     const other = "securityGroupRules.other";
     expect(grantedByOthers(live.desiredRules.get(other)!, live.rules.get(other)!)).toEqual([`ingress[tcp/${port} from ${cidr}]`]);
     // The sets carry the node's ownership tags, so the engine sees them as the stack's; the rules are told apart one by one.

@@ -1,25 +1,26 @@
 import { readFileSync } from "node:fs";
-import type { SecurityGroupRule as AwsSecurityGroupRule } from "@aws-sdk/client-ec2";
+import type { AuthorizeSecurityGroupEgressCommandInput, SecurityGroupRule as AwsSecurityGroupRule } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
 import { UNKNOWN, type FieldDiff } from "../../src/plan/model.js";
+import { securityGroupRulesReconciler } from "../../src/reconcilers/ec2/security-group-rules/index.js";
 import {
+  authorizeInput,
   grantedByOthers,
+  type ObservedSecurityGroupRules,
+  type RuleWrites,
+  type SecurityGroupRulesDesired,
+} from "../../src/reconcilers/ec2/security-group-rules/model.js";
+import {
   normaliseProtocol,
   normaliseRule,
   parseRule,
   ruleKey,
-  securityGroupRulesReconciler,
   type ObservedRule,
-  type ObservedSecurityGroupRules,
   type Rule,
   type RuleDirection,
-  type SecurityGroupRulesDesired,
-} from "../../src/reconcilers/ec2/security-group-rules/index.js";
-import {
-  securityGroupsReconciler,
-  type ObservedSecurityGroup,
-  type SecurityGroupDesired,
-} from "../../src/reconcilers/ec2/security-groups/index.js";
+} from "../../src/reconcilers/ec2/security-group-rules/rule.js";
+import { securityGroupsReconciler } from "../../src/reconcilers/ec2/security-groups/index.js";
+import type { ObservedSecurityGroup, SecurityGroupChange, SecurityGroupDesired } from "../../src/reconcilers/ec2/security-groups/model.js";
 import type { Outputs, Tags } from "../../src/reconcilers/shared/types.js";
 import { securityGroupRule } from "../../src/schema/security-groups.js";
 import { specSchema, type Spec } from "../../src/schema/spec.js";
@@ -369,7 +370,7 @@ describe("diff of a group's rules", () => {
     ],
   ])("%s", (_reason, group, rules, expected) => {
     const desired = desiredFor(group);
-    expect(securityGroupRulesReconciler.diff(desired, observedFor(desired, rules))).toEqual(expected);
+    expect(securityGroupRulesReconciler.diff(desired, observedFor(desired, rules)).lines).toEqual(expected);
   });
 
   it("says which desired rules another's rule grants", () => {
@@ -386,10 +387,140 @@ describe("diff of a group's rules", () => {
 
   it("a group replaced since: the rules seen were the old group's, so every rule is to be added on the new one", () => {
     const desired = desiredFor({ ingress: [{ port: 80, cidr: "0.0.0.0/0" }] });
-    expect(securityGroupRulesReconciler.diff(desired, observedFor(desired, [tcp(80, "0.0.0.0/0")], "sg-0old"))).toEqual([
+    const { lines, change } = securityGroupRulesReconciler.diff(desired, observedFor(desired, [tcp(80, "0.0.0.0/0")], "sg-0old"));
+    expect(lines).toEqual([
       { path: "groupId", before: "sg-0old", after: "sg-0web" },
       { path: "ingress[tcp/80 from 0.0.0.0/0]", after: "allowed" },
     ]);
+    // What the new group has (AWS's default egress, say) is unknown here: update reads it and converges, as create does.
+    expect(change).toEqual({ converge: desired });
+  });
+
+  const NO_RULES = { ingress: [], egress: [] };
+  it.each<[string, Record<string, unknown>, AwsSecurityGroupRule[], Partial<RuleWrites>]>([
+    ["the same rules: nothing to write", { ingress: [{ port: 80, cidr: "0.0.0.0/0" }] }, [tcp(80, "0.0.0.0/0"), DEFAULT_EGRESS], {}],
+    [
+      "a rule added out of band to an owned group: revoked by its id, as ingress",
+      { ingress: [{ port: 80, cidr: "0.0.0.0/0" }] },
+      [tcp(80, "0.0.0.0/0"), tcp(22, "203.0.113.0/24", { SecurityGroupRuleId: "sgr-0ssh" })],
+      { revoke: { ingress: ["sgr-0ssh"], egress: [] } },
+    ],
+    [
+      "egress the spec lists: its rule authorized as egress, AWS's default revoked as egress",
+      { ingress: [], egress: [{ port: 443, cidr: "0.0.0.0/0" }] },
+      [{ ...DEFAULT_EGRESS, SecurityGroupRuleId: "sgr-0default" }],
+      {
+        authorize: { ingress: [], egress: [{ protocol: "tcp", fromPort: 443, toPort: 443, peer: { cidr: "0.0.0.0/0" } }] },
+        revoke: { ingress: [], egress: ["sgr-0default"] },
+      },
+    ],
+    [
+      "a peer group not created yet: carried as a rule, its id known only at apply",
+      { ingress: [{ port: 8080, securityGroup: "api", description: "api" }] },
+      [],
+      {
+        authorize: {
+          ingress: [
+            { protocol: "tcp", fromPort: 8080, toPort: 8080, peer: { groupId: UNKNOWN, securityGroup: "api" }, description: "api" },
+          ],
+          egress: [],
+        },
+      },
+    ],
+    [
+      "a new description: the rule whole, with it, for ModifySecurityGroupRules",
+      { ingress: [{ port: 80, cidr: "0.0.0.0/0", description: "public web" }] },
+      [tcp(80, "0.0.0.0/0", { SecurityGroupRuleId: "sgr-0web", Description: "web" })],
+      {
+        redescribe: [
+          {
+            SecurityGroupRuleId: "sgr-0web",
+            SecurityGroupRule: { IpProtocol: "tcp", FromPort: 80, ToPort: 80, CidrIpv4: "0.0.0.0/0", Description: "public web" },
+          },
+        ],
+      },
+    ],
+    [
+      "a new description of a rule to a group: the group by its id",
+      { ingress: [{ port: 8080, securityGroup: "alb", description: "from the load balancer" }] },
+      [
+        aws({
+          SecurityGroupRuleId: "sgr-0alb",
+          IpProtocol: "tcp",
+          FromPort: 8080,
+          ToPort: 8080,
+          ReferencedGroupInfo: { GroupId: "sg-0alb" },
+        }),
+      ],
+      {
+        redescribe: [
+          {
+            SecurityGroupRuleId: "sgr-0alb",
+            SecurityGroupRule: {
+              IpProtocol: "tcp",
+              FromPort: 8080,
+              ToPort: 8080,
+              ReferencedGroupId: "sg-0alb",
+              Description: "from the load balancer",
+            },
+          },
+        ],
+      },
+    ],
+    [
+      "on a group the stack does not own: its own tagged rule revoked, another's untouched",
+      { ...EXISTING, ingress: [{ port: 80, cidr: "0.0.0.0/0" }] },
+      [tcp(80, "0.0.0.0/0"), tcp(22, "203.0.113.0/24", { SecurityGroupRuleId: "sgr-0mine", ...tagged(OURS) }), tcp(23, "203.0.113.0/24")],
+      { revoke: { ingress: ["sgr-0mine"], egress: [] } },
+    ],
+  ])("the change: %s", (_reason, group, rules, expected) => {
+    const desired = desiredFor(group);
+    expect(securityGroupRulesReconciler.diff(desired, observedFor(desired, rules)).change).toEqual({
+      writes: { groupId: "sg-0web", authorize: NO_RULES, tags: desired.tags, redescribe: [], revoke: NO_RULES, ...expected },
+    });
+  });
+
+  it.each<[string, Rule[], AuthorizeSecurityGroupEgressCommandInput["IpPermissions"]]>([
+    [
+      "a CIDR rule with its description, tagged as the set's",
+      [{ protocol: "tcp", fromPort: 80, toPort: 80, peer: { cidr: "0.0.0.0/0" }, description: "web" }],
+      [{ IpProtocol: "tcp", FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: "0.0.0.0/0", Description: "web" }] }],
+    ],
+    [
+      "every protocol: no ports",
+      [{ protocol: "-1", fromPort: -1, toPort: -1, peer: { ipv6Cidr: "::/0" } }],
+      [{ IpProtocol: "-1", Ipv6Ranges: [{ CidrIpv6: "::/0" }] }],
+    ],
+    [
+      "a peer group and a prefix list, in one call",
+      [
+        { protocol: "tcp", fromPort: 8080, toPort: 8080, peer: { groupId: "sg-0alb", securityGroup: "alb" } },
+        { protocol: "tcp", fromPort: 443, toPort: 443, peer: { prefixListId: "pl-0123" } },
+      ],
+      [
+        { IpProtocol: "tcp", FromPort: 8080, ToPort: 8080, UserIdGroupPairs: [{ GroupId: "sg-0alb" }] },
+        { IpProtocol: "tcp", FromPort: 443, ToPort: 443, PrefixListIds: [{ PrefixListId: "pl-0123" }] },
+      ],
+    ],
+  ])("authorizes: %s", (_reason, rules, permissions) => {
+    expect(authorizeInput("sg-0web", rules, OURS)).toEqual({
+      GroupId: "sg-0web",
+      IpPermissions: permissions,
+      TagSpecifications: [
+        {
+          ResourceType: "security-group-rule",
+          Tags: [
+            { Key: "reconcile:stack", Value: "demo" },
+            { Key: "reconcile:id", Value: "securityGroupRules/web" },
+          ],
+        },
+      ],
+    });
+  });
+
+  it("refuses to authorize a rule to a group whose id is still unknown (the engine creates that group first)", () => {
+    const rule: Rule = { protocol: "tcp", fromPort: 8080, toPort: 8080, peer: { groupId: UNKNOWN, securityGroup: "api" } };
+    expect(() => authorizeInput("sg-0web", [rule], OURS)).toThrow("the id of security group api is not known yet");
   });
 });
 
@@ -511,6 +642,38 @@ describe("diff of a security group", () => {
       [],
     ],
   ])("%s", (_reason, desired, observed, expected) => {
-    expect(securityGroupsReconciler.diff(desired, observed)).toEqual(expected);
+    expect(securityGroupsReconciler.diff(desired, observed).lines).toEqual(expected);
+  });
+
+  it.each<[string, SecurityGroupDesired, ObservedSecurityGroup, SecurityGroupChange]>([
+    ["the same group: no tag to write", owned(), live(), { tags: { set: {}, remove: [] } }],
+    [
+      "a tag added, one changed, one removed; AWS's own aws: tags stay",
+      owned({ tags: { team: "web", tier: "app", "reconcile:stack": "demo", "reconcile:id": "securityGroups/web" } }),
+      live({
+        tags: {
+          tier: "edge",
+          old: "x",
+          "aws:cloudformation:stack-name": "s",
+          "reconcile:stack": "demo",
+          "reconcile:id": "securityGroups/web",
+        },
+      }),
+      { tags: { set: { team: "web", tier: "app" }, remove: ["old"] } },
+    ],
+    [
+      "adopted: the ownership tags are set",
+      owned(),
+      live({ tags: { Name: "made by hand" } }),
+      { tags: { set: { "reconcile:id": "securityGroups/web", "reconcile:stack": "demo" }, remove: ["Name"] } },
+    ],
+    [
+      "a group the stack does not own: nothing, whatever its tags",
+      { owned: false, existing: { name: "default" }, vpcId: "vpc-0aaa" },
+      live({ name: "default", tags: { team: "theirs" } }),
+      { tags: { set: {}, remove: [] } },
+    ],
+  ])("the change: %s", (_reason, desired, observed, expected) => {
+    expect(securityGroupsReconciler.diff(desired, observed).change).toEqual(expected);
   });
 });

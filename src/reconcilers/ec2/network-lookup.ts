@@ -19,11 +19,15 @@ export interface Network {
   subnets: NetworkSubnet[];
 }
 
-/** Finds the VPC and subnets the spec selects. Read-only: the network is never created or changed. */
+/**
+ * Finds the VPC and subnets the spec selects. Read-only: the network is never created or changed. The subnets
+ * are read beside the VPC, not after it: no read of them needs the VPC's id, and they are checked against it
+ * once both answers are in, so a lookup waits for one round trip rather than two.
+ */
 export async function lookupNetwork(spec: NetworkSpec, clients: AwsClients): Promise<Network> {
   const region = clients.options.region;
-  const vpc = await findVpc(spec.vpc, clients, region);
-  const subnets = await findSubnets(spec.subnets, vpc, clients, region);
+  const [vpc, candidates] = await Promise.all([findVpc(spec.vpc, clients, region), readSubnets(spec.subnets, clients)]);
+  const subnets = chooseSubnets(spec.subnets, vpc, candidates, region);
   return {
     vpcId: vpc.VpcId!,
     ...(vpc.CidrBlock !== undefined && { cidrBlock: vpc.CidrBlock }),
@@ -75,17 +79,25 @@ async function findVpc(selector: VpcSelector, clients: AwsClients, region: strin
   return vpc;
 }
 
-async function findSubnets(selector: SubnetSelector, vpc: Vpc, clients: AwsClients, region: string): Promise<Subnet[]> {
+/** The subnets the selector may pick, in any VPC: chooseSubnets keeps those of the VPC found. */
+function readSubnets(selector: SubnetSelector, clients: AwsClients): Promise<Subnet[]> {
+  if ("availabilityZones" in selector) {
+    return describeSubnets(clients, [
+      { Name: "availability-zone", Values: [...new Set(selector.availabilityZones)] },
+      { Name: "default-for-az", Values: ["true"] },
+    ]);
+  }
+  if ("ids" in selector) return describeSubnets(clients, [{ Name: "subnet-id", Values: [...new Set(selector.ids)] }]);
+  return describeSubnets(clients, tagFilters(selector.tags));
+}
+
+function chooseSubnets(selector: SubnetSelector, vpc: Vpc, candidates: Subnet[], region: string): Subnet[] {
   const vpcId = vpc.VpcId!;
+  const inVpc = candidates.filter((s) => s.VpcId === vpcId);
 
   if ("availabilityZones" in selector) {
     const zones = [...new Set(selector.availabilityZones)];
-    const found = await describeSubnets(clients, [
-      { Name: "vpc-id", Values: [vpcId] },
-      { Name: "availability-zone", Values: zones },
-      { Name: "default-for-az", Values: ["true"] },
-    ]);
-    const byZone = new Map(found.map((s) => [s.AvailabilityZone, s]));
+    const byZone = new Map(inVpc.map((s) => [s.AvailabilityZone, s]));
     const missing = zones.filter((z) => !byZone.has(z));
     if (missing.length > 0) {
       const hint = vpc.IsDefault ? "" : ` (${vpcId} is not a default VPC, so it has no default subnets: select subnets by ids or tags)`;
@@ -98,14 +110,13 @@ async function findSubnets(selector: SubnetSelector, vpc: Vpc, clients: AwsClien
 
   if ("ids" in selector) {
     const ids = [...new Set(selector.ids)];
-    // Not filtered by VPC, so that a subnet of another VPC can be told apart from one that does not exist.
-    const found = await describeSubnets(clients, [{ Name: "subnet-id", Values: ids }]);
-    const byId = new Map(found.map((s) => [s.SubnetId, s]));
+    // All of them, not only the VPC's, so that a subnet of another VPC can be told apart from one that does not exist.
+    const byId = new Map(candidates.map((s) => [s.SubnetId, s]));
     const missing = ids.filter((id) => !byId.has(id));
     if (missing.length > 0) {
       throw new LookupError(`subnet${missing.length > 1 ? "s" : ""} ${missing.join(", ")} not found in ${region}`);
     }
-    const elsewhere = found.filter((s) => s.VpcId !== vpcId);
+    const elsewhere = candidates.filter((s) => s.VpcId !== vpcId);
     if (elsewhere.length > 0) {
       throw new LookupError(
         `subnet${elsewhere.length > 1 ? "s" : ""} ${elsewhere.map((s) => `${s.SubnetId} (in ${s.VpcId})`).join(", ")} not in ${vpcId}`,
@@ -114,10 +125,9 @@ async function findSubnets(selector: SubnetSelector, vpc: Vpc, clients: AwsClien
     return ids.map((id) => byId.get(id)!);
   }
 
-  const found = await describeSubnets(clients, [{ Name: "vpc-id", Values: [vpcId] }, ...tagFilters(selector.tags)]);
-  if (found.length === 0) throw new LookupError(`no subnet of ${vpcId} matches tags ${formatTags(selector.tags)}`);
+  if (inVpc.length === 0) throw new LookupError(`no subnet of ${vpcId} matches tags ${formatTags(selector.tags)}`);
   // Tags carry no order: sort for a stable result.
-  return found.sort(
+  return inVpc.sort(
     (a, b) => (a.AvailabilityZone ?? "").localeCompare(b.AvailabilityZone ?? "") || (a.SubnetId ?? "").localeCompare(b.SubnetId ?? ""),
   );
 }

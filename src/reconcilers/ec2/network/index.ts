@@ -1,58 +1,25 @@
-import { lookupNetwork, type Network } from "../network-lookup.js";
-import type { Context, DesiredNode, Observed, LegacyReconciler } from "../../shared/types.js";
-import { ownSubnets, subnetsAddress, type SubnetChooser } from "../../../schema/queries.js";
+import { lookupNetwork } from "../network-lookup.js";
+import type { Reconciler } from "../../shared/types.js";
 import type { Spec } from "../../../schema/spec.js";
+import { networkNodes, toObserved, type ObservedNetwork } from "./model.js";
 
-export type ObservedNetwork = Observed & Network;
-
-function ownSubnetNodes(spec: Spec, kind: SubnetChooser): DesiredNode<Spec["network"]>[] {
-  return Object.keys(spec[kind]).flatMap((logical) => {
-    const subnets = ownSubnets(spec, kind, logical);
-    if (!subnets) return [];
-    return [
-      {
-        kind: "network" as const,
-        logical: `${kind}.${logical}`,
-        address: subnetsAddress(spec, kind, logical),
-        name: `subnets of ${kind}.${logical}`,
-        dependsOn: [],
-        adopt: false,
-        readOnly: true,
-        build: () => ({ vpc: spec.network.vpc, subnets }),
-      },
-    ];
-  });
-}
-
-/** The VPC and subnets: read-only nodes every resource placed in the network depends on. */
-export const networkReconciler: LegacyReconciler<Spec["network"], ObservedNetwork> = {
+/**
+ * The VPC and subnets: read-only nodes every resource placed in the network depends on. Never changed, so its
+ * diff is always empty and its change is nothing.
+ */
+export const networkReconciler: Reconciler<Spec["network"], ObservedNetwork, undefined> = {
   kind: "network",
   refersTo: [],
   looksUp: [],
-  nodes: (spec) => [
-    {
-      kind: "network",
-      logical: "network",
-      address: "network",
-      name: describeSelector(spec.network.vpc),
-      dependsOn: [],
-      adopt: false,
-      readOnly: true,
-      build: () => spec.network,
-    },
-    ...ownSubnetNodes(spec, "loadBalancers"),
-    ...ownSubnetNodes(spec, "services"),
-  ],
-  async observe(desired, ctx: Context) {
-    const found = new Map<string, ObservedNetwork>();
-    for (const { address, value } of desired) {
-      const network = await lookupNetwork(value, ctx.clients);
-      found.set(address, { ...network, name: network.vpcId, id: network.vpcId, tags: {} });
-    }
-    return found;
+  nodes: networkNodes,
+  async observe(desired, ctx) {
+    const found = await Promise.all(
+      desired.map(async ({ address, value }) => [address, toObserved(await lookupNetwork(value, ctx.clients))] as const),
+    );
+    return new Map(found);
   },
   discover: async () => [],
-  diff: () => [],
+  diff: () => ({ lines: [], change: undefined }),
   create: readOnly,
   update: readOnly,
   delete: readOnly,
@@ -61,13 +28,4 @@ export const networkReconciler: LegacyReconciler<Spec["network"], ObservedNetwor
 
 function readOnly(): never {
   throw new Error("the network is looked up, never created, changed or deleted");
-}
-
-function describeSelector(vpc: Spec["network"]["vpc"]): string {
-  if (vpc === "default") return "default VPC";
-  return "id" in vpc
-    ? vpc.id
-    : `VPC tagged ${Object.entries(vpc.tags)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(", ")}`;
 }
