@@ -15,7 +15,8 @@ import { UploadServerCertificateCommand } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createClients } from "../../src/aws/index.js";
 import { UNKNOWN } from "../../src/plan/model.js";
-import { listenersReconciler, type ListenerDesired, type ObservedListener } from "../../src/reconcilers/elb/listeners/index.js";
+import { listenersReconciler } from "../../src/reconcilers/elb/listeners/index.js";
+import type { ListenerDesired, ObservedListener } from "../../src/reconcilers/elb/listeners/model.js";
 import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
 import { specSchema } from "../../src/schema/spec.js";
 import { motoClientConfig } from "../support/moto-env.js";
@@ -137,11 +138,11 @@ async function observeOne(entry: { address: string; value: ListenerDesired }, ct
 /** What the engine does for an update: observe, diff, update with those diffs. Returns the diffs and the writes. */
 async function converge(entry: { address: string; value: ListenerDesired }, ctx: Context) {
   const live = (await observeOne(entry, ctx))!;
-  const diffs = listenersReconciler.diff(entry.value, live);
+  const { lines: diffs, change } = listenersReconciler.diff(entry.value, live);
   recorded.reset();
-  await listenersReconciler.update(entry.value, live, diffs, ctx);
+  await listenersReconciler.update(change, live, ctx);
   const made = writes();
-  const after = listenersReconciler.diff(entry.value, (await observeOne(entry, ctx))!);
+  const after = listenersReconciler.diff(entry.value, (await observeOne(entry, ctx))!).lines;
   return { diffs, writes: made, after };
 }
 
@@ -183,8 +184,9 @@ describe("listeners against moto", () => {
     recorded.reset();
     const observed = await observeOne(entry, g.ctx);
     expect(observed).toEqual(created);
-    expect(listenersReconciler.diff(entry.value, observed!)).toEqual([]);
-    // The listeners of the load balancer, their tags in one call, the picked one's rules (none: no rule tags to read).
+    expect(listenersReconciler.diff(entry.value, observed!).lines).toEqual([]);
+    // The listeners of the load balancer, then their tags in one call beside the rules of the one on the spec's port
+    // (none: no rule tags to read).
     expect(recorded.actions()).toEqual(["DescribeListeners", "DescribeTags", "DescribeRules"]);
   });
 
@@ -281,7 +283,7 @@ describe("listeners against moto", () => {
     const entry = desiredOf(g, { rules: { api: apiRule } });
     const live = (await observeOne(entry, g.ctx))!;
     expect(live.rules.map((r) => r.arn)).toContain(theirs);
-    expect(listenersReconciler.diff(entry.value, live)).toEqual([]);
+    expect(listenersReconciler.diff(entry.value, live).lines).toEqual([]);
 
     // Removing every rule of the spec's touches the spec's rule alone.
     const ours = live.rules.find((r) => r.arn !== theirs)!.arn;
@@ -305,11 +307,11 @@ describe("listeners against moto", () => {
     );
     const entry = desiredOf(g, { rules: { api: apiRule } });
     const live = (await observeOne(entry, g.ctx))!;
-    const diffs = listenersReconciler.diff(entry.value, live);
+    const { lines: diffs, change } = listenersReconciler.diff(entry.value, live);
     expect(diffs.map((d) => d.path)).toEqual(["rules.api"]);
 
     recorded.reset();
-    await expect(listenersReconciler.update(entry.value, live, diffs, g.ctx)).rejects.toThrow(
+    await expect(listenersReconciler.update(change, live, g.ctx)).rejects.toThrow(
       `listener ${g.lbName} HTTP:8080: rule "api" needs priority 10, which rule ${Rules![0]!.RuleArn} holds; it has no reconcile:stack tag, so it is left untouched`,
     );
     expect(writes()).toEqual([]);
@@ -387,7 +389,7 @@ describe("listeners against moto", () => {
     );
     const live = (await observeOne(desiredOf(g), g.ctx))!;
     expect(live).toMatchObject({ id: Listeners![0]!.ListenerArn, tags: {} });
-    expect(listenersReconciler.diff(desiredOf(g).value, live).map((d) => d.path)).toEqual([
+    expect(listenersReconciler.diff(desiredOf(g).value, live).lines.map((d) => d.path)).toEqual([
       "defaultAction",
       "tags.env",
       "tags.reconcile:id",
@@ -428,7 +430,9 @@ describe("HTTPS listeners against moto", () => {
     const created = await listenersReconciler.create(https([first!, second!]).value, g.ctx);
     expect(writes()).toEqual(["CreateListener", "AddListenerCertificates"]);
     expect(recorded.sent[0]!.input).toMatchObject({ Protocol: "HTTPS", Port: 8443, Certificates: [{ CertificateArn: first }] });
-    expect(listenersReconciler.diff(https([first!, second!]).value, (await observeOne(https([first!, second!]), g.ctx))!)).toEqual([]);
+    expect(listenersReconciler.diff(https([first!, second!]).value, (await observeOne(https([first!, second!]), g.ctx))!).lines).toEqual(
+      [],
+    );
 
     const swapped = await converge(https([first!, third!]), g.ctx);
     expect(swapped.diffs).toEqual([{ path: "additionalCertificates", before: [second], after: [third] }]);

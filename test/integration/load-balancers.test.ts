@@ -4,11 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsErrorIs } from "../../src/aws/errors.js";
 import { createClients } from "../../src/aws/index.js";
 import { UNKNOWN } from "../../src/plan/model.js";
-import {
-  loadBalancersReconciler as reconciler,
-  type LoadBalancerDesired,
-  type ObservedLoadBalancer,
-} from "../../src/reconcilers/elb/load-balancers/index.js";
+import { loadBalancersReconciler as reconciler } from "../../src/reconcilers/elb/load-balancers/index.js";
+import type { LoadBalancerDesired, ObservedLoadBalancer } from "../../src/reconcilers/elb/load-balancers/model.js";
 import { lookupNetwork } from "../../src/reconcilers/ec2/network-lookup.js";
 import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
@@ -102,15 +99,15 @@ async function subnetsIn(...availabilityZones: string[]): Promise<string[]> {
 async function converge(spec: ReturnType<typeof specOf>, ctx: Context) {
   const [entry] = await desiredOf(spec);
   const live = (await observeOne(entry!, ctx))!;
-  const diffs = reconciler.diff(entry!.value, live);
+  const { lines: diffs, change } = reconciler.diff(entry!.value, live);
   recorded.reset();
-  const updated = await reconciler.update(entry!.value, live, diffs, ctx);
+  const updated = await reconciler.update(change, live, ctx);
   const writes = recorded.writes();
   const sent = [...recorded.sent];
   // Converged: observed again, nothing differs, and what update returned is what AWS now says.
   const again = (await observeOne(entry!, ctx))!;
-  expect(reconciler.diff(entry!.value, again)).toEqual([]);
-  expect(reconciler.diff(entry!.value, updated)).toEqual([]);
+  expect(reconciler.diff(entry!.value, again).lines).toEqual([]);
+  expect(reconciler.diff(entry!.value, updated).lines).toEqual([]);
   return { diffs, writes, sent };
 }
 
@@ -178,7 +175,7 @@ describe("the reference load balancer", () => {
     const live = (await observeOne(entry!, ctx))!;
     expect(recorded.writes()).toEqual([]);
     expect(recorded.actions().sort()).toEqual(["DescribeLoadBalancerAttributes", "DescribeLoadBalancers", "DescribeTags"]);
-    expect(reconciler.diff(entry!.value, live)).toEqual([]);
+    expect(reconciler.diff(entry!.value, live).lines).toEqual([]);
     expect(live.subnetIds).toEqual(await subnetsIn("us-east-1a", "us-east-1b"));
     expect(live.attributes).toEqual({
       idleTimeoutSeconds: 60,
@@ -345,7 +342,7 @@ describe("discovery", () => {
 
     const unknown = await reconciler.discover(ctx, new Set([web.id]));
     expect(unknown.map((lb) => lb.id)).toEqual([api.id]);
-    expect(reconciler.diff(ours.find((o) => o.address === "loadBalancers.api")!.value, unknown[0]!)).toEqual([]);
+    expect(reconciler.diff(ours.find((o) => o.address === "loadBalancers.api")!.value, unknown[0]!).lines).toEqual([]);
 
     expect(await reconciler.discover(ctx, new Set([web.id, api.id]))).toEqual([]);
   });

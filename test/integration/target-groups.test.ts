@@ -9,12 +9,8 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { awsErrorIs, createClients } from "../../src/aws/index.js";
 import { UNKNOWN } from "../../src/plan/model.js";
-import {
-  generationName,
-  targetGroupsReconciler as reconciler,
-  type ObservedTargetGroup,
-  type TargetGroupDesired,
-} from "../../src/reconcilers/elb/target-groups/index.js";
+import { targetGroupsReconciler as reconciler } from "../../src/reconcilers/elb/target-groups/index.js";
+import { generationName, type ObservedTargetGroup, type TargetGroupDesired } from "../../src/reconcilers/elb/target-groups/model.js";
 import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 import { motoClientConfig } from "../support/moto-env.js";
@@ -82,13 +78,13 @@ async function liveGroup(arn: string) {
 async function change(stack: string, entry: TargetGroupInput) {
   const { value } = desiredOf(stack, entry);
   const live = (await observe(stack, entry))!;
-  const diffs = reconciler.diff(value, live);
+  const { lines: diffs, change } = reconciler.diff(value, live);
   elb.reset();
-  const updated = await reconciler.update(value, live, diffs, contextOf(stack));
+  const updated = await reconciler.update(change, live, contextOf(stack));
   const writes = elb.sent.filter((c) => !/^(Describe|List|Get)/.test(c.action));
   // The result is what AWS now has: no diff against the spec, nor does observing again find one.
-  expect(reconciler.diff(value, updated)).toEqual([]);
-  expect(reconciler.diff(value, (await observe(stack, entry))!)).toEqual([]);
+  expect(reconciler.diff(value, updated).lines).toEqual([]);
+  expect(reconciler.diff(value, (await observe(stack, entry))!).lines).toEqual([]);
   return { diffs, writes };
 }
 
@@ -131,7 +127,7 @@ describe("the reference target group against moto", () => {
   it("observed again it has converged: no diff, no write, in four reads", async () => {
     const live = await observe(stack, entry);
     expect(live).toEqual({ ...first, attributes: expect.any(Object) });
-    expect(reconciler.diff(desiredOf(stack, entry).value, live!)).toEqual([]);
+    expect(reconciler.diff(desiredOf(stack, entry).value, live!).lines).toEqual([]);
     expect(elb.writes()).toEqual([]);
     expect(tagging.actions()).toEqual(["GetResources"]);
     expect(elb.actions()).toEqual(["DescribeTargetGroups", "DescribeTags", "DescribeTargetGroupAttributes"]);
@@ -206,7 +202,7 @@ describe("the reference target group against moto", () => {
     const { value } = desiredOf(stack, moved);
     const live = (await observe(stack, moved))!;
     expect(live.id).toBe(first.id);
-    expect(reconciler.diff(value, live)).toEqual([{ path: "port", before: 8080, after: 9090, forcesReplacement: true }]);
+    expect(reconciler.diff(value, live).lines).toEqual([{ path: "port", before: 8080, after: 9090, forcesReplacement: true }]);
 
     const generation = generationName(name, { port: 9090, protocol: "HTTP", protocolVersion: "HTTP1", targetType: "ip", vpcId });
     const next = reconciler.successor!(value, live);
@@ -221,7 +217,7 @@ describe("the reference target group against moto", () => {
     // The new spec's group is the generation; the old spec's is still the first (a crash now leaves both).
     const picked = (await observe(stack, moved))!;
     expect([picked.id, picked.name]).toEqual([second.id, generation]);
-    expect(reconciler.diff(value, picked)).toEqual([]);
+    expect(reconciler.diff(value, picked).lines).toEqual([]);
     expect((await observe(stack, entry))!.id).toBe(first.id);
 
     // discover finds both; leaving out what observe found, the old copy the engine prunes.

@@ -15,16 +15,17 @@ import {
   conditionsFromSpec,
   type CanonicalAction,
 } from "../../src/reconcilers/elb/listeners/actions.js";
+import { listenersReconciler } from "../../src/reconcilers/elb/listeners/index.js";
 import {
   diffListener,
-  listenersReconciler,
   parseListener,
   parseRule,
   pickListeners,
+  type ListenerChange,
   type ListenerDesired,
   type ObservedListener,
   type ObservedListenerRule,
-} from "../../src/reconcilers/elb/listeners/index.js";
+} from "../../src/reconcilers/elb/listeners/model.js";
 import type { Context, Outputs, Tags } from "../../src/reconcilers/shared/types.js";
 import { listenerAction, listenerRule } from "../../src/schema/load-balancing.js";
 import { specSchema, type Spec } from "../../src/schema/spec.js";
@@ -762,7 +763,96 @@ describe("listener diff", () => {
       ],
     },
   ])("$why", (row) => {
-    expect(diffListener({ ...desired, ...row.desired }, { ...observed, ...row.observed })).toEqual(row.diffs);
+    expect(diffListener({ ...desired, ...row.desired }, { ...observed, ...row.observed }).lines).toEqual(row.diffs);
+  });
+});
+
+describe("the typed change update carries out", () => {
+  const none = { set: {}, remove: [] };
+  const noRules = { create: [], remove: [], move: [], modify: [], retag: [], blocked: [] };
+  const unchanged: ListenerChange = { name: "demo-web HTTP:80", tags: none, rules: noRules };
+  const fixed = (statusCode: string): CanonicalAction => ({ type: "fixedResponse", statusCode });
+
+  it.each<{ why: string; desired?: Partial<ListenerDesired>; observed?: Partial<ObservedListener>; change: ListenerChange }>([
+    { why: "the same listener and rules: nothing to call", change: unchanged },
+    {
+      why: "port and default action changed: ModifyListener with exactly those fields",
+      desired: { port: 8080, defaultAction: fixed("503") },
+      change: { ...unchanged, modify: { port: 8080, defaultAction: fixed("503") } },
+    },
+    {
+      why: "a default action forwarding to a group still to be created carries its ARN unknown until apply",
+      desired: { defaultAction: { type: "forward", targetGroups: [{ arn: UNKNOWN, weight: 1 }] } },
+      change: { ...unchanged, modify: { defaultAction: { type: "forward", targetGroups: [{ arn: UNKNOWN, weight: 1 }] } } },
+    },
+    {
+      why: "HTTPS: a new default certificate is ModifyListener's; the others are added and removed apart",
+      desired: { protocol: "HTTPS", defaultCertificate: CERT_B, additionalCertificates: [CERT_C] },
+      observed: { protocol: "HTTPS", defaultCertificate: CERT_A, additionalCertificates: [CERT_A, CERT_B] },
+      change: { ...unchanged, modify: { defaultCertificate: CERT_B }, certificates: { add: [CERT_C], remove: [CERT_A, CERT_B] } },
+    },
+    {
+      why: "an SSL policy the spec leaves out is not sent, whatever AWS chose",
+      observed: { sslPolicy: "ELBSecurityPolicy-2016-08" },
+      change: unchanged,
+    },
+    {
+      why: "a rule added is created; one the spec no longer has is removed",
+      desired: { rules: { api: desired.rules.api! } },
+      observed: { rules: [docsRule] },
+      change: { ...unchanged, rules: { ...noRules, create: [{ name: "api", rule: desired.rules.api! }], remove: [docsRule] } },
+    },
+    {
+      why: "rules swapping priorities are moves; a changed condition alone is a ModifyRule of the conditions",
+      observed: {
+        rules: [
+          { ...apiRule, priority: 20, conditions: { pathPatterns: ["/v1/*"] } },
+          { ...docsRule, priority: 10 },
+        ],
+      },
+      change: {
+        ...unchanged,
+        rules: {
+          ...noRules,
+          move: [
+            { name: "api", arn: apiRule.arn, priority: 10 },
+            { name: "docs", arn: docsRule.arn, priority: 20 },
+          ],
+          modify: [{ arn: apiRule.arn, conditions: { pathPatterns: ["/api/*"] } }],
+        },
+      },
+    },
+    {
+      why: "a rule's action alone is a ModifyRule of the action; its tags follow the stack's",
+      observed: { rules: [apiRule, { ...docsRule, action: fixed("503"), tags: { ...ruleTags("docs"), env: "old", extra: "x" } }] },
+      change: {
+        ...unchanged,
+        rules: {
+          ...noRules,
+          modify: [{ arn: docsRule.arn, action: fixed("404") }],
+          retag: [{ arn: docsRule.arn, tags: { set: { env: "test" }, remove: ["extra"] } }],
+        },
+      },
+    },
+    {
+      why: "the listener's own tags are a tag change of the listener",
+      observed: { tags: { ...LISTENER_TAGS, env: "old", owner: "someone" } },
+      change: { ...unchanged, tags: { set: { env: "test" }, remove: ["owner"] } },
+    },
+    {
+      why: "a rule to create on the priority of a rule the stack does not own is blocked, naming that rule",
+      observed: { rules: [docsRule, { ...apiRule, arn: ruleArn("byhand"), tags: {} }] },
+      change: {
+        ...unchanged,
+        rules: {
+          ...noRules,
+          create: [{ name: "api", rule: desired.rules.api! }],
+          blocked: [{ name: "api", priority: 10, holder: { ...apiRule, arn: ruleArn("byhand"), tags: {} } }],
+        },
+      },
+    },
+  ])("$why", (row) => {
+    expect(diffListener({ ...desired, ...row.desired }, { ...observed, ...row.observed }).change).toEqual(row.change);
   });
 });
 
@@ -810,14 +900,14 @@ describe("AWS's documented answers compare equal to the matching spec", () => {
 
     const httpsLive = parseListener(Listeners[0]!, tagsOf(wanted["web.https"]!), [], []);
     expect(httpsLive.name).toBe("my-load-balancer HTTPS:443");
-    expect(diffListener(wanted["web.https"]!, httpsLive)).toEqual([]);
+    expect(diffListener(wanted["web.https"]!, httpsLive).lines).toEqual([]);
 
     // DescribeRules lists the default rule too; observe leaves it out (DescribeListeners gives the default action).
     const ruleNames: Record<string, string> = { "5": "example", "10": "images" };
     const rules = Rules.filter((r) => !r.IsDefault).map((r) => parseRule(r, wanted["web.http"]!.rules[ruleNames[r.Priority!]!]!.tags));
     const httpLive = parseListener(Listeners[1]!, tagsOf(wanted["web.http"]!), [], rules);
     expect(httpLive.rules.map((r) => r.priority)).toEqual([5, 10]);
-    expect(diffListener(wanted["web.http"]!, httpLive)).toEqual([]);
+    expect(diffListener(wanted["web.http"]!, httpLive).lines).toEqual([]);
   });
 
   it("DescribeListeners of a current account (ForwardConfig echoed beside TargetGroupArn, Order, a redirect's filled keywords)", () => {
@@ -854,7 +944,7 @@ describe("AWS's documented answers compare equal to the matching spec", () => {
       ["lab.https", Listeners[1]!],
     ] as const) {
       const live = parseListener(listener, wanted[logical]!.tags, [], []);
-      expect(diffListener(wanted[logical]!, live)).toEqual([]);
+      expect(diffListener(wanted[logical]!, live).lines).toEqual([]);
     }
     // The spec leaves the SSL policy out, so AWS's choice (ELBSecurityPolicy-TLS13-1-2-2021-06) is no drift.
     expect(parseListener(Listeners[1]!, {}, [], []).sslPolicy).toBe("ELBSecurityPolicy-TLS13-1-2-2021-06");
@@ -964,7 +1054,7 @@ describe("rule changes against a stand-in ELB client", () => {
         { ...docsRule, priority: 10 },
       ],
     };
-    await listenersReconciler.update(desired, live, diffListener(desired, live), ctx);
+    await listenersReconciler.update(diffListener(desired, live).change, live, ctx);
     expect(writes()).toEqual([
       {
         action: "SetRulePriorities",
@@ -982,7 +1072,7 @@ describe("rule changes against a stand-in ELB client", () => {
     const { ctx, writes } = standIn();
     const oldRule = { ...apiRule, arn: ruleArn("old1"), tags: ruleTags("old") };
     const live = { ...observed, rules: [oldRule, docsRule] };
-    await listenersReconciler.update(desired, live, diffListener(desired, live), ctx);
+    await listenersReconciler.update(diffListener(desired, live).change, live, ctx);
     expect(writes()).toEqual([
       { action: "DeleteRule", input: { RuleArn: oldRule.arn } },
       {
@@ -1006,7 +1096,7 @@ describe("rule changes against a stand-in ELB client", () => {
     const { ctx, writes } = standIn();
     const oldRule = { ...apiRule, arn: ruleArn("old1"), priority: 5, tags: ruleTags("old") };
     const live = { ...observed, rules: [oldRule, docsRule] };
-    await listenersReconciler.update(desired, live, diffListener(desired, live), ctx);
+    await listenersReconciler.update(diffListener(desired, live).change, live, ctx);
     expect(writes().map((c) => c.action)).toEqual(["CreateRule", "DeleteRule"]);
   });
 
@@ -1019,7 +1109,7 @@ describe("rule changes against a stand-in ELB client", () => {
         { ...docsRule, conditions: { hostHeaders: ["old.example.com"] } },
       ],
     };
-    await listenersReconciler.update(desired, live, diffListener(desired, live), ctx);
+    await listenersReconciler.update(diffListener(desired, live).change, live, ctx);
     expect(writes()).toEqual([
       {
         action: "ModifyRule",
@@ -1053,7 +1143,7 @@ describe("rule changes against a stand-in ELB client", () => {
         stickinessSeconds: 60,
       },
     };
-    await listenersReconciler.update(want, observed, diffListener(want, observed), ctx);
+    await listenersReconciler.update(diffListener(want, observed).change, observed, ctx);
     expect(writes()).toEqual([
       {
         action: "ModifyListener",
@@ -1084,14 +1174,14 @@ describe("rule changes against a stand-in ELB client", () => {
     const { ctx, writes } = standIn();
     const want: ListenerDesired = { ...desired, protocol: "HTTPS", defaultCertificate: CERT_A, additionalCertificates: [CERT_C] };
     const live: ObservedListener = { ...observed, protocol: "HTTPS", defaultCertificate: CERT_A, additionalCertificates: [CERT_B] };
-    await listenersReconciler.update(want, live, diffListener(want, live), ctx);
+    await listenersReconciler.update(diffListener(want, live).change, live, ctx);
     expect(writes()).toEqual([
       { action: "AddListenerCertificates", input: { ListenerArn: LISTENER_ARN, Certificates: [{ CertificateArn: CERT_C }] } },
       { action: "RemoveListenerCertificates", input: { ListenerArn: LISTENER_ARN, Certificates: [{ CertificateArn: CERT_B }] } },
     ]);
   });
 
-  it("only the diffs it is given: a tag alone on one rule is one AddTags on that rule", async () => {
+  it("only the change it is given: a tag alone on one rule is one AddTags on that rule", async () => {
     const { ctx, writes } = standIn();
     const live = {
       ...observed,
@@ -1100,8 +1190,9 @@ describe("rule changes against a stand-in ELB client", () => {
         { ...docsRule, priority: 25 },
       ],
     };
-    const tagOnly = diffListener(desired, live).filter((d) => d.path.startsWith("rules.api.tags."));
-    await listenersReconciler.update(desired, live, tagOnly, ctx);
+    const { change } = diffListener(desired, live);
+    const tagOnly: ListenerChange = { ...change, rules: { ...change.rules, move: [] } };
+    await listenersReconciler.update(tagOnly, live, ctx);
     expect(writes()).toEqual([{ action: "AddTags", input: { ResourceArns: [apiRule.arn], Tags: [{ Key: "env", Value: "test" }] } }]);
   });
 
@@ -1119,18 +1210,18 @@ describe("rule changes against a stand-in ELB client", () => {
   ])("refuses, before any call, $why", async ({ foreign, live }) => {
     const { ctx, sent } = standIn();
     const current = { ...observed, port: 81, rules: [...live, foreign] };
-    await expect(listenersReconciler.update(desired, current, diffListener(desired, current), ctx)).rejects.toThrow(
+    await expect(listenersReconciler.update(diffListener(desired, current).change, current, ctx)).rejects.toThrow(
       `listener demo-web HTTP:80: rule "api" needs priority 10, which rule ${foreign.arn} holds`,
     );
     expect(sent).toEqual([]);
   });
 
-  it("a change AWS cannot make in place never reaches AWS", async () => {
-    const { ctx, sent } = standIn();
+  it("a change AWS cannot make in place is not in the change: update given it makes no write", async () => {
+    const { ctx, writes } = standIn();
     const live = { ...observed, loadBalancerArn: OTHER_LB_ARN };
-    await expect(listenersReconciler.update(desired, live, diffListener(desired, live), ctx)).rejects.toThrow(
-      "AWS cannot change loadBalancerArn in place",
-    );
-    expect(sent).toEqual([]);
+    const { lines, change } = diffListener(desired, live);
+    expect(lines).toEqual([{ path: "loadBalancerArn", before: OTHER_LB_ARN, after: LB_ARN, forcesReplacement: true }]);
+    await listenersReconciler.update(change, live, ctx);
+    expect(writes()).toEqual([]);
   });
 });

@@ -3,18 +3,18 @@ import type { LoadBalancer } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { describe, expect, it } from "vitest";
 import { UNKNOWN, type FieldDiff } from "../../src/plan/model.js";
 import { fromTagList } from "../../src/reconcilers/shared/diff-helpers.js";
+import { loadBalancersReconciler } from "../../src/reconcilers/elb/load-balancers/index.js";
 import {
-  attributeChanges,
   DEFAULT_ATTRIBUTES,
   desiredAttributes,
   diffLoadBalancer,
-  loadBalancersReconciler,
   normaliseAttributes,
   normaliseLoadBalancer,
   type LoadBalancerAttributes,
+  type LoadBalancerChange,
   type LoadBalancerDesired,
   type ObservedLoadBalancer,
-} from "../../src/reconcilers/elb/load-balancers/index.js";
+} from "../../src/reconcilers/elb/load-balancers/model.js";
 import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 
@@ -204,8 +204,8 @@ describe("load balancer diff", () => {
   ])("$why", (row) => {
     const d = { ...desired, ...row.desired };
     const o = { ...observed, ...row.observed };
-    expect(diffLoadBalancer(d, o)).toEqual(row.diffs);
-    expect(loadBalancersReconciler.diff(d, o)).toEqual(row.diffs);
+    expect(diffLoadBalancer(d, o).lines).toEqual(row.diffs);
+    expect(loadBalancersReconciler.diff(d, o).lines).toEqual(row.diffs);
   });
 });
 
@@ -288,8 +288,8 @@ describe("attributes as AWS answers them", () => {
       sent: { "access_logs.s3.enabled": "false" },
     },
   ])("what ModifyLoadBalancerAttributes is sent: $why", ({ want, from, sent }) => {
-    const diffs = diffLoadBalancer({ ...desired, attributes: want }, { ...observed, attributes: from });
-    expect(attributeChanges(want, diffs)).toEqual(sent);
+    const { change } = diffLoadBalancer({ ...desired, attributes: want }, { ...observed, attributes: from });
+    expect(change.attributes).toEqual(sent);
   });
 });
 
@@ -334,12 +334,12 @@ describe("a real DescribeLoadBalancers answer (AWS's API reference example)", ()
 
   it("compares equal to the spec it echoes, once it carries the ownership tags", () => {
     const echoed = normaliseLoadBalancer(lb!, { ...awsTags, ...OWNERSHIP, env: "prod" }, attributes);
-    expect(loadBalancersReconciler.diff(value, echoed)).toEqual([]);
+    expect(loadBalancersReconciler.diff(value, echoed).lines).toEqual([]);
   });
 
   it("without the ownership tags (created by someone else, adopted) only those tags differ", () => {
     const echoed = normaliseLoadBalancer(lb!, { ...awsTags, env: "prod" }, attributes);
-    expect(loadBalancersReconciler.diff(value, echoed)).toEqual([
+    expect(loadBalancersReconciler.diff(value, echoed).lines).toEqual([
       { path: "tags.reconcile:id", after: "loadBalancers/web" },
       { path: "tags.reconcile:stack", after: "demo" },
     ]);
@@ -436,6 +436,47 @@ describe("load balancer nodes", () => {
   });
 });
 
+describe("the typed change update carries out", () => {
+  const none = { set: {}, remove: [] };
+  const unchanged = { attributes: {}, attributesAfter: DEFAULT_ATTRIBUTES, tags: none };
+
+  it.each<{ why: string; desired?: Partial<LoadBalancerDesired>; observed?: Partial<ObservedLoadBalancer>; change: LoadBalancerChange }>([
+    { why: "the same load balancer: nothing to call", change: unchanged },
+    {
+      why: "a subnet added: SetSubnets with the whole sorted set",
+      desired: { subnetIds: ["subnet-c", "subnet-a", "subnet-b"] },
+      change: { ...unchanged, subnets: ["subnet-a", "subnet-b", "subnet-c"] },
+    },
+    {
+      why: "security groups still to be created: SetSecurityGroups with what they are at apply time",
+      desired: { securityGroupIds: UNKNOWN },
+      change: { ...unchanged, securityGroups: UNKNOWN },
+    },
+    { why: "dual-stack: SetIpAddressType", desired: { ipAddressType: "dualstack" }, change: { ...unchanged, ipAddressType: "dualstack" } },
+    {
+      why: "access logs turned off: the flag alone is written; AWS keeps their bucket and prefix",
+      observed: { attributes: live({ accessLogs: { enabled: true, bucket: "logs-bucket", prefix: "p" } }) },
+      change: {
+        ...unchanged,
+        attributes: { "access_logs.s3.enabled": "false" },
+        attributesAfter: live({ accessLogs: { enabled: false, bucket: "logs-bucket", prefix: "p" } }),
+      },
+    },
+    {
+      why: "a tag added out of band is removed, a changed one set back",
+      observed: { tags: { ...OWNERSHIP, team: "data", owner: "someone", "aws:cloudformation:stack-name": "legacy" } },
+      change: { ...unchanged, tags: { set: { team: "web" }, remove: ["owner"] } },
+    },
+    {
+      why: "a new scheme is not in the change: the engine replaces the load balancer, update is never called for it",
+      desired: { scheme: "internal", ipAddressType: "dualstack" },
+      change: { ...unchanged, ipAddressType: "dualstack" },
+    },
+  ])("$why", (row) => {
+    expect(diffLoadBalancer({ ...desired, ...row.desired }, { ...observed, ...row.observed }).change).toEqual(row.change);
+  });
+});
+
 describe("what the reconciler refuses before any call", () => {
   const sent: unknown[] = [];
   const ctx = {
@@ -443,15 +484,6 @@ describe("what the reconciler refuses before any call", () => {
     region: "us-east-1",
     clients: { elbv2: { send: async (c: unknown) => void sent.push(c) } },
   } as unknown as Context;
-
-  it("an update given a change AWS cannot make in place", async () => {
-    sent.length = 0;
-    const diffs = diffLoadBalancer({ ...desired, scheme: "internal", ipAddressType: "dualstack" }, observed);
-    await expect(loadBalancersReconciler.update({ ...desired, scheme: "internal" }, observed, diffs, ctx)).rejects.toThrow(
-      "load balancer demo-web: AWS cannot change scheme in place",
-    );
-    expect(sent).toEqual([]);
-  });
 
   it("a delete of a load balancer with deletion protection on, saying how to turn it off", async () => {
     sent.length = 0;

@@ -3,21 +3,22 @@ import type { TargetGroup, TargetGroupAttribute } from "@aws-sdk/client-elastic-
 import { describe, expect, it } from "vitest";
 import { UNKNOWN, type FieldDiff } from "../../src/plan/model.js";
 import { attributeMap } from "../../src/reconcilers/elb/api.js";
+import { targetGroupsReconciler } from "../../src/reconcilers/elb/target-groups/index.js";
 import {
-  attributeWrites,
   desiredAttributes,
   desiredTargetGroup,
+  diffAttributes,
   diffTargetGroup,
   generationName,
   normaliseAttributes,
   normaliseHealthCheck,
   pickTargetGroup,
   successorOf,
-  targetGroupsReconciler,
   toObservedTargetGroup,
   type ObservedTargetGroup,
+  type TargetGroupChange,
   type TargetGroupDesired,
-} from "../../src/reconcilers/elb/target-groups/index.js";
+} from "../../src/reconcilers/elb/target-groups/model.js";
 import type { Outputs } from "../../src/reconcilers/shared/types.js";
 import { REFERENCE_INPUT } from "../support/specs.js";
 import { ELB_NAME } from "../../src/schema/load-balancing.js";
@@ -221,8 +222,8 @@ describe("target group diff", () => {
   ])("$why", (row) => {
     const desired = desiredOf({ ...REFERENCE, ...row.spec }, row.vpcId);
     const observed = { ...ECHO, ...row.observed };
-    expect(diffTargetGroup(desired, observed)).toEqual(row.diffs);
-    expect(targetGroupsReconciler.diff(desired, observed)).toEqual(row.diffs);
+    expect(diffTargetGroup(desired, observed).lines).toEqual(row.diffs);
+    expect(targetGroupsReconciler.diff(desired, observed).lines).toEqual(row.diffs);
   });
 });
 
@@ -295,8 +296,8 @@ describe("successor", () => {
       const { desired, name } = successorOf(at(port), current);
       names.push(name);
       current = { ...current, name, port };
-      expect(diffTargetGroup(at(port), current)).toEqual([]);
-      expect(diffTargetGroup(desired, current)).toEqual([]);
+      expect(diffTargetGroup(at(port), current).lines).toEqual([]);
+      expect(diffTargetGroup(desired, current).lines).toEqual([]);
     }
     expect(names[0]).toMatch(/^tgCurso107-[0-9a-f]{7}$/);
     expect(names[1]).toBe("tgCurso107");
@@ -403,7 +404,7 @@ describe("a real DescribeTargetGroups + DescribeTargetGroupAttributes answer", (
     const desired = desiredTargetGroup(spec, "web", spec.targetGroups.web!, vpcId);
     // The examples carry no tags: the group is given the ones the spec asks for.
     const observed = toObservedTargetGroup(group!, attributes, desired.tags);
-    expect(diffTargetGroup(desired, observed)).toEqual([]);
+    expect(diffTargetGroup(desired, observed).lines).toEqual([]);
     expect(targetGroupsReconciler.outputs(observed)).toEqual({
       arn: "arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067",
       name: "my-targets",
@@ -452,31 +453,83 @@ describe("normalisers", () => {
   });
 });
 
-describe("attributeWrites", () => {
-  const diffsOf = (...paths: string[]): FieldDiff[] => paths.map((path) => ({ path }));
+describe("the attribute writes of a diff", () => {
+  /** AWS's answer with the reference group's attributes, some of them changed. */
+  const aws = (changes: Record<string, string>) => ({ ...ECHO.attributes, ...changes });
 
-  it.each<{ why: string; spec: Partial<TargetGroupInput>; paths: string[]; writes: Record<string, string> }>([
-    { why: "nothing changed, nothing written", spec: { deregistrationDelaySeconds: 30 }, paths: [], writes: {} },
+  it.each<{ why: string; spec: Partial<TargetGroupInput>; live: Record<string, string>; writes: Record<string, string> }>([
+    {
+      why: "nothing changed, nothing written",
+      spec: { deregistrationDelaySeconds: 30 },
+      live: aws({ "deregistration_delay.timeout_seconds": "30" }),
+      writes: {},
+    },
     {
       why: "only the changed key",
       spec: { deregistrationDelaySeconds: 30, stickiness: { durationSeconds: 60 } },
-      paths: ["attributes.deregistrationDelaySeconds", "healthCheck.path", "tags.team"],
+      live: aws({ "stickiness.enabled": "true", "stickiness.lb_cookie.duration_seconds": "60" }),
       writes: { "deregistration_delay.timeout_seconds": "30" },
     },
     {
       why: "the duration goes to the key of the desired cookie type",
       spec: { stickiness: { type: "app_cookie", cookieName: "SESSION", durationSeconds: 60 } },
-      paths: ["attributes.stickiness.durationSeconds"],
+      live: aws({ "stickiness.enabled": "true", "stickiness.type": "app_cookie", "stickiness.app_cookie.cookie_name": "SESSION" }),
       writes: { "stickiness.app_cookie.duration_seconds": "60" },
     },
     {
       why: "a new app_cookie type takes its cookie name along (moto refuses the type without it)",
       spec: { stickiness: { type: "app_cookie", cookieName: "SESSION" } },
-      paths: ["attributes.stickiness.enabled", "attributes.stickiness.type"],
+      live: aws({ "stickiness.app_cookie.cookie_name": "SESSION" }),
       writes: { "stickiness.enabled": "true", "stickiness.type": "app_cookie", "stickiness.app_cookie.cookie_name": "SESSION" },
     },
-  ])("$why", ({ spec, paths, writes }) => {
-    expect(attributeWrites(desiredOf({ ...REFERENCE, ...spec }).attributes, diffsOf(...paths))).toEqual(writes);
+  ])("$why", ({ spec, live, writes }) => {
+    expect(diffAttributes(desiredOf({ ...REFERENCE, ...spec }).attributes, live).writes).toEqual(writes);
+  });
+});
+
+describe("the typed change update carries out", () => {
+  const none = { set: {}, remove: [] };
+
+  it.each<{ why: string; spec?: Partial<TargetGroupInput>; observed?: Partial<ObservedTargetGroup>; change: TargetGroupChange }>([
+    { why: "no difference: nothing to call", change: { attributes: {}, tags: none } },
+    {
+      why: "a health-check change gives exactly this ModifyTargetGroup input: the changed fields, in AWS's names",
+      spec: { healthCheck: { ...REFERENCE.healthCheck, intervalSeconds: 30, matcher: "200-399" } },
+      change: { healthCheck: { HealthCheckIntervalSeconds: 30, Matcher: { HttpCode: "200-399" } }, attributes: {}, tags: none },
+    },
+    {
+      why: "a health-check port number goes as AWS's string",
+      spec: { healthCheck: { port: 8081 } },
+      change: { healthCheck: { HealthCheckPort: "8081" }, attributes: {}, tags: none },
+    },
+    {
+      why: "a health-check field AWS reports but the spec leaves out is not sent",
+      spec: { healthCheck: { path: "/health" } },
+      observed: { healthCheck: { ...ECHO.healthCheck, intervalSeconds: 30 } },
+      change: { healthCheck: { HealthCheckPath: "/health" }, attributes: {}, tags: none },
+    },
+    {
+      why: "stickiness turned on: the changed attributes only",
+      spec: { stickiness: { durationSeconds: 3600 } },
+      change: {
+        attributes: { "stickiness.enabled": "true", "stickiness.lb_cookie.duration_seconds": "3600" },
+        tags: none,
+      },
+    },
+    {
+      why: "a tag added and one changed are set, one added out of band removed, AWS's own left alone",
+      spec: { tags: { team: "web" } },
+      observed: { tags: { ...ECHO.tags, project: "old", owner: "someone", "aws:cloudformation:stack-name": "legacy" } },
+      change: { attributes: {}, tags: { set: { project: "curso107", team: "web" }, remove: ["owner"] } },
+    },
+    {
+      why: "a replacement is not in the change: the engine replaces the group, update is never called for it",
+      spec: { port: 9090 },
+      change: { attributes: {}, tags: none },
+    },
+  ])("$why", (row) => {
+    const desired = desiredOf({ ...REFERENCE, ...row.spec });
+    expect(targetGroupsReconciler.diff(desired, { ...ECHO, ...row.observed }).change).toEqual(row.change);
   });
 });
 

@@ -1,8 +1,7 @@
 import { AddTagsCommand, DescribeTagsCommand, RemoveTagsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { awsErrorIs } from "../../aws/errors.js";
-import type { FieldDiff } from "../../plan/model.js";
+import { isNotFound } from "../../aws/errors.js";
 import { inBatches } from "../shared/collections.js";
-import { fromTagList, tagChanges, tagsAfter, toTagList } from "../shared/diff-helpers.js";
+import { fromTagList, toTagList, type TagChange } from "../shared/diff-helpers.js";
 import type { Context, Tags } from "../shared/types.js";
 
 /** ELBv2 describe calls take at most 20 names or ARNs. */
@@ -10,45 +9,43 @@ const ELB_BATCH = 20;
 
 /**
  * Describes load balancers or target groups by name or ARN, 20 to a call. ELBv2 fails the whole call when one
- * of them does not exist, so a batch that fails with `notFoundCode` is asked again one by one, and the
- * missing ones are left out. When everything exists (every run after the first) that is one call per 20.
+ * of them does not exist, so a batch that fails as not found is asked again one by one, and the missing ones
+ * are left out. When everything exists (every run after the first) that is one call per 20.
  */
-export async function describeEach<T>(
-  keys: readonly string[],
-  notFoundCode: string,
-  describe: (batch: string[]) => Promise<T[]>,
-): Promise<T[]> {
+export async function describeEach<T>(keys: readonly string[], describe: (batch: string[]) => Promise<T[]>): Promise<T[]> {
   const unique = [...new Set(keys)];
   const pages = await Promise.all(
     inBatches(unique, ELB_BATCH).map(async (batch) => {
       try {
         return await describe(batch);
       } catch (error) {
-        if (!awsErrorIs(error, notFoundCode)) throw error;
+        if (!isNotFound(error)) throw error;
         if (batch.length === 1) return [];
-        return (await Promise.all(batch.map((key) => describeEach([key], notFoundCode, describe)))).flat();
+        return (await Promise.all(batch.map((key) => describeEach([key], describe)))).flat();
       }
     }),
   );
   return pages.flat();
 }
 
-/** The tags of ELBv2 resources (load balancers, target groups, listeners, rules), 20 ARNs to a call. */
+/** The tags of ELBv2 resources (load balancers, target groups, listeners, rules), 20 ARNs to a call, the calls side by side. */
 export async function describeElbTags(ctx: Context, arns: readonly string[]): Promise<Map<string, Tags>> {
+  const pages = await Promise.all(
+    inBatches([...new Set(arns)], ELB_BATCH).map(
+      async (batch) => (await ctx.clients.elbv2.send(new DescribeTagsCommand({ ResourceArns: batch }))).TagDescriptions ?? [],
+    ),
+  );
   const tags = new Map<string, Tags>();
-  for (const batch of inBatches([...new Set(arns)], ELB_BATCH)) {
-    const { TagDescriptions } = await ctx.clients.elbv2.send(new DescribeTagsCommand({ ResourceArns: batch }));
-    for (const d of TagDescriptions ?? []) if (d.ResourceArn) tags.set(d.ResourceArn, fromTagList(d.Tags));
-  }
+  for (const d of pages.flat()) if (d.ResourceArn) tags.set(d.ResourceArn, fromTagList(d.Tags));
   return tags;
 }
 
-/** Applies the tag lines of a diff to one ELBv2 resource; returns its tags afterwards. */
-export async function updateElbTags(ctx: Context, arn: string, observed: Tags, desired: Tags, diffs: readonly FieldDiff[]): Promise<Tags> {
-  const { set, remove } = tagChanges(diffs, desired);
-  if (remove.length > 0) await ctx.clients.elbv2.send(new RemoveTagsCommand({ ResourceArns: [arn], TagKeys: remove }));
-  if (Object.keys(set).length > 0) await ctx.clients.elbv2.send(new AddTagsCommand({ ResourceArns: [arn], Tags: toTagList(set) }));
-  return tagsAfter(observed, desired, diffs);
+/** Writes a tag change to one ELBv2 resource: RemoveTags for the keys to go, then AddTags for those to set. */
+export async function writeElbTags(ctx: Context, arn: string, change: TagChange): Promise<void> {
+  if (change.remove.length > 0) await ctx.clients.elbv2.send(new RemoveTagsCommand({ ResourceArns: [arn], TagKeys: change.remove }));
+  if (Object.keys(change.set).length > 0) {
+    await ctx.clients.elbv2.send(new AddTagsCommand({ ResourceArns: [arn], Tags: toTagList(change.set) }));
+  }
 }
 
 /** ELBv2 attributes arrive as a list of key/value strings. */

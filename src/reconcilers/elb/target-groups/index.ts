@@ -22,7 +22,6 @@
  * Only the health-check fields the spec sets are compared (AWS's defaults depend on protocol and target type);
  * the attributes the tool manages (deregistration delay, stickiness) are enforced, AWS's defaults included.
  */
-import { createHash } from "node:crypto";
 import {
   CreateTargetGroupCommand,
   DeleteTargetGroupCommand,
@@ -30,374 +29,35 @@ import {
   DescribeTargetGroupsCommand,
   ModifyTargetGroupAttributesCommand,
   ModifyTargetGroupCommand,
-  type Matcher,
   type ProtocolEnum,
   type TargetGroup,
   type TargetTypeEnum,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { awsErrorIs, formatAwsError } from "../../../aws/errors.js";
-import { KnownAfterApply, type FieldDiff } from "../../../plan/model.js";
-import type { TargetGroupSpec } from "../../../schema/load-balancing.js";
-import { physicalName } from "../../../schema/names.js";
-import type { Spec } from "../../../schema/spec.js";
-import { diffField, diffTags, known, refuseReplacementDiffs, toTagList } from "../../shared/diff-helpers.js";
-import { arnSuffix, attributeList, attributeMap, describeEach, describeElbTags, updateElbTags } from "../api.js";
+import { awsErrorIs, formatAwsError, isNotFound } from "../../../aws/errors.js";
+import { applyTagChange, known, toTagList } from "../../shared/diff-helpers.js";
 import { findTaggedResources, resourcesOfType } from "../../shared/tagged-resources.js";
+import { ID_TAG, STACK_TAG, type Context, type Reconciler, type Tags } from "../../shared/types.js";
+import { arnSuffix, attributeList, attributeMap, describeEach, describeElbTags, writeElbTags } from "../api.js";
 import {
-  addressOf,
-  ID_TAG,
-  ownedTags,
-  STACK_TAG,
-  type Context,
-  type DesiredNode,
-  type Observed,
-  type Outputs,
-  type LegacyReconciler,
-  type Tags,
-} from "../../shared/types.js";
-
-export type HealthCheckMatcher = { httpCode: string } | { grpcCode: string };
-
-/** A health check in one form for both sides: AWS's units (the port as a string), the spec's names. */
-export interface HealthCheck {
-  enabled?: boolean;
-  protocol?: string;
-  /** `traffic-port` or a port number, written as AWS answers it: "8080". */
-  port?: string;
-  path?: string;
-  healthyThreshold?: number;
-  unhealthyThreshold?: number;
-  timeoutSeconds?: number;
-  intervalSeconds?: number;
-  matcher?: HealthCheckMatcher;
-}
-
-export interface Stickiness {
-  enabled: boolean;
-  /** lb_cookie or app_cookie; AWS reports source_ip on a TCP group. */
-  type: string;
-  /** The cookie's lifetime for `type` (lb_cookie and app_cookie each have their own). */
-  durationSeconds: number;
-  /** app_cookie only. */
-  cookieName?: string;
-}
-
-/** The attributes the tool manages, always all of them: left out of the spec, they are AWS's defaults. */
-export interface TargetGroupAttributes {
-  deregistrationDelaySeconds: number;
-  stickiness: Stickiness;
-}
-
-/** What AWS cannot change in place. null: does not apply (port, protocol and VPC of a lambda group; protocolVersion off HTTP/HTTPS). */
-export interface TargetGroupImmutables {
-  port: number | null;
-  protocol: string | null;
-  protocolVersion: string | null;
-  targetType: string;
-  vpcId: string | KnownAfterApply | null;
-}
-
-export interface TargetGroupDesired extends TargetGroupImmutables {
-  /** The spec's name (explicit or `<stack>-<logical>`): what the group is called whenever it can be. */
-  name: string;
-  /** `targetGroups/<logical>`, the value of the ownership tag observe looks for. */
-  ownershipId: string;
-  /** The name `create` gives the group when it is not `name`: set by `successor` for a replacement. */
-  createAs?: string;
-  /** Only the fields the spec sets. */
-  healthCheck: HealthCheck;
-  attributes: TargetGroupAttributes;
-  tags: Tags;
-}
-
-export interface ObservedTargetGroup extends Observed, TargetGroupImmutables {
-  vpcId: string | null;
-  /** Every field AWS reports. */
-  healthCheck: HealthCheck;
-  /** AWS's attributes, key by key, as DescribeTargetGroupAttributes lists them (a missing key has AWS's default). */
-  attributes: Record<string, string>;
-  loadBalancerArns: string[];
-}
-
-const NOT_FOUND = "TargetGroupNotFound";
-
-// ---------------------------------------------------------------------------------------------------------
-// Normalisation: the spec's values and AWS's, into the forms above.
-
-const HTTP_PROTOCOLS = new Set(["HTTP", "HTTPS"]);
-
-/** AWS's protocol version: HTTP1 on an HTTP or HTTPS group that names none, nothing on any other protocol. */
-export const normaliseProtocolVersion = (protocol: string | null, version: string | undefined): string | null =>
-  version ?? (protocol !== null && HTTP_PROTOCOLS.has(protocol) ? "HTTP1" : null);
-
-export function normaliseMatcher(matcher: NonNullable<NonNullable<TargetGroupSpec["healthCheck"]>["matcher"]>): HealthCheckMatcher {
-  if (typeof matcher === "string") return { httpCode: matcher };
-  return "httpCode" in matcher ? { httpCode: matcher.httpCode } : { grpcCode: matcher.grpcCode };
-}
-
-/** The spec's health check, only the fields it sets, in a fixed order. */
-export function normaliseHealthCheck(spec: TargetGroupSpec["healthCheck"]): HealthCheck {
-  if (!spec) return {};
-  return {
-    ...(spec.enabled !== undefined && { enabled: spec.enabled }),
-    ...(spec.protocol !== undefined && { protocol: spec.protocol }),
-    ...(spec.port !== undefined && { port: String(spec.port) }),
-    ...(spec.path !== undefined && { path: spec.path }),
-    ...(spec.healthyThreshold !== undefined && { healthyThreshold: spec.healthyThreshold }),
-    ...(spec.unhealthyThreshold !== undefined && { unhealthyThreshold: spec.unhealthyThreshold }),
-    ...(spec.timeoutSeconds !== undefined && { timeoutSeconds: spec.timeoutSeconds }),
-    ...(spec.intervalSeconds !== undefined && { intervalSeconds: spec.intervalSeconds }),
-    ...(spec.matcher !== undefined && { matcher: normaliseMatcher(spec.matcher) }),
-  };
-}
-
-/** The health check AWS reports for a group. */
-export function healthCheckOf(group: TargetGroup): HealthCheck {
-  const matcher = group.Matcher?.HttpCode
-    ? { httpCode: group.Matcher.HttpCode }
-    : group.Matcher?.GrpcCode
-      ? { grpcCode: group.Matcher.GrpcCode }
-      : undefined;
-  return {
-    ...(group.HealthCheckEnabled !== undefined && { enabled: group.HealthCheckEnabled }),
-    ...(group.HealthCheckProtocol !== undefined && { protocol: group.HealthCheckProtocol }),
-    ...(group.HealthCheckPort !== undefined && { port: group.HealthCheckPort }),
-    ...(group.HealthCheckPath !== undefined && { path: group.HealthCheckPath }),
-    ...(group.HealthyThresholdCount !== undefined && { healthyThreshold: group.HealthyThresholdCount }),
-    ...(group.UnhealthyThresholdCount !== undefined && { unhealthyThreshold: group.UnhealthyThresholdCount }),
-    ...(group.HealthCheckTimeoutSeconds !== undefined && { timeoutSeconds: group.HealthCheckTimeoutSeconds }),
-    ...(group.HealthCheckIntervalSeconds !== undefined && { intervalSeconds: group.HealthCheckIntervalSeconds }),
-    ...(matcher && { matcher }),
-  };
-}
-
-const DEREGISTRATION_DELAY = "deregistration_delay.timeout_seconds";
-const STICKINESS_ENABLED = "stickiness.enabled";
-const STICKINESS_TYPE = "stickiness.type";
-const APP_COOKIE_NAME = "stickiness.app_cookie.cookie_name";
-const durationKey = (type: string) => `stickiness.${type}.duration_seconds`;
-
-/** AWS's documented defaults, which a key missing from DescribeTargetGroupAttributes' answer has. */
-export const ATTRIBUTE_DEFAULTS: Readonly<Record<string, string>> = Object.freeze({
-  [DEREGISTRATION_DELAY]: "300",
-  [STICKINESS_ENABLED]: "false",
-  [STICKINESS_TYPE]: "lb_cookie",
-  [durationKey("lb_cookie")]: "86400",
-  [durationKey("app_cookie")]: "86400",
-});
-const DEFAULT_DURATION_SECONDS = 86400;
-
-/** The spec's attributes, AWS's defaults for what it leaves out. */
-export function desiredAttributes(entry: Pick<TargetGroupSpec, "deregistrationDelaySeconds" | "stickiness">): TargetGroupAttributes {
-  const s = entry.stickiness;
-  return {
-    deregistrationDelaySeconds: entry.deregistrationDelaySeconds ?? Number(ATTRIBUTE_DEFAULTS[DEREGISTRATION_DELAY]),
-    stickiness: s
-      ? {
-          enabled: s.enabled,
-          type: s.type,
-          durationSeconds: s.durationSeconds ?? DEFAULT_DURATION_SECONDS,
-          ...(s.type === "app_cookie" && s.cookieName !== undefined && { cookieName: s.cookieName }),
-        }
-      : { enabled: false, type: "lb_cookie", durationSeconds: DEFAULT_DURATION_SECONDS },
-  };
-}
-
-/**
- * AWS's attributes in the spec's form. The cookie duration is read for `stickinessType` (the desired type):
- * lb_cookie and app_cookie each keep their own, and the one that matters is the one the spec asks for.
- */
-export function normaliseAttributes(aws: Readonly<Record<string, string>>, stickinessType: string): TargetGroupAttributes {
-  const get = (key: string) => aws[key] ?? ATTRIBUTE_DEFAULTS[key];
-  const cookieName = aws[APP_COOKIE_NAME];
-  return {
-    deregistrationDelaySeconds: Number(get(DEREGISTRATION_DELAY)),
-    stickiness: {
-      enabled: get(STICKINESS_ENABLED) === "true",
-      type: get(STICKINESS_TYPE) ?? "lb_cookie",
-      durationSeconds: Number(get(durationKey(stickinessType)) ?? DEFAULT_DURATION_SECONDS),
-      ...(cookieName && { cookieName }),
-    },
-  };
-}
-
-/** A group as DescribeTargetGroups reports it, with its attributes and tags read separately. */
-export function toObservedTargetGroup(group: TargetGroup, attributes: Record<string, string>, tags: Tags): ObservedTargetGroup {
-  const protocol = group.Protocol ?? null;
-  return {
-    name: group.TargetGroupName!,
-    id: group.TargetGroupArn!,
-    tags,
-    port: group.Port ?? null,
-    protocol,
-    protocolVersion: normaliseProtocolVersion(protocol, group.ProtocolVersion),
-    targetType: group.TargetType ?? "instance",
-    vpcId: group.VpcId ?? null,
-    healthCheck: healthCheckOf(group),
-    attributes,
-    loadBalancerArns: group.LoadBalancerArns ?? [],
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Names
-
-type KnownImmutables = TargetGroupImmutables & { vpcId: string | null };
-
-/** `<name cut to 24>-<7 hex of sha256 of the immutables' canonical JSON>`: at most 32 characters. */
-export function generationName(name: string, immutables: KnownImmutables): string {
-  // Keys in sorted order, so that the JSON (and the name) depends only on the values.
-  const { port, protocol, protocolVersion, targetType, vpcId } = immutables;
-  const canonical = JSON.stringify({ port, protocol, protocolVersion, targetType, vpcId });
-  const hash = createHash("sha256").update(canonical).digest("hex").slice(0, 7);
-  // AWS refuses two hyphens in a row in a target group name, so a cut that ends in one loses it.
-  return `${name.slice(0, 24).replace(/-+$/, "")}-${hash}`;
-}
-
-const knownImmutables = (d: TargetGroupImmutables): KnownImmutables | undefined =>
-  d.vpcId instanceof KnownAfterApply ? undefined : { ...d, vpcId: d.vpcId };
-
-/** The desired group's generation name; undefined while its VPC is not known (no group can be in it yet). */
-export function generationNameOf(desired: TargetGroupDesired): string | undefined {
-  const immutables = knownImmutables(desired);
-  return immutables && generationName(desired.name, immutables);
-}
-
-const IMMUTABLE_FIELDS = ["port", "protocol", "protocolVersion", "targetType", "vpcId"] as const;
-
-const sameImmutables = (desired: TargetGroupImmutables, live: TargetGroupImmutables) =>
-  IMMUTABLE_FIELDS.every((field) => desired[field] === live[field]);
-
-/** The new group of a replacement: named `name` unless the live one is, then the generation name. */
-export function successorOf(desired: TargetGroupDesired, observed: ObservedTargetGroup): { desired: TargetGroupDesired; name: string } {
-  const immutables = { ...desired, vpcId: known(desired.vpcId, `the VPC of target group ${desired.name}`) };
-  const name = observed.name === desired.name ? generationName(desired.name, immutables) : desired.name;
-  return { desired: { ...desired, createAs: name }, name };
-}
-
-const isOurs = (tags: Tags, desired: TargetGroupDesired, stack: string) =>
-  tags[STACK_TAG] === stack && tags[ID_TAG] === desired.ownershipId;
-
-const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
-
-/**
- * The live group a node is, among the candidates found by name and by tag: ours with the desired immutables
- * (the one named `name` first); else the one named `name`, whoever owns it; else any of ours.
- */
-export function pickTargetGroup(
-  desired: TargetGroupDesired,
-  candidates: readonly ObservedTargetGroup[],
-  stack: string,
-): ObservedTargetGroup | undefined {
-  const ours = candidates.filter((g) => isOurs(g.tags, desired, stack)).sort(byName);
-  const current = ours.filter((g) => sameImmutables(desired, g));
-  return current.find((g) => g.name === desired.name) ?? current[0] ?? candidates.find((g) => g.name === desired.name) ?? ours[0];
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Diff
-
-/** `name` changes only when the live group is neither `name` nor its generation name: the spec renamed it. */
-function diffName(desired: TargetGroupDesired, observed: ObservedTargetGroup): FieldDiff[] {
-  if (observed.name === desired.name || observed.name === generationNameOf(desired)) return [];
-  return [{ path: "name", before: observed.name, after: desired.name, forcesReplacement: true }];
-}
-
-const HEALTH_CHECK_FIELDS = [
-  "enabled",
-  "protocol",
-  "port",
-  "path",
-  "healthyThreshold",
-  "unhealthyThreshold",
-  "timeoutSeconds",
-  "intervalSeconds",
-  "matcher",
-] as const satisfies ReadonlyArray<keyof HealthCheck>;
-
-/** Only the fields the spec sets; the matcher by its kind of code (`healthCheck.matcher.httpCode`). */
-function diffHealthCheck(desired: HealthCheck, observed: HealthCheck): FieldDiff[] {
-  return HEALTH_CHECK_FIELDS.flatMap((field) => {
-    if (desired[field] === undefined) return [];
-    if (field === "matcher") {
-      const [[kind, code]] = Object.entries(desired.matcher!) as [[string, string]];
-      return diffField(`healthCheck.matcher.${kind}`, (observed.matcher as Record<string, string> | undefined)?.[kind], code);
-    }
-    return diffField(`healthCheck.${field}`, observed[field], desired[field]);
-  });
-}
-
-/** Every managed attribute; the cookie's type and duration only while stickiness is on at least on one side. */
-function diffAttributes(desired: TargetGroupAttributes, aws: Readonly<Record<string, string>>): FieldDiff[] {
-  const live = normaliseAttributes(aws, desired.stickiness.type);
-  const diffs = [
-    ...diffField("attributes.deregistrationDelaySeconds", live.deregistrationDelaySeconds, desired.deregistrationDelaySeconds),
-    ...diffField("attributes.stickiness.enabled", live.stickiness.enabled, desired.stickiness.enabled),
-  ];
-  if (!live.stickiness.enabled && !desired.stickiness.enabled) return diffs;
-  return [
-    ...diffs,
-    ...diffField("attributes.stickiness.type", live.stickiness.type, desired.stickiness.type),
-    ...diffField("attributes.stickiness.durationSeconds", live.stickiness.durationSeconds, desired.stickiness.durationSeconds),
-    ...(desired.stickiness.type === "app_cookie"
-      ? diffField("attributes.stickiness.cookieName", live.stickiness.cookieName, desired.stickiness.cookieName)
-      : []),
-  ];
-}
-
-export function diffTargetGroup(desired: TargetGroupDesired, observed: ObservedTargetGroup): FieldDiff[] {
-  return [
-    ...diffName(desired, observed),
-    ...IMMUTABLE_FIELDS.flatMap((field) => diffField(field, observed[field], desired[field], { forcesReplacement: true })),
-    ...diffHealthCheck(desired.healthCheck, observed.healthCheck),
-    ...diffAttributes(desired.attributes, observed.attributes),
-    ...diffTags(desired.tags, observed.tags),
-  ];
-}
+  diffAttributes,
+  diffTargetGroup,
+  generationNameOf,
+  healthCheckInput,
+  healthCheckOf,
+  isOurs,
+  pickTargetGroup,
+  previewTargetGroup,
+  sameImmutables,
+  successorOf,
+  targetGroupNodes,
+  toObservedTargetGroup,
+  type ObservedTargetGroup,
+  type TargetGroupChange,
+  type TargetGroupDesired,
+} from "./model.js";
 
 // ---------------------------------------------------------------------------------------------------------
 // Writes
-
-function healthCheckInput(hc: HealthCheck) {
-  const matcher: Matcher | undefined =
-    hc.matcher && ("httpCode" in hc.matcher ? { HttpCode: hc.matcher.httpCode } : { GrpcCode: hc.matcher.grpcCode });
-  return {
-    ...(hc.enabled !== undefined && { HealthCheckEnabled: hc.enabled }),
-    ...(hc.protocol !== undefined && { HealthCheckProtocol: hc.protocol as ProtocolEnum }),
-    ...(hc.port !== undefined && { HealthCheckPort: hc.port }),
-    ...(hc.path !== undefined && { HealthCheckPath: hc.path }),
-    ...(hc.healthyThreshold !== undefined && { HealthyThresholdCount: hc.healthyThreshold }),
-    ...(hc.unhealthyThreshold !== undefined && { UnhealthyThresholdCount: hc.unhealthyThreshold }),
-    ...(hc.timeoutSeconds !== undefined && { HealthCheckTimeoutSeconds: hc.timeoutSeconds }),
-    ...(hc.intervalSeconds !== undefined && { HealthCheckIntervalSeconds: hc.intervalSeconds }),
-    ...(matcher && { Matcher: matcher }),
-  };
-}
-
-/** The health-check fields of `desired` that the diffs change. */
-function changedHealthCheck(desired: HealthCheck, diffs: readonly FieldDiff[]): HealthCheck {
-  const fields = new Set(diffs.filter((d) => d.path.startsWith("healthCheck.")).map((d) => d.path.split(".")[1]));
-  return Object.fromEntries(Object.entries(desired).filter(([field]) => fields.has(field)));
-}
-
-/**
- * The AWS attributes to write for the attribute lines of a diff, each only when changed. A new app_cookie
- * type takes its cookie name along: moto refuses the type without the name in the same call, and on AWS the
- * two belong together anyway.
- */
-export function attributeWrites(desired: TargetGroupAttributes, diffs: readonly FieldDiff[]): Record<string, string> {
-  const changed = new Set(diffs.map((d) => d.path));
-  const s = desired.stickiness;
-  const writes: Record<string, string> = {};
-  if (changed.has("attributes.deregistrationDelaySeconds")) writes[DEREGISTRATION_DELAY] = String(desired.deregistrationDelaySeconds);
-  if (changed.has("attributes.stickiness.enabled")) writes[STICKINESS_ENABLED] = String(s.enabled);
-  if (changed.has("attributes.stickiness.type")) writes[STICKINESS_TYPE] = s.type;
-  if (changed.has("attributes.stickiness.durationSeconds")) writes[durationKey(s.type)] = String(s.durationSeconds);
-  const newAppCookie = changed.has("attributes.stickiness.type") && s.type === "app_cookie";
-  if (s.cookieName !== undefined && (changed.has("attributes.stickiness.cookieName") || newAppCookie))
-    writes[APP_COOKIE_NAME] = s.cookieName;
-  return writes;
-}
 
 async function writeAttributes(ctx: Context, arn: string, writes: Record<string, string>): Promise<void> {
   if (Object.keys(writes).length === 0) return;
@@ -423,32 +83,23 @@ async function createTargetGroup(desired: TargetGroupDesired, ctx: Context): Pro
   const group = TargetGroups?.[0];
   if (!group?.TargetGroupArn) throw new Error(`target group ${name}: CreateTargetGroup answered without the group`);
   // A new group has AWS's defaults: only what differs from them is written.
-  const writes = attributeWrites(desired.attributes, diffAttributes(desired.attributes, {}));
+  const { writes } = diffAttributes(desired.attributes, {});
   await writeAttributes(ctx, group.TargetGroupArn, writes);
   return toObservedTargetGroup(group, writes, { ...desired.tags });
 }
 
-/** One ModifyTargetGroup for every changed health-check field, one ModifyTargetGroupAttributes for every changed attribute, then the tags. */
-async function updateTargetGroup(
-  desired: TargetGroupDesired,
-  observed: ObservedTargetGroup,
-  diffs: readonly FieldDiff[],
-  ctx: Context,
-): Promise<ObservedTargetGroup> {
-  refuseReplacementDiffs(`target group ${observed.name}`, diffs);
-
-  const healthCheck = changedHealthCheck(desired.healthCheck, diffs);
-  if (Object.keys(healthCheck).length > 0) {
-    await ctx.clients.elbv2.send(new ModifyTargetGroupCommand({ TargetGroupArn: observed.id, ...healthCheckInput(healthCheck) }));
+/** One ModifyTargetGroup for the changed health-check fields, one ModifyTargetGroupAttributes for the changed attributes, then the tags. */
+async function updateTargetGroup(change: TargetGroupChange, observed: ObservedTargetGroup, ctx: Context): Promise<ObservedTargetGroup> {
+  if (change.healthCheck) {
+    await ctx.clients.elbv2.send(new ModifyTargetGroupCommand({ TargetGroupArn: observed.id, ...change.healthCheck }));
   }
-  const writes = attributeWrites(desired.attributes, diffs);
-  await writeAttributes(ctx, observed.id, writes);
-  const tags = await updateElbTags(ctx, observed.id, observed.tags, desired.tags, diffs);
+  await writeAttributes(ctx, observed.id, change.attributes);
+  await writeElbTags(ctx, observed.id, change.tags);
   return {
     ...observed,
-    healthCheck: { ...observed.healthCheck, ...healthCheck },
-    attributes: { ...observed.attributes, ...writes },
-    tags,
+    healthCheck: { ...observed.healthCheck, ...healthCheckOf(change.healthCheck ?? {}) },
+    attributes: { ...observed.attributes, ...change.attributes },
+    tags: applyTagChange(observed.tags, change.tags),
   };
 }
 
@@ -457,7 +108,7 @@ async function deleteTargetGroup(observed: ObservedTargetGroup, ctx: Context): P
   try {
     await ctx.clients.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: observed.id }));
   } catch (error) {
-    if (awsErrorIs(error, NOT_FOUND)) return;
+    if (isNotFound(error)) return;
     if (awsErrorIs(error, "ResourceInUse")) {
       const message = `target group ${observed.name} is still used by a listener or rule, so it cannot be deleted: ${formatAwsError(error)}`;
       throw new Error(message, { cause: error });
@@ -472,14 +123,12 @@ async function deleteTargetGroup(observed: ObservedTargetGroup, ctx: Context): P
 const describeByNames = (ctx: Context, names: readonly string[]) =>
   describeEach(
     names,
-    NOT_FOUND,
     async (batch) => (await ctx.clients.elbv2.send(new DescribeTargetGroupsCommand({ Names: batch }))).TargetGroups ?? [],
   );
 
 const describeByArns = (ctx: Context, arns: readonly string[]) =>
   describeEach(
     arns,
-    NOT_FOUND,
     async (batch) => (await ctx.clients.elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: batch }))).TargetGroups ?? [],
   );
 
@@ -488,34 +137,33 @@ async function stackTargetGroups(ctx: Context) {
   return resourcesOfType(await findTaggedResources(ctx), "elasticloadbalancing", "targetgroup");
 }
 
-/** The group's attributes; undefined when it was deleted since it was described. */
-async function readAttributes(ctx: Context, arn: string): Promise<Record<string, string> | undefined> {
-  try {
-    const { Attributes } = await ctx.clients.elbv2.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: arn }));
-    return attributeMap(Attributes);
-  } catch (error) {
-    if (awsErrorIs(error, NOT_FOUND)) return undefined;
-    throw error;
-  }
+/** The groups' attributes, one call each, side by side; undefined for a group deleted since it was described. */
+async function readAttributes(ctx: Context, arns: readonly string[]): Promise<Map<string, Record<string, string> | undefined>> {
+  const read = async (arn: string) => {
+    try {
+      return attributeMap((await ctx.clients.elbv2.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: arn }))).Attributes);
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  };
+  return new Map(await Promise.all(arns.map(async (arn) => [arn, await read(arn)] as const)));
 }
 
-/** Described groups with their attributes (one call each); those deleted since are left out. */
-async function withDetails(ctx: Context, groups: readonly ObservedTargetGroup[]): Promise<ObservedTargetGroup[]> {
-  const complete = await Promise.all(
-    groups.map(async (group) => {
-      const attributes = await readAttributes(ctx, group.id);
-      return attributes && { ...group, attributes };
-    }),
-  );
-  return complete.filter((g): g is ObservedTargetGroup => g !== undefined);
+/** The group with its attributes; undefined for one deleted since it was described. */
+function withAttributes(group: ObservedTargetGroup, attributes: ReadonlyMap<string, Record<string, string> | undefined>) {
+  const read = attributes.get(group.id);
+  return read && { ...group, attributes: read };
 }
 
 /**
  * Every group that may be one of the nodes': named `name`, tagged with a node's ownership id, or named the
- * generation name, each with its tags read afresh (the Tagging API may lag behind, so ownership is judged on
- * DescribeTags).
+ * generation name; with the tags the Tagging API gives the stack's groups.
  */
-async function findCandidates(desired: readonly TargetGroupDesired[], ctx: Context): Promise<ObservedTargetGroup[]> {
+async function findCandidates(
+  desired: readonly TargetGroupDesired[],
+  ctx: Context,
+): Promise<{ found: TargetGroup[]; taggedAs: Map<string, Tags> }> {
   const names = desired.map((d) => d.name);
   const [tagged, named] = await Promise.all([stackTargetGroups(ctx), describeByNames(ctx, names)]);
   const found = new Map(named.map((g) => [g.TargetGroupArn!, g]));
@@ -533,26 +181,52 @@ async function findCandidates(desired: readonly TargetGroupDesired[], ctx: Conte
     );
   const generations = desired.flatMap((value) => (settled(value) ? [] : [generationNameOf(value)].filter((n) => n !== undefined)));
   for (const g of await describeByNames(ctx, generations)) found.set(g.TargetGroupArn!, g);
-
-  const tags = await describeElbTags(ctx, [...found.keys()]);
-  return [...found.values()].map((g) => toObservedTargetGroup(g, {}, tags.get(g.TargetGroupArn!) ?? {}));
+  return { found: [...found.values()], taggedAs };
 }
 
+/** The group each node is among the candidates, by address. */
+function pickEach(
+  desired: ReadonlyArray<{ address: string; value: TargetGroupDesired }>,
+  candidates: readonly ObservedTargetGroup[],
+  stack: string,
+): Map<string, ObservedTargetGroup> {
+  return new Map(
+    desired.flatMap(({ address, value }) => {
+      const group = pickTargetGroup(value, candidates, stack);
+      return group ? [[address, group] as const] : [];
+    }),
+  );
+}
+
+/**
+ * Ownership is judged on DescribeTags (the Tagging API may lag behind). The attributes of the groups the Tagging
+ * API's tags would pick are read beside DescribeTags; a group DescribeTags picks instead has its attributes read after.
+ */
 async function observeTargetGroups(
   desired: ReadonlyArray<{ address: string; value: TargetGroupDesired }>,
   ctx: Context,
 ): Promise<Map<string, ObservedTargetGroup>> {
   if (desired.length === 0) return new Map();
   const values = desired.map((d) => d.value);
-  const candidates = await findCandidates(values, ctx);
-  const picked = desired.flatMap(({ address, value }) => {
-    const group = pickTargetGroup(value, candidates, ctx.stack);
-    return group ? [{ address, group }] : [];
-  });
-  // Attributes only for the picked groups; one deleted since it was described is left out.
-  const groups = picked.map((p) => p.group);
-  const complete = new Map((await withDetails(ctx, groups)).map((g) => [g.id, g]));
-  return new Map(picked.flatMap(({ address, group }) => (complete.has(group.id) ? [[address, complete.get(group.id)!] as const] : [])));
+  const { found, taggedAs } = await findCandidates(values, ctx);
+  const arns = found.map((g) => g.TargetGroupArn!);
+  const pickedWith = (tags: ReadonlyMap<string, Tags>) =>
+    pickEach(
+      desired,
+      found.map((g) => toObservedTargetGroup(g, {}, tags.get(g.TargetGroupArn!) ?? {})),
+      ctx.stack,
+    );
+  const idsOf = (picked: Map<string, ObservedTargetGroup>) => [...new Set([...picked.values()].map((g) => g.id))];
+  const [tags, attributes] = await Promise.all([describeElbTags(ctx, arns), readAttributes(ctx, idsOf(pickedWith(taggedAs)))]);
+  const picked = pickedWith(tags);
+  const late = idsOf(picked).filter((arn) => !attributes.has(arn));
+  for (const [arn, read] of await readAttributes(ctx, late)) attributes.set(arn, read);
+  return new Map(
+    [...picked].flatMap(([address, group]) => {
+      const complete = withAttributes(group, attributes);
+      return complete ? [[address, complete] as const] : [];
+    }),
+  );
 }
 
 /** Every group the Tagging API lists as the stack's, not in `known`, confirmed live and still the stack's. */
@@ -560,83 +234,27 @@ async function discoverTargetGroups(ctx: Context, knownIds: ReadonlySet<string>)
   const arns = (await stackTargetGroups(ctx)).map((r) => r.arn).filter((arn) => !knownIds.has(arn));
   const groups = await describeByArns(ctx, arns);
   if (groups.length === 0) return [];
-  const arnsFound = groups.map((g) => g.TargetGroupArn!);
-  const tags = await describeElbTags(ctx, arnsFound);
+  const tags = await describeElbTags(
+    ctx,
+    groups.map((g) => g.TargetGroupArn!),
+  );
   const owned = groups
     .map((g) => toObservedTargetGroup(g, {}, tags.get(g.TargetGroupArn!) ?? {}))
     .filter((g) => g.tags[STACK_TAG] === ctx.stack);
-  return (await withDetails(ctx, owned)).sort(byName);
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Nodes and preview
-
-export function desiredTargetGroup(
-  spec: Spec,
-  logical: string,
-  entry: TargetGroupSpec,
-  vpcId: string | KnownAfterApply,
-): TargetGroupDesired {
-  // A lambda group has no port, protocol or VPC: AWS refuses them.
-  const lambda = entry.targetType === "lambda";
-  const protocol = lambda ? null : entry.protocol;
-  return {
-    name: physicalName(spec, "targetGroups", logical),
-    ownershipId: `targetGroups/${logical}`,
-    port: lambda ? null : entry.port,
-    protocol,
-    protocolVersion: lambda ? null : normaliseProtocolVersion(protocol, entry.protocolVersion),
-    targetType: entry.targetType,
-    vpcId: lambda ? null : vpcId,
-    healthCheck: normaliseHealthCheck(entry.healthCheck),
-    attributes: desiredAttributes(entry),
-    tags: ownedTags(spec, "targetGroups", logical, entry.tags),
-  };
-}
-
-function targetGroupNode(spec: Spec, logical: string, entry: TargetGroupSpec): DesiredNode<TargetGroupDesired> {
-  return {
-    kind: "targetGroups",
-    logical,
-    address: addressOf("targetGroups", logical),
-    name: physicalName(spec, "targetGroups", logical),
-    dependsOn: ["network"],
-    adopt: entry.adopt ?? false,
-    readOnly: false,
-    build: (outputs: Outputs) => desiredTargetGroup(spec, logical, entry, outputs.string("network", "vpcId")),
-  };
-}
-
-export function previewTargetGroup(desired: TargetGroupDesired): FieldDiff[] {
-  const { stickiness } = desired.attributes;
-  const lines: Array<[string, unknown]> = [
-    ["name", desired.createAs ?? desired.name],
-    ...IMMUTABLE_FIELDS.map((field): [string, unknown] => [field, desired[field]]),
-    ...HEALTH_CHECK_FIELDS.flatMap((field): Array<[string, unknown]> =>
-      field === "matcher"
-        ? Object.entries(desired.healthCheck.matcher ?? {}).map(([kind, code]) => [`healthCheck.matcher.${kind}`, code])
-        : [[`healthCheck.${field}`, desired.healthCheck[field]]],
-    ),
-    ["attributes.deregistrationDelaySeconds", desired.attributes.deregistrationDelaySeconds],
-    ["attributes.stickiness.enabled", stickiness.enabled],
-    ...(stickiness.enabled
-      ? ([
-          ["attributes.stickiness.type", stickiness.type],
-          ["attributes.stickiness.durationSeconds", stickiness.durationSeconds],
-          ["attributes.stickiness.cookieName", stickiness.cookieName],
-        ] as Array<[string, unknown]>)
-      : []),
-    ...Object.entries(desired.tags).map(([key, value]): [string, unknown] => [`tags.${key}`, value]),
-  ];
-  return lines.filter(([, after]) => after !== undefined && after !== null).map(([path, after]) => ({ path, after }));
+  const attributes = await readAttributes(
+    ctx,
+    owned.map((g) => g.id),
+  );
+  return owned.flatMap((g) => withAttributes(g, attributes) ?? []).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Target groups: replaced beside the old group under an alternating name (see the header). */
-export const targetGroupsReconciler: LegacyReconciler<TargetGroupDesired, ObservedTargetGroup> = {
+export const targetGroupsReconciler: Reconciler<TargetGroupDesired, ObservedTargetGroup, TargetGroupChange> = {
   kind: "targetGroups",
   refersTo: ["network"],
+  // observe compares the candidates' VPC with the desired one (the immutables) and derives the generation name from it.
   looksUp: ["network"],
-  nodes: (spec) => Object.entries(spec.targetGroups).map(([logical, entry]) => targetGroupNode(spec, logical, entry)),
+  nodes: targetGroupNodes,
   observe: observeTargetGroups,
   discover: discoverTargetGroups,
   diff: diffTargetGroup,
