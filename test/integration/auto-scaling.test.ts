@@ -9,11 +9,11 @@ import {
 import { DescribeAlarmsCommand, ListTagsForResourceCommand } from "@aws-sdk/client-cloudwatch";
 import { CreateClusterCommand, CreateServiceCommand, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
 import { CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { MetadataBearer, MiddlewareStack } from "@smithy/types";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createClients } from "../../src/aws/index.js";
 import {
   autoScalingReconciler as reconciler,
-  removeServiceScaling,
   type ObservedScaling,
   type ScalingDesired,
 } from "../../src/reconcilers/autoscaling/auto-scaling/index.js";
@@ -47,6 +47,24 @@ const recorded = recordCalls(clients.autoScaling);
 recordCalls(clients.cloudWatch, recorded.sent);
 const writes = () => recorded.writes();
 beforeEach(recorded.reset);
+
+/** When each call was sent and answered, in order: reads made side by side are all sent before the first answer. */
+const timeline: string[] = [];
+function recordTimeline<I extends object, O extends MetadataBearer>(client: { middlewareStack: MiddlewareStack<I, O> }) {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      timeline.push(`sent ${context.commandName}`);
+      try {
+        return await next(args);
+      } finally {
+        timeline.push(`answered ${context.commandName}`);
+      }
+    },
+    { step: "initialize", name: "timeline" },
+  );
+}
+recordTimeline(clients.autoScaling);
+recordTimeline(clients.cloudWatch);
 
 let network: { vpcId: string; subnets: string[]; securityGroups: string[] };
 /** One target group behind one ALB listener, shared by the tests: only its ARN suffixes make the request-count label. */
@@ -157,10 +175,10 @@ async function observe(entry: { address: string; value: ScalingDesired }, ctx: C
 /** Observes, diffs and updates once; the writes of the update. */
 async function apply(entry: { address: string; value: ScalingDesired }, ctx: Context) {
   const observed = (await observe(entry, ctx))!;
-  const diffs = reconciler.diff(entry.value, observed);
+  const { lines, change } = reconciler.diff(entry.value, observed);
   recorded.reset();
-  await reconciler.update(entry.value, observed, diffs, ctx);
-  return { diffs, writes: writes() };
+  await reconciler.update(change, observed, ctx);
+  return { diffs: lines, writes: writes() };
 }
 
 /** One of each: target tracking on CPU, on the ALB's request count and on a custom metric; a step policy; a schedule. */
@@ -245,22 +263,25 @@ describe("auto scaling against moto", () => {
     expect(reconciler.outputs(created)).toEqual({ resourceId: `service/${world.cluster}/${world.service}` });
 
     recorded.reset();
+    timeline.length = 0;
     const observed = (await observe(entry, ctx))!;
     expect(writes()).toEqual([]);
-    // Reads: ONE DescribeScalableTargets, ONE DescribeScalingPolicies, ONE DescribeScheduledActions, ONE DescribeAlarms.
+    // Reads: ONE DescribeScalableTargets, ONE DescribeScalingPolicies, ONE DescribeScheduledActions, ONE DescribeAlarms,
+    // side by side (one round trip).
     expect(recorded.actions().sort()).toEqual([
       "DescribeAlarms",
       "DescribeScalableTargets",
       "DescribeScalingPolicies",
       "DescribeScheduledActions",
     ]);
+    expect(timeline.findIndex((event) => event.startsWith("answered"))).toBe(4);
     expect(observed.tags).toEqual({ "reconcile:stack": world.stack, "reconcile:id": "autoScaling/web" });
     expect(observed.alarms.burst!.tags).toEqual({
       suite: "auto-scaling",
       "reconcile:stack": world.stack,
       "reconcile:id": "autoScaling/web",
     });
-    expect(reconciler.diff(entry.value, observed)).toEqual([]);
+    expect(reconciler.diff(entry.value, observed).lines).toEqual([]);
     expect(observed).toEqual(created);
 
     // moto stores the schedule and its time zone; it never runs them.
@@ -339,7 +360,7 @@ describe("auto scaling against moto", () => {
     const { diffs, writes: made } = await apply(changed, ctx);
     expect(diffs.length).toBeGreaterThan(0);
     expect(made).toEqual(expected);
-    expect(reconciler.diff(changed.value, (await observe(changed, ctx))!)).toEqual([]);
+    expect(reconciler.diff(changed.value, (await observe(changed, ctx))!).lines).toEqual([]);
   });
 
   it("a new step policy makes PutScalingPolicy, then PutMetricAlarm with the policy's ARN and the stack's tags", async () => {
@@ -352,7 +373,7 @@ describe("auto scaling against moto", () => {
     expect(made).toEqual(["PutScalingPolicy", "PutMetricAlarm"]);
     const put = recorded.sent.find((c) => c.action === "PutMetricAlarm")!.input;
     expect(put.Tags).toEqual(expect.arrayContaining([{ Key: "reconcile:id", Value: "autoScaling/web" }]));
-    expect(reconciler.diff(entry.value, (await observe(entry, ctx))!)).toEqual([]);
+    expect(reconciler.diff(entry.value, (await observe(entry, ctx))!).lines).toEqual([]);
   });
 
   it("leaves policies and actions on the target that are not the stack's alone, and does not report them", async () => {
@@ -373,7 +394,7 @@ describe("auto scaling against moto", () => {
         },
       }),
     );
-    expect(reconciler.diff(entry.value, (await observe(entry, ctx))!)).toEqual([]);
+    expect(reconciler.diff(entry.value, (await observe(entry, ctx))!).lines).toEqual([]);
   });
 
   it("a target on a service the stack does not own is not the stack's (no ownership tags)", async () => {
@@ -412,20 +433,22 @@ describe("auto scaling against moto", () => {
     expect(await liveTargets(entry.value.resourceId)).toEqual([]);
   });
 
-  it("removeServiceScaling on a service with nothing registered makes no write", async () => {
+  it("a service of the stack with nothing registered: discover finds nothing, with one DescribeScalableTargets and no write", async () => {
     const world = await serviceOf(uniqueName());
     recorded.reset();
-    await removeServiceScaling(contextOf(world.stack), { resourceId: `service/${world.cluster}/${world.service}`, logical: "web" });
-    expect(writes()).toEqual([]);
+    expect(await reconciler.discover(contextOf(world.stack), new Set())).toEqual([]);
+    expect(recorded.actions()).toEqual(["DescribeScalableTargets"]);
   });
 
-  it("removeServiceScaling removes a service's whole configuration from its resource id and logical name alone", async () => {
+  it("a service's configuration the spec no longer names is discovered from the service's tags alone, and delete removes all of it", async () => {
     const world = await serviceOf(uniqueName());
     const ctx = contextOf(world.stack);
     const entry = desiredOf(world, EVERYTHING);
     await reconciler.create(entry.value, ctx);
 
-    await removeServiceScaling(ctx, { resourceId: entry.value.resourceId, logical: "web" });
+    const [found] = await reconciler.discover(ctx, new Set());
+    expect(found!.resourceId).toBe(entry.value.resourceId);
+    await reconciler.delete(found!, ctx);
     expect(await liveTargets(entry.value.resourceId)).toEqual([]);
     expect(await liveAlarms(`${world.stack}-`)).toEqual([]);
   });

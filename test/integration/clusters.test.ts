@@ -137,7 +137,7 @@ describe("clusters against moto", () => {
     recorded.reset();
     const observed = await observeOne(main!, ctx);
     expect(observed).toEqual(created);
-    expect(clustersReconciler.diff(main!.value, observed!)).toEqual([]);
+    expect(clustersReconciler.diff(main!.value, observed!).lines).toEqual([]);
     expect(actions()).toEqual(["DescribeClusters"]);
   });
 
@@ -164,16 +164,16 @@ describe("clusters against moto", () => {
     await clustersReconciler.create(before.value, ctx);
 
     const observed = (await observeOne(after, ctx))!;
-    const diffs = clustersReconciler.diff(after.value, observed);
+    const { lines: diffs, change } = clustersReconciler.diff(after.value, observed);
     expect(diffs).toEqual([{ path: "containerInsights", before: "enabled", after: "disabled" }]);
 
     recorded.reset();
-    const updated = await clustersReconciler.update(after.value, observed, diffs, ctx);
+    const updated = await clustersReconciler.update(change, observed, ctx);
     expect(writes()).toEqual(["UpdateCluster"]);
     expect(sent[0]!.input).toEqual({ cluster: name, settings: [{ name: "containerInsights", value: "disabled" }] });
     expect(updated.containerInsights).toBe("disabled");
     expect((await liveCluster(name))?.settings).toEqual([{ name: "containerInsights", value: "disabled" }]);
-    expect(clustersReconciler.diff(after.value, (await observeOne(after, ctx))!)).toEqual([]);
+    expect(clustersReconciler.diff(after.value, (await observeOne(after, ctx))!).lines).toEqual([]);
   });
 
   it("changes the default strategy with exactly one PutClusterCapacityProviders, sending the providers as they are", async () => {
@@ -186,18 +186,18 @@ describe("clusters against moto", () => {
     await clustersReconciler.create(before.value, ctx);
 
     const observed = (await observeOne(after, ctx))!;
-    const diffs = clustersReconciler.diff(after.value, observed);
+    const { lines: diffs, change } = clustersReconciler.diff(after.value, observed);
     expect(diffs).toEqual([
       { path: "defaultCapacityProviderStrategy.FARGATE.weight", before: 1, after: 2 },
       { path: "defaultCapacityProviderStrategy.FARGATE.base", before: 0, after: 1 },
     ]);
 
     recorded.reset();
-    const updated = await clustersReconciler.update(after.value, observed, diffs, ctx);
+    const updated = await clustersReconciler.update(change, observed, ctx);
     expect(writes()).toEqual(["PutClusterCapacityProviders"]);
     expect(sent[0]!.input).toEqual({ cluster: name, capacityProviders: ["FARGATE"], defaultCapacityProviderStrategy: heavier });
     expect(updated.defaultCapacityProviderStrategy).toEqual(heavier);
-    expect(clustersReconciler.diff(after.value, (await observeOne(after, ctx))!)).toEqual([]);
+    expect(clustersReconciler.diff(after.value, (await observeOne(after, ctx))!).lines).toEqual([]);
   });
 
   it("adds a provider the spec names while its strategy is left out: the live strategy is sent back unchanged", async () => {
@@ -211,18 +211,18 @@ describe("clusters against moto", () => {
     const after = desiredOf(stack, { main: withoutStrategy }).main!;
 
     const observed = (await observeOne(after, ctx))!;
-    const diffs = clustersReconciler.diff(after.value, observed);
+    const { lines: diffs, change } = clustersReconciler.diff(after.value, observed);
     expect(diffs).toEqual([{ path: "capacityProviders", before: ["FARGATE"], after: ["FARGATE", "FARGATE_SPOT"] }]);
 
     recorded.reset();
-    await clustersReconciler.update(after.value, observed, diffs, ctx);
+    await clustersReconciler.update(change, observed, ctx);
     expect(writes()).toEqual(["PutClusterCapacityProviders"]);
     expect(sent[0]!.input).toEqual({
       cluster: name,
       capacityProviders: ["FARGATE", "FARGATE_SPOT"],
       defaultCapacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1, base: 0 }],
     });
-    expect(clustersReconciler.diff(after.value, (await observeOne(after, ctx))!)).toEqual([]);
+    expect(clustersReconciler.diff(after.value, (await observeOne(after, ctx))!).lines).toEqual([]);
   });
 
   it("sets back a changed tag and removes an added one with exactly TagResource and UntagResource", async () => {
@@ -242,20 +242,20 @@ describe("clusters against moto", () => {
     );
 
     const observed = (await observeOne(main!, ctx))!;
-    const diffs = clustersReconciler.diff(main!.value, observed);
+    const { lines: diffs, change } = clustersReconciler.diff(main!.value, observed);
     expect(diffs).toEqual([
       { path: "tags.owner", before: "someone" },
       { path: "tags.team", before: "data", after: "web" },
     ]);
 
     recorded.reset();
-    const updated = await clustersReconciler.update(main!.value, observed, diffs, ctx);
+    const updated = await clustersReconciler.update(change, observed, ctx);
     expect(sent).toEqual([
       { action: "TagResource", input: { resourceArn: created.id, tags: [{ key: "team", value: "web" }] } },
       { action: "UntagResource", input: { resourceArn: created.id, tagKeys: ["owner"] } },
     ]);
     expect(updated.tags).toEqual(main!.value.tags);
-    expect(clustersReconciler.diff(main!.value, (await observeOne(main!, ctx))!)).toEqual([]);
+    expect(clustersReconciler.diff(main!.value, (await observeOne(main!, ctx))!).lines).toEqual([]);
   });
 
   it("makes no call at all for an update with no diffs", async () => {
@@ -265,7 +265,7 @@ describe("clusters against moto", () => {
     const created = await clustersReconciler.create(main!.value, ctx);
 
     recorded.reset();
-    expect(await clustersReconciler.update(main!.value, created, [], ctx)).toEqual(created);
+    expect(await clustersReconciler.update(clustersReconciler.diff(main!.value, created).change, created, ctx)).toEqual(created);
     expect(actions()).toEqual([]);
   });
 
@@ -370,10 +370,10 @@ describe("clusters against moto", () => {
     await clients.ecs.send(new UpdateClusterCommand({ cluster: name, settings: [{ name: "containerInsights", value: "enhanced" }] }));
 
     const observed = (await observeOne(main!, ctx))!;
-    const diffs = clustersReconciler.diff(main!.value, observed);
+    const { lines: diffs, change } = clustersReconciler.diff(main!.value, observed);
     expect(diffs).toEqual([{ path: "containerInsights", before: "enhanced", after: "enabled" }]);
     recorded.reset();
-    await clustersReconciler.update(main!.value, observed, diffs, ctx);
+    await clustersReconciler.update(change, observed, ctx);
     expect(writes()).toEqual(["UpdateCluster"]);
   });
 });

@@ -188,7 +188,7 @@ describe("a service with everything the spec sets, against moto", () => {
       healthCheckGracePeriodSeconds: 30,
       enableExecuteCommand: true,
     });
-    expect(reconciler.diff(desired.value, created)).toEqual([]);
+    expect(reconciler.diff(desired.value, created).lines).toEqual([]);
     expect(reconciler.outputs(created)).toEqual({
       arn: `arn:aws:ecs:us-east-1:123456789012:service/${world.cluster}/${stack}-web`,
       name: `${stack}-web`,
@@ -199,7 +199,7 @@ describe("a service with everything the spec sets, against moto", () => {
   it("observed again it has converged: no diff, no write, one DescribeServices", async () => {
     const live = await observe(desiredOf(stack, world, EVERYTHING), ctx);
     expect(live).toEqual({ ...created, tags: created.tags });
-    expect(reconciler.diff(desiredOf(stack, world, EVERYTHING).value, live!)).toEqual([]);
+    expect(reconciler.diff(desiredOf(stack, world, EVERYTHING).value, live!).lines).toEqual([]);
     expect(ecs.actions()).toEqual(["DescribeServices"]);
   });
 
@@ -207,29 +207,29 @@ describe("a service with everything the spec sets, against moto", () => {
     world = { ...world, taskDefinition: revision2 };
     const desired = desiredOf(stack, world, EVERYTHING);
     const live = (await observe(desired, ctx))!;
-    const diffs = reconciler.diff(desired.value, live);
+    const { lines: diffs, change } = reconciler.diff(desired.value, live);
     expect(diffs).toEqual([{ path: "taskDefinition", before: created.taskDefinition, after: revision2 }]);
     ecs.reset();
-    const updated = await reconciler.update(desired.value, live, diffs, ctx);
+    const updated = await reconciler.update(change, live, ctx);
     expect(writes()).toEqual([
       { action: "UpdateService", input: { cluster: world.cluster, service: `${stack}-web`, taskDefinition: revision2 } },
     ]);
-    expect(reconciler.diff(desired.value, updated)).toEqual([]);
-    expect(reconciler.diff(desired.value, (await observe(desired, ctx))!)).toEqual([]);
+    expect(reconciler.diff(desired.value, updated).lines).toEqual([]);
+    expect(reconciler.diff(desired.value, (await observe(desired, ctx))!).lines).toEqual([]);
   });
 
   it("a deployment-configuration change makes exactly one UpdateService, with the whole configuration", async () => {
     const spec = { ...EVERYTHING, deployment: { minimumHealthyPercent: 100, circuitBreaker: { enable: false, rollback: false } } };
     const desired = desiredOf(stack, world, spec);
     const live = (await observe(desired, ctx))!;
-    const diffs = reconciler.diff(desired.value, live);
+    const { lines: diffs, change } = reconciler.diff(desired.value, live);
     expect(diffs).toEqual([
       { path: "deployment.minimumHealthyPercent", before: 50, after: 100 },
       { path: "deployment.circuitBreaker.enable", before: true, after: false },
       { path: "deployment.circuitBreaker.rollback", before: true, after: false },
     ]);
     ecs.reset();
-    await reconciler.update(desired.value, live, diffs, ctx);
+    await reconciler.update(change, live, ctx);
     expect(writes()).toEqual([
       {
         action: "UpdateService",
@@ -244,23 +244,23 @@ describe("a service with everything the spec sets, against moto", () => {
         },
       },
     ]);
-    expect(reconciler.diff(desired.value, (await observe(desired, ctx))!)).toEqual([]);
+    expect(reconciler.diff(desired.value, (await observe(desired, ctx))!).lines).toEqual([]);
   });
 
   it("a tag change makes TagResource and UntagResource only: no UpdateService, no wait", async () => {
     const spec = { ...EVERYTHING, deployment: { minimumHealthyPercent: 100, circuitBreaker: { enable: false, rollback: false } } };
     const desired = desiredOf(stack, world, { ...spec, tags: { owner: "ops" } });
     const live = (await observe(desired, ctx))!;
-    const diffs = reconciler.diff(desired.value, live);
+    const { lines: diffs, change } = reconciler.diff(desired.value, live);
     expect(diffs).toEqual([
       { path: "tags.owner", after: "ops" },
       { path: "tags.team", before: "web" },
     ]);
     ecs.reset();
-    const updated = await reconciler.update(desired.value, live, diffs, contextOf(stack, { wait: { timeoutMs: 1000 } }));
+    const updated = await reconciler.update(change, live, contextOf(stack, { wait: { timeoutMs: 1000 } }));
     expect(ecs.actions()).toEqual(["TagResource", "UntagResource"]);
     expect(updated.tags).toEqual(desired.value.tags);
-    expect(reconciler.diff(desired.value, (await observe(desired, ctx))!)).toEqual([]);
+    expect(reconciler.diff(desired.value, (await observe(desired, ctx))!).lines).toEqual([]);
   });
 
   it("discovers the stack's service, and leaves out one observe already found", async () => {
@@ -305,10 +305,10 @@ describe("the desired count under auto scaling, against moto", () => {
     const desired = desiredOf(stack, world, scaled);
     const live = (await observe(desired, ctx))!;
     expect(live.desiredCount).toBe(3);
-    const diffs = reconciler.diff(desired.value, live);
+    const { lines: diffs, change } = reconciler.diff(desired.value, live);
     expect(diffs).toEqual([]);
     ecs.reset();
-    await reconciler.update(desired.value, live, diffs, ctx);
+    await reconciler.update(change, live, ctx);
     expect(ecs.actions()).toEqual([]);
   });
 
@@ -316,10 +316,10 @@ describe("the desired count under auto scaling, against moto", () => {
     await scaleTo(9);
     const desired = desiredOf(stack, world, scaled);
     const live = (await observe(desired, ctx))!;
-    const diffs = reconciler.diff(desired.value, live);
+    const { lines: diffs, change } = reconciler.diff(desired.value, live);
     expect(diffs).toEqual([{ path: "desiredCount", before: 9, after: 4 }]);
     ecs.reset();
-    await reconciler.update(desired.value, live, diffs, ctx);
+    await reconciler.update(change, live, ctx);
     expect(writes()).toEqual([{ action: "UpdateService", input: { cluster: world.cluster, service: `${stack}-web`, desiredCount: 4 } }]);
   });
 });
@@ -394,17 +394,17 @@ describe("load balancers, against moto", () => {
     expect(writes()[0]!.input.loadBalancers).toEqual([{ targetGroupArn: world.targetGroupArn, containerName: "web", containerPort: 8080 }]);
     const live = (await observe(desired, ctx))!;
     expect(live.loadBalancers).toEqual([{ targetGroupArn: world.targetGroupArn, containerName: "web", containerPort: 8080 }]);
-    expect(reconciler.diff(desired.value, live)).toEqual([]);
-    expect(reconciler.diff(desired.value, created)).toEqual([]);
+    expect(reconciler.diff(desired.value, live).lines).toEqual([]);
+    expect(reconciler.diff(desired.value, created).lines).toEqual([]);
   });
 
   it("a spec without load balancers detaches them with one UpdateService sending []", async () => {
     const desired = desiredOf(stack, world, {});
     const live = (await observe(desired, ctx))!;
-    const diffs = reconciler.diff(desired.value, live);
+    const { lines: diffs, change } = reconciler.diff(desired.value, live);
     expect(diffs).toEqual([{ path: "loadBalancers", before: live.loadBalancers, after: [] }]);
     ecs.reset();
-    await reconciler.update(desired.value, live, diffs, ctx);
+    await reconciler.update(change, live, ctx);
     expect(writes()).toEqual([{ action: "UpdateService", input: { cluster: world.cluster, service: `${stack}-web`, loadBalancers: [] } }]);
     const { services } = await clients.ecs.send(new DescribeServicesCommand({ cluster: world.cluster, services: [`${stack}-web`] }));
     expect(services![0]!.loadBalancers).toEqual([]);
@@ -430,7 +430,7 @@ describe("capacity providers and batching, against moto", () => {
       forceNewDeployment: true,
     });
     expect(created.capacityProviderStrategy).toEqual([{ capacityProvider: "FARGATE", weight: 1, base: 0 }]);
-    expect(reconciler.diff(desired.value, (await observe(desired, ctx))!)).toEqual([]);
+    expect(reconciler.diff(desired.value, (await observe(desired, ctx))!).lines).toEqual([]);
   });
 
   it("observe describes the services of one cluster ten at a time", async () => {

@@ -97,7 +97,7 @@ async function registerUntagged(family: string): Promise<string> {
 /** Update as the engine does: observe, diff, update with the diffs. */
 async function converge(entry: { address: string; value: TaskDefinitionDesired }, stack: string): Promise<ObservedTaskDefinition> {
   const observed = (await observe(entry, stack))!;
-  return reconciler.update(entry.value, observed, reconciler.diff(entry.value, observed), contextOf(stack));
+  return reconciler.update(reconciler.diff(entry.value, observed).change, observed, contextOf(stack));
 }
 
 describe("task definitions against moto", () => {
@@ -116,7 +116,7 @@ describe("task definitions against moto", () => {
     ecs.reset();
     const observed = await observe(entry, stack);
     expect(observed).toEqual(created);
-    expect(reconciler.diff(entry.value, observed!)).toEqual([]);
+    expect(reconciler.diff(entry.value, observed!).lines).toEqual([]);
     // A re-plan is one DescribeTaskDefinition, and no write.
     expect(ecs.actions()).toEqual(["DescribeTaskDefinition"]);
 
@@ -125,7 +125,7 @@ describe("task definitions against moto", () => {
       const environment = Object.fromEntries(Object.entries(web.environment!).reverse());
       return { ...e, containers: { container2Curso107: e.containers.container2Curso107!, container1Curso107: { ...web, environment } } };
     });
-    expect(reconciler.diff(reordered.value, observed!)).toEqual([]);
+    expect(reconciler.diff(reordered.value, observed!).lines).toEqual([]);
     expect(ecs.writes()).toEqual([]);
     expect(await activeRevisions(family)).toEqual([arnOf(family, 1)]);
   });
@@ -137,7 +137,7 @@ describe("task definitions against moto", () => {
 
     const changed = desiredOf(stack, family, withImage("docker.io/pedroheeger/curso116_kube-news:v2"));
     const observed = (await observe(changed, stack))!;
-    const diffs = reconciler.diff(changed.value, observed);
+    const { lines: diffs, change } = reconciler.diff(changed.value, observed);
     expect(diffs).toEqual([
       {
         path: "containers.container1Curso107.image",
@@ -147,11 +147,11 @@ describe("task definitions against moto", () => {
     ]);
 
     ecs.reset();
-    const updated = await reconciler.update(changed.value, observed, diffs, contextOf(stack));
+    const updated = await reconciler.update(change, observed, contextOf(stack));
     expect(ecs.writes()).toEqual(["RegisterTaskDefinition"]);
     expect(updated).toMatchObject({ id: arnOf(family, 2), revision: 2 });
     expect(await activeRevisions(family)).toEqual([arnOf(family, 1), arnOf(family, 2)]);
-    expect(reconciler.diff(changed.value, (await observe(changed, stack))!)).toEqual([]);
+    expect(reconciler.diff(changed.value, (await observe(changed, stack))!).lines).toEqual([]);
   });
 
   it("with keepRevisions 2, a 3rd revision deregisters revision 1 only", async () => {
@@ -200,16 +200,16 @@ describe("task definitions against moto", () => {
     await reconciler.create(desiredOf(stack, family).value, contextOf(stack));
     const retagged = desiredOf(stack, family, (e) => ({ ...e, tags: { team: "web" } }));
     const observed = (await observe(retagged, stack))!;
-    const diffs = reconciler.diff(retagged.value, observed);
+    const { lines: diffs, change } = reconciler.diff(retagged.value, observed);
     expect(diffs).toEqual([{ path: "tags.team", after: "web" }]);
 
     ecs.reset();
-    const updated = await reconciler.update(retagged.value, observed, diffs, contextOf(stack));
+    const updated = await reconciler.update(change, observed, contextOf(stack));
     expect(ecs.writes()).toEqual(["TagResource"]);
     expect(updated.id).toBe(arnOf(family, 1));
     const { tags } = await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: updated.id, include: ["TAGS"] }));
     expect(tags).toContainEqual({ key: "team", value: "web" });
-    expect(reconciler.diff(retagged.value, (await observe(retagged, stack))!)).toEqual([]);
+    expect(reconciler.diff(retagged.value, (await observe(retagged, stack))!).lines).toEqual([]);
   });
 
   it("discovers the stack's families; delete deregisters and deletes every revision it registered; again is success", async () => {

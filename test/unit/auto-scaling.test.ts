@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type {
+  PutScalingPolicyCommandInput,
   ScalableTarget,
   ScalingPolicy,
   ScheduledAction,
@@ -11,16 +12,21 @@ import { KnownAfterApply, UNKNOWN, type FieldDiff } from "../../src/plan/model.j
 import {
   alarmFromAws,
   diffScaling,
+  creation,
+  drivingPolicy,
   policiesFromAws,
   previewScaling,
-  scalingChanges,
+  refOf,
   scalingNodes,
   scheduledFromAws,
   stepPolicyToAws,
   suspendedFromAws,
   targetTrackingFromAws,
+  targetTrackingInput,
   targetTrackingToAws,
+  type AlarmInput,
   type ObservedScaling,
+  type ScalingChange,
   type ScalingDesired,
 } from "../../src/reconcilers/autoscaling/auto-scaling/model.js";
 import type { Outputs } from "../../src/reconcilers/shared/types.js";
@@ -37,6 +43,13 @@ const SCHEDULED = fixture<{ ScheduledActions: Array<ScheduledAction & { Creation
   "describe-scheduled-actions-dynamodb.json",
 ).ScheduledActions;
 const ALARM = fixture<{ MetricAlarms: MetricAlarm[] }>("describe-alarms-ec2-cpu.json").MetricAlarms[0]!;
+
+/** How every call names the scalable target. */
+const ON_TARGET = {
+  ServiceNamespace: "ecs",
+  ScalableDimension: "ecs:service:DesiredCount",
+  ResourceId: "service/demo-main/demo-web",
+} as const;
 
 const SERVICE_ARN = "arn:aws:ecs:us-east-1:123456789012:service/demo-main/demo-web";
 const LB_SUFFIX = "app/demo-web/50dc6c495c0c9188";
@@ -318,7 +331,7 @@ describe("AWS's answers in the diff's form (fixtures from the API references)", 
       stepScaling: { "cpu-gt-75": policy },
       alarms: { "cpu-gt-75": { ...echo.alarms["cpu-gt-75"]!, actions: [policy.arn] } },
     };
-    expect(diffScaling(desired, observed)).toEqual([]);
+    expect(diffScaling(desired, observed).lines).toEqual([]);
   });
 
   it.each([
@@ -346,7 +359,7 @@ describe("AWS's answers in the diff's form (fixtures from the API references)", 
     const desired = desiredOf({ minCapacity: 1, maxCapacity: 10, targetTracking: { p: spec } });
     expect(targetTrackingFromAws(TRACKING[index]!)).toMatchObject(desired.targetTracking.p!);
     const observed = { ...echoOf(desired), targetTracking: { p: { ...targetTrackingFromAws(TRACKING[index]!), arn: "arn" } } };
-    expect(diffScaling(desired, observed)).toEqual([]);
+    expect(diffScaling(desired, observed).lines).toEqual([]);
   });
 
   it("the ALB example's label and disableScaleIn come back as sent", () => {
@@ -392,7 +405,7 @@ describe("diff", () => {
   const echo = echoOf(desired);
 
   it("the whole configuration equal to AWS's echo of it is no drift", () => {
-    expect(diffScaling(desired, echo)).toEqual([]);
+    expect(diffScaling(desired, echo).lines).toEqual([]);
   });
 
   const burstArn = echo.stepScaling.burst!.arn;
@@ -485,19 +498,23 @@ describe("diff", () => {
   ];
 
   it.each(cases)("$why", ({ observed, diffs }) => {
-    expect(diffScaling(desired, observed)).toEqual(diffs);
+    expect(diffScaling(desired, observed).lines).toEqual(diffs);
   });
 
   it("a step policy removed from the spec deletes it (its alarm goes with it, no separate line)", () => {
     const without = desiredOf({ ...FULL, stepScaling: {} });
-    const diffs = diffScaling(without, echoOf(desired));
-    expect(diffs.map((d) => d.path)).toEqual(["stepScaling.burst"]);
-    expect(scalingChanges(diffs)).toMatchObject({ stepPolicies: ["burst"], stepAlarms: [] });
+    const { lines, change } = diffScaling(without, echoOf(desired));
+    expect(lines.map((d) => d.path)).toEqual(["stepScaling.burst"]);
+    expect(change).toMatchObject({
+      stepScaling: [],
+      deletePolicies: [{ ...ON_TARGET, PolicyName: "demo-burst" }],
+      deleteAlarms: ["demo-web-burst"],
+    });
   });
 
   it("`suspend` in the spec is compared", () => {
     const suspended = desiredOf({ ...FULL, suspend: { dynamicScalingIn: true } });
-    expect(diffScaling(suspended, echoOf(desired))).toEqual([{ path: "suspend.dynamicScalingIn", before: false, after: true }]);
+    expect(diffScaling(suspended, echoOf(desired)).lines).toEqual([{ path: "suspend.dynamicScalingIn", before: false, after: true }]);
   });
 
   it("an unknown service ARN (the service is created or replaced) forces the configuration's replacement", () => {
@@ -505,22 +522,212 @@ describe("diff", () => {
       FULL,
       outputsWith({ "services.web arn": UNKNOWN, "loadBalancers.web arnSuffix": LB_SUFFIX, "targetGroups.web arnSuffix": TG_SUFFIX }),
     );
-    expect(diffScaling(replaced, echo)).toEqual([
+    expect(diffScaling(replaced, echo).lines).toEqual([
       { path: "service", before: "service/demo-main/demo-web", after: UNKNOWN, forcesReplacement: true },
     ]);
   });
 
-  it.each([
-    { why: "min/max: the target", paths: ["minCapacity"], changes: { target: true } },
-    { why: "a tracking policy", paths: ["targetTracking.cpu.targetValue"], changes: { targetTracking: ["cpu"] } },
-    { why: "a step alarm", paths: ["stepScaling.burst.alarm.threshold"], changes: { stepAlarms: ["burst"], stepPolicies: [] } },
-    {
-      why: "a step alarm's tags alone",
-      paths: ["stepScaling.burst.alarm.tags.project"],
-      changes: { alarmTags: ["burst"], stepAlarms: [] },
+  it("a request label still unknown while planning gives lines and a change; its input is built once the label is known", () => {
+    const pending = desiredOf(
+      FULL,
+      outputsWith({ "services.web arn": SERVICE_ARN, "loadBalancers.web arnSuffix": UNKNOWN, "targetGroups.web arnSuffix": TG_SUFFIX }),
+    );
+    const { lines, change } = diffScaling(pending, echo);
+    expect(lines.map((d) => d.path)).toEqual(["targetTracking.requests.metric"]);
+    expect(change.putTargetTracking.map((p) => p.policyName)).toEqual(["demo-requests"]);
+    expect(() => targetTrackingInput(change.putTargetTracking[0]!)).toThrow(/not known yet/);
+  });
+});
+
+describe("the change update makes, from the same comparison as the lines", () => {
+  const desired = desiredOf(FULL);
+  const echo = echoOf(desired);
+  const burstArn = echo.stepScaling.burst!.arn;
+  const alarmArn = echo.alarms.burst!.arn;
+  const none: ScalingChange = {
+    ref: refOf(desired),
+    putTargetTracking: [],
+    stepScaling: [],
+    deletePolicies: [],
+    deleteAlarms: [],
+    putScheduled: [],
+    deleteScheduled: [],
+  };
+  /** PutMetricAlarm's input for the burst policy's alarm, but for its action. */
+  const BURST_ALARM: AlarmInput = {
+    AlarmName: "demo-web-burst",
+    Namespace: "AWS/ECS",
+    MetricName: "MemoryUtilization",
+    Dimensions: [
+      { Name: "ClusterName", Value: "demo-main" },
+      { Name: "ServiceName", Value: "demo-web" },
+    ],
+    Statistic: "Average",
+    ComparisonOperator: "GreaterThanOrEqualToThreshold",
+    Threshold: 80,
+    Period: 60,
+    EvaluationPeriods: 2,
+    DatapointsToAlarm: 2,
+    Tags: [
+      { Key: "project", Value: "curso" },
+      { Key: "reconcile:stack", Value: "demo" },
+      { Key: "reconcile:id", Value: "autoScaling/web" },
+    ],
+  };
+  const BURST_POLICY: PutScalingPolicyCommandInput = {
+    ...ON_TARGET,
+    PolicyName: "demo-burst",
+    PolicyType: "StepScaling",
+    StepScalingPolicyConfiguration: {
+      AdjustmentType: "ChangeInCapacity",
+      StepAdjustments: [
+        { MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 20, ScalingAdjustment: 1 },
+        { MetricIntervalLowerBound: 20, ScalingAdjustment: 3 },
+      ],
+      Cooldown: 60,
     },
-    { why: "a scheduled action", paths: ["scheduled.night.timezone"], changes: { scheduled: ["night"], target: false } },
-  ])("scalingChanges: $why", ({ paths, changes }) => {
-    expect(scalingChanges(paths.map((path) => ({ path })))).toMatchObject(changes);
+  };
+
+  it("the configuration as the spec says changes nothing", () => {
+    expect(diffScaling(desired, echo).change).toEqual(none);
+  });
+
+  it.each<{ why: string; desired?: ScalingDesired; observed: ObservedScaling; change: Partial<ScalingChange> }>([
+    {
+      why: "min and max changed: RegisterScalableTarget with the whole target, nothing else",
+      observed: { ...echo, target: { ...echo.target!, minCapacity: 1, maxCapacity: 4 } },
+      change: { register: { ...ON_TARGET, MinCapacity: 2, MaxCapacity: 6 } },
+    },
+    {
+      why: "`suspend` changed: RegisterScalableTarget carries the whole suspended state",
+      desired: desiredOf({ ...FULL, suspend: { dynamicScalingIn: true } }),
+      observed: echo,
+      change: {
+        register: {
+          ...ON_TARGET,
+          MinCapacity: 2,
+          MaxCapacity: 6,
+          SuspendedState: { DynamicScalingInSuspended: true, DynamicScalingOutSuspended: false, ScheduledScalingSuspended: false },
+        },
+      },
+    },
+    {
+      why: "a target value changed: that target-tracking policy put, as the spec has it",
+      observed: { ...echo, targetTracking: { ...echo.targetTracking, cpu: { ...echo.targetTracking.cpu!, targetValue: 70 } } },
+      change: { putTargetTracking: [{ resourceId: ON_TARGET.ResourceId, policyName: "demo-cpu", policy: desired.targetTracking.cpu! }] },
+    },
+    {
+      why: "a target-tracking policy of the stack not in the spec: DeleteScalingPolicy",
+      observed: { ...echo, targetTracking: { ...echo.targetTracking, old: { ...echo.targetTracking.cpu!, arn: "arn:old" } } },
+      change: { deletePolicies: [{ ...ON_TARGET, PolicyName: "demo-old" }] },
+    },
+    {
+      why: "steps changed: the policy put; its alarm, as the spec has it, put only if the new ARN is not its action",
+      observed: { ...echo, stepScaling: { burst: { ...echo.stepScaling.burst!, steps: [{ lowerBound: 0, adjustment: 1 }] } } },
+      change: { stepScaling: [{ policy: BURST_POLICY, alarm: BURST_ALARM, alarmActions: [burstArn] }] },
+    },
+    {
+      why: "the alarm's threshold changed: the alarm put, driving the policy where it stands",
+      observed: { ...echo, alarms: { burst: { ...echo.alarms.burst!, threshold: 90 } } },
+      change: { stepScaling: [{ arn: burstArn, alarm: BURST_ALARM }] },
+    },
+    {
+      why: "the alarm no longer points at its policy: the alarm put",
+      observed: { ...echo, alarms: { burst: { ...echo.alarms.burst!, actions: ["arn:old"] } } },
+      change: { stepScaling: [{ arn: burstArn, alarm: BURST_ALARM }] },
+    },
+    {
+      why: "the policy exists and its alarm does not: the alarm put",
+      observed: { ...echo, alarms: {} },
+      change: { stepScaling: [{ arn: burstArn, alarm: BURST_ALARM }] },
+    },
+    {
+      why: "the alarm's tags alone: the tag writes, and no put (its action is the policy's ARN already)",
+      observed: {
+        ...echo,
+        alarms: { burst: { ...echo.alarms.burst!, tags: { ...desired.stepScaling.burst!.alarm.tags, project: "other", extra: "x" } } },
+      },
+      change: {
+        stepScaling: [
+          {
+            arn: burstArn,
+            alarm: BURST_ALARM,
+            alarmActions: [burstArn],
+            alarmTags: { arn: alarmArn, change: { set: { project: "curso" }, remove: ["extra"] } },
+          },
+        ],
+      },
+    },
+    {
+      why: "a step policy the spec no longer has: its policy, then its alarm, deleted",
+      desired: desiredOf({ ...FULL, stepScaling: {} }),
+      observed: echo,
+      change: { deletePolicies: [{ ...ON_TARGET, PolicyName: "demo-burst" }], deleteAlarms: ["demo-web-burst"] },
+    },
+    {
+      why: "an alarm left without its policy, which the spec no longer has: the alarm deleted",
+      desired: desiredOf({ ...FULL, stepScaling: {} }),
+      observed: { ...echo, stepScaling: {} },
+      change: { deleteAlarms: ["demo-web-burst"] },
+    },
+    {
+      why: "a time zone changed: PutScheduledAction with the whole action",
+      observed: { ...echo, scheduled: { night: { ...echo.scheduled.night!, timezone: null } } },
+      change: {
+        putScheduled: [
+          {
+            ...ON_TARGET,
+            ScheduledActionName: "demo-night",
+            Schedule: "cron(0 22 * * ? *)",
+            Timezone: "America/Sao_Paulo",
+            ScalableTargetAction: { MinCapacity: 1, MaxCapacity: 2 },
+          },
+        ],
+      },
+    },
+    {
+      why: "a scheduled action of the stack not in the spec: DeleteScheduledAction",
+      observed: { ...echo, scheduled: { ...echo.scheduled, old: echo.scheduled.night! } },
+      change: { deleteScheduled: [{ ...ON_TARGET, ScheduledActionName: "demo-old" }] },
+    },
+  ])("$why", ({ desired: wanted = desired, observed, change }) => {
+    expect(diffScaling(wanted, observed).change).toEqual({ ...none, ref: refOf(wanted), ...change });
+  });
+
+  it("reads back the spec's step alarms with the tags it gives them", () => {
+    expect(refOf(desired)).toEqual({
+      resourceId: ON_TARGET.ResourceId,
+      logical: "web",
+      alarms: { "demo-web-burst": desired.stepScaling.burst!.alarm.tags },
+    });
+  });
+
+  it("creation: the target, every policy with its alarm put unconditionally, every action", () => {
+    const change = creation(desired);
+    expect(change.register).toEqual({ ...ON_TARGET, MinCapacity: 2, MaxCapacity: 6 });
+    expect(change.putTargetTracking.map((p) => p.policyName)).toEqual(["demo-cpu", "demo-queue", "demo-requests"]);
+    expect(change.stepScaling).toEqual([{ policy: BURST_POLICY, alarm: BURST_ALARM }]);
+    expect(change.putScheduled.map((a) => a.ScheduledActionName)).toEqual(["demo-night"]);
+    expect([change.deletePolicies, change.deleteAlarms, change.deleteScheduled]).toEqual([[], [], []]);
+  });
+
+  it("a target-tracking policy's PutScalingPolicy input, and a step alarm's with its policy's ARN", () => {
+    expect(targetTrackingInput({ resourceId: ON_TARGET.ResourceId, policyName: "demo-cpu", policy: desired.targetTracking.cpu! })).toEqual({
+      ...ON_TARGET,
+      PolicyName: "demo-cpu",
+      PolicyType: "TargetTrackingScaling",
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: 60,
+        PredefinedMetricSpecification: { PredefinedMetricType: "ECSServiceAverageCPUUtilization" },
+        ScaleInCooldown: 120,
+        ScaleOutCooldown: 30,
+        DisableScaleIn: false,
+      },
+    });
+    expect(drivingPolicy(BURST_ALARM, burstArn)).toEqual({
+      ...BURST_ALARM,
+      AlarmDescription: `Drives the step scaling policy ${burstArn}`,
+      AlarmActions: [burstArn],
+    });
   });
 });

@@ -2,14 +2,15 @@ import { readFileSync } from "node:fs";
 import type { Cluster } from "@aws-sdk/client-ecs";
 import { describe, expect, it } from "vitest";
 import type { FieldDiff } from "../../src/plan/model.js";
+import { clustersReconciler } from "../../src/reconcilers/ecs/clusters/index.js";
 import {
-  clustersReconciler,
   desiredCluster,
   diffCluster,
   toObservedCluster,
+  type ClusterChange,
   type ClusterDesired,
   type ObservedCluster,
-} from "../../src/reconcilers/ecs/clusters/index.js";
+} from "../../src/reconcilers/ecs/clusters/model.js";
 import { normaliseStrategy } from "../../src/reconcilers/ecs/api.js";
 import { specSchema } from "../../src/schema/index.js";
 import { NO_OUTPUTS } from "../support/reconciler-tests.js";
@@ -172,7 +173,7 @@ describe("cluster diff", () => {
   ])("$why", ({ desired: d, unset, observed: o, diffs }) => {
     const want: ClusterDesired = { ...desired, ...d };
     if (unset) delete want[unset];
-    expect(diffCluster(want, { ...observed, ...o })).toEqual(diffs);
+    expect(diffCluster(want, { ...observed, ...o }).lines).toEqual(diffs);
   });
 
   it("never forces a replacement: the name is the cluster's identity", () => {
@@ -182,9 +183,98 @@ describe("cluster diff", () => {
       capacityProviders: [],
       defaultCapacityProviderStrategy: [],
       tags: {},
-    });
+    }).lines;
     expect(all.length).toBeGreaterThan(0);
     expect(all.filter((d) => d.forcesReplacement)).toEqual([]);
+  });
+});
+
+describe("the calls a cluster change takes", () => {
+  const NO_TAGS = { set: {}, remove: [] };
+  const BOTH_PROVIDERS = { cluster: "demo-main", capacityProviders: ["FARGATE", "FARGATE_SPOT"] };
+  it.each<{
+    why: string;
+    desired?: Partial<ClusterDesired>;
+    unset?: "containerInsights" | "capacityProviders" | "defaultCapacityProviderStrategy";
+    observed?: Partial<ObservedCluster>;
+    change: ClusterChange;
+  }>([
+    { why: "no drift is no call", change: { tags: NO_TAGS } },
+    {
+      why: "Container Insights alone is one UpdateCluster with the spec's setting",
+      observed: { containerInsights: "disabled" },
+      change: { settings: [{ name: "containerInsights", value: "enabled" }], tags: NO_TAGS },
+    },
+    {
+      why: "a cluster without the setting gets it by UpdateCluster",
+      observed: { containerInsights: null },
+      change: { settings: [{ name: "containerInsights", value: "enabled" }], tags: NO_TAGS },
+    },
+    {
+      why: "Container Insights the spec leaves out is never sent",
+      unset: "containerInsights",
+      observed: { containerInsights: "disabled" },
+      change: { tags: NO_TAGS },
+    },
+    {
+      why: "a weight changed sends both lists in one PutClusterCapacityProviders",
+      desired: {
+        defaultCapacityProviderStrategy: [
+          { capacityProvider: "FARGATE", weight: 1, base: 1 },
+          { capacityProvider: "FARGATE_SPOT", weight: 4, base: 0 },
+        ],
+      },
+      change: {
+        capacityProviders: {
+          ...BOTH_PROVIDERS,
+          defaultCapacityProviderStrategy: [
+            { capacityProvider: "FARGATE", weight: 1, base: 1 },
+            { capacityProvider: "FARGATE_SPOT", weight: 4, base: 0 },
+          ],
+        },
+        tags: NO_TAGS,
+      },
+    },
+    {
+      why: "providers changed while the spec leaves the strategy out: the live strategy is sent back as it is",
+      unset: "defaultCapacityProviderStrategy",
+      observed: { capacityProviders: ["FARGATE"], defaultCapacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 2, base: 0 }] },
+      change: {
+        capacityProviders: { ...BOTH_PROVIDERS, defaultCapacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 2, base: 0 }] },
+        tags: NO_TAGS,
+      },
+    },
+    {
+      why: "a strategy changed while the spec leaves the providers out: the live providers are sent back as they are",
+      unset: "capacityProviders",
+      observed: { capacityProviders: ["FARGATE", "FARGATE_SPOT", "MyEc2Provider"], defaultCapacityProviderStrategy: [] },
+      change: {
+        capacityProviders: {
+          cluster: "demo-main",
+          capacityProviders: ["FARGATE", "FARGATE_SPOT", "MyEc2Provider"],
+          defaultCapacityProviderStrategy: desired.defaultCapacityProviderStrategy!,
+        },
+        tags: NO_TAGS,
+      },
+    },
+    {
+      why: "tags alone are only tag writes: the changed and missing keys set, the foreign one removed, aws: ones kept",
+      observed: { tags: { ...OWNERSHIP, team: "data", owner: "someone", "aws:cloudformation:stack-name": "legacy" } },
+      change: { tags: { set: { team: "web" }, remove: ["owner"] } },
+    },
+    {
+      why: "every part drifted: one call of each",
+      observed: { containerInsights: "disabled", capacityProviders: [], defaultCapacityProviderStrategy: [], tags: { ...OWNERSHIP } },
+      change: {
+        settings: [{ name: "containerInsights", value: "enabled" }],
+        capacityProviders: { ...BOTH_PROVIDERS, defaultCapacityProviderStrategy: desired.defaultCapacityProviderStrategy! },
+        tags: { set: { team: "web" }, remove: [] },
+      },
+    },
+  ])("$why", ({ desired: d, unset, observed: o, change }) => {
+    const want: ClusterDesired = { ...desired, ...d };
+    if (unset) delete want[unset];
+    expect(diffCluster(want, { ...observed, ...o }).change).toEqual(change);
   });
 });
 
@@ -227,7 +317,7 @@ describe("cluster normalisation", () => {
       defaultCapacityProviderStrategy: [],
     });
     // A spec that sets nothing but the name compares equal (tags aside, which such a cluster never had).
-    expect(diffCluster(desiredCluster("default", {}, {}), toObservedCluster(clusters[0]!))).toEqual([]);
+    expect(diffCluster(desiredCluster("default", {}, {}), toObservedCluster(clusters[0]!)).lines).toEqual([]);
   });
 
   it("compares AWS's echo of a cluster with providers and a strategy equal to a spec that means the same", () => {
@@ -253,8 +343,8 @@ describe("cluster normalisation", () => {
     const value = node!.build(NO_OUTPUTS);
     const live = toObservedCluster(cluster);
     // The published cluster has no tags; everything else must match.
-    expect(diffCluster({ ...value, tags: {} }, live)).toEqual([]);
-    expect(diffCluster(value, live).map((d) => d.path)).toEqual(["tags.reconcile:id", "tags.reconcile:stack"]);
+    expect(diffCluster({ ...value, tags: {} }, live).lines).toEqual([]);
+    expect(diffCluster(value, live).lines.map((d) => d.path)).toEqual(["tags.reconcile:id", "tags.reconcile:stack"]);
   });
 });
 

@@ -5,7 +5,6 @@ import { KnownAfterApply, UNKNOWN, type FieldDiff } from "../../src/plan/model.j
 import {
   diffService,
   observedFromAws,
-  serviceChanges,
   serviceNode,
   type ObservedService,
   type ServiceDesired,
@@ -99,7 +98,7 @@ describe("the reference service against AWS's description of it", () => {
 
   it("the spec and AWS's echo of it compare equal (subnets listed in another order included)", () => {
     expect(fixture.services[0]!.networkConfiguration!.awsvpcConfiguration!.subnets).not.toEqual(SUBNETS);
-    expect(diffService(desiredOf(), ECHO)).toEqual([]);
+    expect(diffService(desiredOf(), ECHO).lines).toEqual([]);
   });
 });
 
@@ -233,19 +232,24 @@ describe("diff", () => {
       diffs: [{ path: "tags.owner", before: "someone" }],
     },
   ])("$why", ({ spec, live: changes, diffs }) => {
-    expect(diffService(desiredOf(spec), live(changes))).toEqual(diffs);
+    const { lines, change } = diffService(desiredOf(spec), live(changes));
+    expect(lines).toEqual(diffs);
+    // What is shown is what is sent: an UpdateService exactly when a line is neither a tag nor a replacement.
+    expect(change.update !== undefined).toBe(lines.some((d) => !d.forcesReplacement && !d.path.startsWith("tags.")));
   });
 
   it("a task definition revision still to be registered shows as known after apply", () => {
     const outputs: Outputs = { ...OUTPUTS, string: (a, o) => (a === "taskDefinitions.web" ? UNKNOWN : OUTPUTS.string(a, o)) };
-    const diffs = diffService(desiredOf({}, outputs), ECHO);
+    const { lines: diffs, change } = diffService(desiredOf({}, outputs), ECHO);
     expect(diffs).toEqual([{ path: "taskDefinition", before: TASK_DEFINITION, after: UNKNOWN }]);
     expect(diffs[0]!.after).toBeInstanceOf(KnownAfterApply);
+    // The plan's UpdateService names the revision as unknown too; apply builds it again once it is registered.
+    expect(change.update).toEqual({ cluster: ECHO.cluster, service: ECHO.name, taskDefinition: UNKNOWN });
   });
 
   it("a security group still to be created makes the whole set known after apply", () => {
     const outputs: Outputs = { ...OUTPUTS, string: (a, o) => (a === "securityGroups.default" ? UNKNOWN : OUTPUTS.string(a, o)) };
-    expect(diffService(desiredOf({}, outputs), ECHO)).toEqual([
+    expect(diffService(desiredOf({}, outputs), ECHO).lines).toEqual([
       { path: "network.securityGroups", before: [SECURITY_GROUP], after: UNKNOWN },
     ]);
   });
@@ -256,7 +260,8 @@ describe("the one UpdateService a change takes", () => {
     why: string;
     spec?: Partial<ServiceInput> & { drop?: Array<keyof ServiceInput> };
     live: Partial<ObservedService>;
-    changes: object;
+    /** The UpdateService input besides the cluster and the service; undefined: no UpdateService. */
+    changes: object | undefined;
   }>([
     {
       why: "a clamped count sends only the clamped count",
@@ -312,11 +317,66 @@ describe("the one UpdateService a change takes", () => {
       live: { serviceRegistries: [] },
       changes: { serviceRegistries: [{ registryArn: DISCOVERY_SERVICE, containerName: "container1Curso107", containerPort: 8080 }] },
     },
-    { why: "a tag change takes no UpdateService", live: { tags: { ...ECHO.tags, project: "other" } }, changes: {} },
+    {
+      why: "a registration the spec drops sends an empty list, which removes AWS's",
+      spec: { drop: ["serviceDiscovery"] },
+      live: {},
+      changes: { serviceRegistries: [] },
+    },
+    {
+      why: "platform version, grace period, propagated tags and execute command go in the same UpdateService",
+      spec: { platformVersion: "1.4.0", healthCheckGracePeriodSeconds: 30, propagateTags: "SERVICE", enableExecuteCommand: true },
+      live: {},
+      changes: { platformVersion: "1.4.0", healthCheckGracePeriodSeconds: 30, propagateTags: "SERVICE", enableExecuteCommand: true },
+    },
+    {
+      why: "a revision and a count outside the range: both in the one UpdateService",
+      spec: { autoScaling: { minCapacity: 2, maxCapacity: 6 } },
+      live: { taskDefinition: NEXT_REVISION, desiredCount: 1 },
+      changes: { taskDefinition: TASK_DEFINITION, desiredCount: 2 },
+    },
+    {
+      why: "a count the scaler moved inside the range takes none",
+      spec: { autoScaling: { minCapacity: 2, maxCapacity: 6 } },
+      live: { desiredCount: 5 },
+      changes: undefined,
+    },
+    { why: "a replacement takes none: the engine deletes and creates", live: { cluster: "otherCluster" }, changes: undefined },
+    { why: "a tag change takes no UpdateService", live: { tags: { ...ECHO.tags, project: "other" } }, changes: undefined },
   ])("$why", ({ spec, live: changes, changes: expected }) => {
     const desired = desiredOf(spec);
     const observed = live(changes);
-    expect(serviceChanges(desired, observed, diffService(desired, observed))).toEqual(expected);
+    expect(diffService(desired, observed).change.update).toEqual(
+      expected && { cluster: observed.cluster, service: observed.name, ...expected },
+    );
+  });
+
+  it("names the live service: its cluster and its name", () => {
+    const desired = desiredOf({ drop: ["autoScaling"] });
+    expect(diffService(desired, live({ desiredCount: 5 })).change.update).toEqual({
+      cluster: "clusterFargateCurso107",
+      service: "svcFargateCurso107",
+      desiredCount: 2,
+    });
+  });
+});
+
+describe("the tags a change writes", () => {
+  it.each<{ why: string; tags: Record<string, string>; set: Record<string, string>; remove: string[] }>([
+    { why: "the same tags write nothing", tags: ECHO.tags, set: {}, remove: [] },
+    { why: "a changed value is set again", tags: { ...ECHO.tags, project: "other" }, set: { project: "curso107" }, remove: [] },
+    {
+      why: "a missing tag is set",
+      tags: { "reconcile:stack": "microblog", "reconcile:id": "services/web" },
+      set: { project: "curso107" },
+      remove: [],
+    },
+    { why: "a foreign tag is removed", tags: { ...ECHO.tags, owner: "someone" }, set: {}, remove: ["owner"] },
+    { why: "AWS's own aws: tags are left alone", tags: { ...ECHO.tags, "aws:cloudformation:stack-name": "x" }, set: {}, remove: [] },
+  ])("$why", ({ tags, set, remove }) => {
+    const { change } = diffService(desiredOf(), live({ tags }));
+    expect(change.tags).toEqual({ set, remove });
+    expect(change.update).toBeUndefined();
   });
 });
 

@@ -8,13 +8,12 @@ import {
   type ContainerDefinitionInput,
   type TaskDefinitionInput,
 } from "../../src/reconcilers/ecs/task-definitions/normalise.js";
+import { revisionOf, taskDefinitionsReconciler as reconciler } from "../../src/reconcilers/ecs/task-definitions/index.js";
 import {
   desiredTaskDefinition,
-  revisionOf,
-  taskDefinitionsReconciler as reconciler,
   type ObservedTaskDefinition,
   type TaskDefinitionDesired,
-} from "../../src/reconcilers/ecs/task-definitions/index.js";
+} from "../../src/reconcilers/ecs/task-definitions/model.js";
 import type { Outputs } from "../../src/reconcilers/shared/types.js";
 import { specSchema, type Spec, type SpecInput } from "../../src/schema/index.js";
 import { REFERENCE_INPUT } from "../support/specs.js";
@@ -208,7 +207,7 @@ describe("task definition diff: what AWS stores differently is no change", () =>
     },
   ])("$why", ({ echo }) => {
     const desired = desiredOf(REFERENCE);
-    expect(reconciler.diff(desired, observedWith(echo))).toEqual([]);
+    expect(reconciler.diff(desired, observedWith(echo)).lines).toEqual([]);
   });
 
   it("a health check without interval, timeout, retries and start period equals one with AWS's defaults", () => {
@@ -301,11 +300,11 @@ describe("task definition diff: a change is one line per thing that changed", ()
       diffs: [{ path: "containers.container1Curso107.portMappings.9090/udp", after: { hostPort: 9090 } }],
     },
   ])("$why", ({ spec, diffs }) => {
-    expect(reconciler.diff(desiredOf(spec(REFERENCE)), observedWith())).toEqual(diffs);
+    expect(reconciler.diff(desiredOf(spec(REFERENCE)), observedWith()).lines).toEqual(diffs);
   });
 
   it("a role still to be created is known after apply, and so is the definition's content", () => {
-    const diffs = reconciler.diff(desiredOf(REFERENCE, UNKNOWN_OUTPUTS), observedWith());
+    const diffs = reconciler.diff(desiredOf(REFERENCE, UNKNOWN_OUTPUTS), observedWith()).lines;
     expect(diffs.map((d) => d.path)).toEqual([
       "executionRoleArn",
       "containers.container1Curso107.logConfiguration.options.awslogs-group",
@@ -317,7 +316,7 @@ describe("task definition diff: a change is one line per thing that changed", ()
   it("a tag changed is a tags line only", () => {
     const observed = observedWith();
     observed.tags = { ...observed.tags, project: "old" };
-    expect(reconciler.diff(desiredOf(REFERENCE), observed)).toEqual([{ path: "tags.project", before: "old", after: "curso107" }]);
+    expect(reconciler.diff(desiredOf(REFERENCE), observed).lines).toEqual([{ path: "tags.project", before: "old", after: "curso107" }]);
   });
 
   it("AWS's echo of the reference definition, as moto and AWS answer it, compares equal to the spec", () => {
@@ -334,6 +333,52 @@ describe("task definition diff: a change is one line per thing that changed", ()
     };
     echo.containerDefinitions = echo.containerDefinitions!.map((c) => ({ mountPoints: [], volumesFrom: [], ...c })).reverse();
     expect(diffTaskDefinition(referenceDefinition(), normaliseTaskDefinition(echo))).toEqual([]);
+  });
+});
+
+describe("task definition change: a new revision or tags on the live one", () => {
+  const withImage = (image: string) => (s: typeof REFERENCE) => ({
+    ...s,
+    containers: { ...s.containers, container1Curso107: { ...s.containers.container1Curso107!, image } },
+  });
+  it.each<{ why: string; spec: (s: typeof REFERENCE) => TaskDefinitionSpecInput; tags?: Record<string, string>; revision: boolean }>([
+    { why: "a content change registers a revision", spec: withImage("kube-news:v2"), revision: true },
+    {
+      why: "a content and a tag change register one revision, which carries the tags",
+      spec: withImage("kube-news:v2"),
+      tags: { project: "old" },
+      revision: true,
+    },
+    { why: "keepRevisions alone is no change of content: nothing to register", spec: (s) => ({ ...s, keepRevisions: 9 }), revision: false },
+    { why: "a tag change alone registers nothing", spec: (s) => s, tags: { project: "old" }, revision: false },
+  ])("$why", ({ spec, tags, revision }) => {
+    const observed = observedWith();
+    if (tags) observed.tags = { ...observed.tags, ...tags };
+    const desired = desiredOf(spec(REFERENCE));
+    const { change } = reconciler.diff(desired, observed);
+    if (revision) {
+      expect(change).toEqual({
+        revision: {
+          ...desired.definition,
+          family: "taskFargateCurso107",
+          tags: Object.entries(desired.tags).map(([key, value]) => ({ key, value })),
+        },
+        keepRevisions: desired.keepRevisions,
+      });
+    } else {
+      expect(change).toEqual({ tags: { set: tags ? { project: "curso107" } : {}, remove: [] } });
+    }
+  });
+
+  it("a revision still waiting for its role keeps the role's ARN unknown in the input: apply builds it again", () => {
+    const { change } = reconciler.diff(desiredOf(REFERENCE, UNKNOWN_OUTPUTS), observedWith());
+    expect(change).toMatchObject({ revision: { family: "taskFargateCurso107", executionRoleArn: UNKNOWN } });
+  });
+
+  it("a tag change removes a foreign tag and leaves AWS's own alone", () => {
+    const observed = observedWith();
+    observed.tags = { ...observed.tags, owner: "someone", "aws:cloudformation:stack-name": "x" };
+    expect(reconciler.diff(desiredOf(REFERENCE), observed).change).toEqual({ tags: { set: {}, remove: ["owner"] } });
   });
 });
 

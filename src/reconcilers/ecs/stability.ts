@@ -5,7 +5,7 @@
  */
 import { DescribeServicesCommand, waitUntilServicesInactive, type Deployment, type ECSClient, type Service } from "@aws-sdk/client-ecs";
 import { WaiterState, createWaiter } from "@smithy/core/client";
-import { awsErrorIs } from "../../aws/errors.js";
+import { isNotFound } from "../../aws/errors.js";
 import type { Context, WaitPolicy } from "../shared/types.js";
 import { waiterBounds, type PollOptions } from "../shared/polling.js";
 
@@ -113,8 +113,8 @@ async function describeService(ecs: ECSClient, ref: ServiceRef, deploymentId: st
     if (!service) return { stability: { state: "failed", reason: `the service is ${failures?.[0]?.reason ?? "MISSING"}` } };
     return { service, stability: stabilityOf(service, deploymentId) };
   } catch (error) {
-    if (awsErrorIs(error, "ClusterNotFoundException"))
-      return { stability: { state: "failed", reason: `cluster ${ref.cluster} not found` } };
+    // A missing service is among the failures: the only "not found" DescribeServices throws is its cluster's.
+    if (isNotFound(error)) return { stability: { state: "failed", reason: `cluster ${ref.cluster} not found` } };
     throw error;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Application Auto Scaling of ECS services (kind "autoScaling"): one node per service with `autoScaling`, holding its
  * scalable target, the stack's policies and scheduled actions on it, and the CloudWatch alarms of its step policies.
- * The desired value, the diff and the request bodies are pure, in model.ts; this file makes the calls.
+ * The desired value, the diff, the change and the request bodies are pure, in model.ts; this file makes the calls.
  *
  * Ownership. The scalable target belongs to its ECS service: its tags are synthesised from the service's (see
  * scalingTags), so a target on a service the stack does not own is never touched. On the target, only policies and
@@ -9,6 +9,8 @@
  *
  * Deletion. AWS deletes a target's policies and scheduled actions when it is deregistered (DeregisterScalableTarget
  * reference); moto 5 does not, so the stack's own are deleted first, which on AWS only saves the cascade its work.
+ * A service's configuration goes before the service (so that the scaler cannot fight the drain): the engine orders
+ * it so, as this kind refers to services.
  */
 import {
   DeleteScalingPolicyCommand,
@@ -20,50 +22,46 @@ import {
   paginateDescribeScalableTargets,
   paginateDescribeScalingPolicies,
   paginateDescribeScheduledActions,
+  type DeleteScalingPolicyCommandInput,
+  type DeleteScheduledActionCommandInput,
+  type PutScalingPolicyCommandInput,
   type ScalableTarget,
   type ScalingPolicy,
   type ScheduledAction,
 } from "@aws-sdk/client-application-auto-scaling";
-import {
-  DeleteAlarmsCommand,
-  DescribeAlarmsCommand,
-  PutMetricAlarmCommand,
-  TagResourceCommand,
-  UntagResourceCommand,
-  type MetricAlarm,
-} from "@aws-sdk/client-cloudwatch";
+import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand, type MetricAlarm } from "@aws-sdk/client-cloudwatch";
 import { isDeepStrictEqual } from "node:util";
-import { awsErrorIs } from "../../../aws/errors.js";
-import type { FieldDiff } from "../../../plan/model.js";
+import { awsErrorIs, isNotFound } from "../../../aws/errors.js";
 import { inBatches } from "../../shared/collections.js";
-import { refuseReplacementDiffs, tagChanges, toTagList } from "../../shared/diff-helpers.js";
+import { findTaggedResources, queryTaggedResources, resourcesOfType, type TaggedResource } from "../../shared/tagged-resources.js";
+import { ID_TAG, STACK_TAG, type Context, type Reconciler, type Tags } from "../../shared/types.js";
+import { writeAlarmTags } from "../api.js";
 import {
-  SCALABLE_DIMENSION,
-  SERVICE_NAMESPACE,
+  ECS_DESIRED_COUNT,
   alarmFromAws,
   alarmName,
-  alarmToAws,
+  creation,
   diffScaling,
-  itemName,
+  drivingPolicy,
   policiesFromAws,
+  policyRef,
   previewScaling,
-  scalingChanges,
+  refOf,
   scalingNodes,
   scalingTags,
+  scheduledActionRef,
   scheduledActionsFromAws,
-  scheduledToAws,
   serviceOfResourceId,
-  stepPolicyToAws,
   suspendedFromAws,
-  suspendedToAws,
-  targetTrackingToAws,
-  type DesiredStepPolicy,
+  targetRef,
+  targetTrackingInput,
   type ObservedAlarm,
   type ObservedScaling,
+  type ScalingChange,
   type ScalingDesired,
+  type ScalingRef,
+  type StepScalingWrite,
 } from "./model.js";
-import { findTaggedResources, queryTaggedResources, resourcesOfType, type TaggedResource } from "../../shared/tagged-resources.js";
-import { ID_TAG, STACK_TAG, type Context, type LegacyReconciler, type Tags } from "../../shared/types.js";
 
 export type { ObservedScaling, ScalingDesired } from "./model.js";
 
@@ -71,15 +69,12 @@ export type { ObservedScaling, ScalingDesired } from "./model.js";
 const TARGETS_BATCH = 50;
 const ALARMS_BATCH = 100;
 
-const TARGET = { ServiceNamespace: SERVICE_NAMESPACE, ScalableDimension: SCALABLE_DIMENSION } as const;
-
 /**
  * Already gone. AWS answers ObjectNotFoundException; moto answers ValidationException "No scalable target found …" /
- * "No scaling policy found …".
+ * "No scaling policy found …", which means other things too, hence the message.
  */
 const isGone = (e: unknown): boolean =>
-  awsErrorIs(e, "ObjectNotFoundException") ||
-  (awsErrorIs(e, "ValidationException") && /No (scalable target|scaling policy) found/.test((e as Error).message));
+  isNotFound(e) || (awsErrorIs(e, "ValidationException") && /No (scalable target|scaling policy) found/.test((e as Error).message));
 
 async function ignoreGone(call: Promise<unknown>): Promise<void> {
   try {
@@ -95,7 +90,7 @@ async function ignoreGone(call: Promise<unknown>): Promise<void> {
 async function describeTargets(ctx: Context, resourceIds: readonly string[]): Promise<Map<string, ScalableTarget>> {
   const found = new Map<string, ScalableTarget>();
   for (const batch of inBatches([...new Set(resourceIds)], TARGETS_BATCH)) {
-    const pages = paginateDescribeScalableTargets({ client: ctx.clients.autoScaling }, { ...TARGET, ResourceIds: batch });
+    const pages = paginateDescribeScalableTargets({ client: ctx.clients.autoScaling }, { ...ECS_DESIRED_COUNT, ResourceIds: batch });
     for await (const page of pages) for (const t of page.ScalableTargets ?? []) if (t.ResourceId) found.set(t.ResourceId, t);
   }
   return found;
@@ -104,23 +99,37 @@ async function describeTargets(ctx: Context, resourceIds: readonly string[]): Pr
 /** The target's policies. moto matches ResourceId as a substring, so the answer is filtered to the exact id. */
 async function describePolicies(ctx: Context, resourceId: string): Promise<ScalingPolicy[]> {
   const found: ScalingPolicy[] = [];
-  const pages = paginateDescribeScalingPolicies({ client: ctx.clients.autoScaling }, { ...TARGET, ResourceId: resourceId });
+  const pages = paginateDescribeScalingPolicies({ client: ctx.clients.autoScaling }, targetRef(resourceId));
   for await (const page of pages) found.push(...(page.ScalingPolicies ?? []).filter((p) => p.ResourceId === resourceId));
   return found;
 }
 
 async function describeScheduled(ctx: Context, resourceId: string): Promise<ScheduledAction[]> {
   const found: ScheduledAction[] = [];
-  const pages = paginateDescribeScheduledActions({ client: ctx.clients.autoScaling }, { ...TARGET, ResourceId: resourceId });
+  const pages = paginateDescribeScheduledActions({ client: ctx.clients.autoScaling }, targetRef(resourceId));
   for await (const page of pages) found.push(...(page.ScheduledActions ?? []).filter((a) => a.ResourceId === resourceId));
   return found;
 }
 
-async function describeAlarms(ctx: Context, names: readonly string[]): Promise<MetricAlarm[]> {
-  const found: MetricAlarm[] = [];
+interface TargetItems {
+  policies: ScalingPolicy[];
+  actions: ScheduledAction[];
+}
+
+/** The policies and scheduled actions on each of these targets, all at once. */
+async function describeItems(ctx: Context, resourceIds: readonly string[]): Promise<Map<string, TargetItems>> {
+  const read = async (resourceId: string) => {
+    const [policies, actions] = await Promise.all([describePolicies(ctx, resourceId), describeScheduled(ctx, resourceId)]);
+    return [resourceId, { policies, actions }] as const;
+  };
+  return new Map(await Promise.all([...new Set(resourceIds)].map(read)));
+}
+
+async function describeAlarms(ctx: Context, names: readonly string[]): Promise<Map<string, MetricAlarm>> {
+  const found = new Map<string, MetricAlarm>();
   for (const batch of inBatches([...new Set(names)], ALARMS_BATCH)) {
     const { MetricAlarms } = await ctx.clients.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: batch, MaxRecords: ALARMS_BATCH }));
-    found.push(...(MetricAlarms ?? []));
+    for (const alarm of MetricAlarms ?? []) found.set(alarm.AlarmName!, alarm);
   }
   return found;
 }
@@ -133,6 +142,12 @@ function taggedAlarms(stack: string, tagged: readonly TaggedResource[], logical?
     .map((r) => ({ ...r, name: r.parsed.resource }));
 }
 
+/** The step alarms a read looks for: the spec's, and those tagged as the configuration's (of step policies since removed). */
+const alarmNamesOf = (stack: string, tagged: readonly TaggedResource[], ref: ScalingRef): string[] => [
+  ...Object.keys(ref.alarms),
+  ...taggedAlarms(stack, tagged, ref.logical).map((a) => a.name),
+];
+
 /** Whether the ECS service of this resource id carries the stack's tags. */
 function serviceIsTheStacks(stack: string, tagged: readonly TaggedResource[], resourceId: string): boolean {
   const service = serviceOfResourceId(resourceId);
@@ -142,57 +157,69 @@ function serviceIsTheStacks(stack: string, tagged: readonly TaggedResource[], re
   );
 }
 
-interface ScalingRef {
-  resourceId: string;
-  logical: string;
-  /** The step alarms the spec names, looked for whether tagged or not. */
-  alarmNames: readonly string[];
-}
-
-interface ReadOptions {
+/** What a read of some configurations found. */
+interface Live {
   /** The stack's tagged resources: the owning services and the step alarms. */
   tagged: readonly TaggedResource[];
-  /** Also report alarms of a reference whose target is gone (for discover and delete). */
-  orphans?: boolean;
-  /** The tags of alarms this run has just written, which the Tagging API may not list yet. */
-  writtenAlarmTags?: (policy: string) => Tags | undefined;
-  /** Ownership known without the Tagging API (just created or changed by this run). */
-  owned?: boolean;
+  targets: ReadonlyMap<string, ScalableTarget>;
+  /** By resource id. Those of an id without a target do not count: moto keeps a deregistered target's. */
+  items: ReadonlyMap<string, TargetItems>;
+  alarms: ReadonlyMap<string, MetricAlarm>;
 }
 
 /**
- * The live configurations of these services: ONE DescribeScalableTargets for all of them, then per target found ONE
- * DescribeScalingPolicies and ONE DescribeScheduledActions, then ONE DescribeAlarms for every step alarm.
+ * The configurations the spec names, in one round trip: their resource ids and step alarms are known from the spec,
+ * so ONE DescribeScalableTargets, per service ONE DescribeScalingPolicies and ONE DescribeScheduledActions, ONE
+ * DescribeAlarms and the stack's tagged resources are read side by side. Alarms known by their tags alone (of step
+ * policies the spec no longer has) take one DescribeAlarms more, once the tags are read, when there are any.
  */
-async function readScaling(ctx: Context, refs: readonly ScalingRef[], options: ReadOptions): Promise<Map<string, ObservedScaling>> {
-  const stack = ctx.stack;
-  const targets = await describeTargets(
-    ctx,
-    refs.map((r) => r.resourceId),
-  );
-  const withItems = await Promise.all(
-    refs.map(async (ref) => {
-      const target = targets.get(ref.resourceId);
-      if (!target) return { ref, target, policies: [] as ScalingPolicy[], actions: [] as ScheduledAction[] };
-      const [policies, actions] = await Promise.all([describePolicies(ctx, ref.resourceId), describeScheduled(ctx, ref.resourceId)]);
-      return { ref, target, policies, actions };
-    }),
-  );
-  const alarmTags = new Map(taggedAlarms(stack, options.tagged).map((a) => [a.name, a.tags]));
-  const alarmNamesOf = (ref: ScalingRef) => [...ref.alarmNames, ...taggedAlarms(stack, options.tagged, ref.logical).map((a) => a.name)];
-  const live = new Map((await describeAlarms(ctx, refs.flatMap(alarmNamesOf))).map((a) => [a.AlarmName!, a]));
+async function readSideBySide(ctx: Context, refs: readonly ScalingRef[], tagged: Promise<readonly TaggedResource[]>): Promise<Live> {
+  const resourceIds = refs.map((r) => r.resourceId);
+  const named = new Set(refs.flatMap((r) => Object.keys(r.alarms)));
+  const [stackTagged, targets, items, alarms] = await Promise.all([
+    tagged,
+    describeTargets(ctx, resourceIds),
+    describeItems(ctx, resourceIds),
+    describeAlarms(ctx, [...named]),
+  ]);
+  const unasked = refs.flatMap((r) => alarmNamesOf(ctx.stack, stackTagged, r)).filter((name) => !named.has(name));
+  return { tagged: stackTagged, targets, items, alarms: new Map([...alarms, ...(await describeAlarms(ctx, unasked))]) };
+}
 
+/**
+ * The configurations of the stack's services, for discover. Most services have none: the policies and actions are
+ * read once their target is found; the step alarms, named by their tags, meanwhile.
+ */
+async function readTargetsFirst(ctx: Context, refs: readonly ScalingRef[], tagged: readonly TaggedResource[]): Promise<Live> {
+  const resourceIds = refs.map((r) => r.resourceId);
+  const alarmNames = refs.flatMap((r) => alarmNamesOf(ctx.stack, tagged, r));
+  const [targets, alarms] = await Promise.all([describeTargets(ctx, resourceIds), describeAlarms(ctx, alarmNames)]);
+  const items = await describeItems(ctx, [...targets.keys()]);
+  return { tagged, targets, items, alarms };
+}
+
+interface ObservedOptions {
+  /** Also report alarms of a reference whose target is gone (for discover and delete). */
+  orphans?: boolean;
+  /** Just written by this run: ownership is known, and the alarms' tags are the spec's (the Tagging API may not list them yet). */
+  written?: boolean;
+}
+
+function observedOf(stack: string, refs: readonly ScalingRef[], live: Live, options: ObservedOptions): Map<string, ObservedScaling> {
+  const alarmTags = new Map(taggedAlarms(stack, live.tagged).map((a) => [a.name, a.tags]));
   const found = new Map<string, ObservedScaling>();
-  for (const { ref, target, policies, actions } of withItems) {
+  for (const ref of refs) {
+    const target = live.targets.get(ref.resourceId);
+    const items = target && live.items.get(ref.resourceId);
     const alarms = observedAlarms(
       stack,
       ref,
-      alarmNamesOf(ref),
-      live,
-      (name, policy) => options.writtenAlarmTags?.(policy) ?? alarmTags.get(name) ?? {},
+      alarmNamesOf(stack, live.tagged, ref),
+      live.alarms,
+      (name) => (options.written ? ref.alarms[name] : alarmTags.get(name)) ?? {},
     );
     if (!target && !(options.orphans && Object.keys(alarms).length > 0)) continue;
-    const owned = options.owned || serviceIsTheStacks(stack, options.tagged, ref.resourceId) || !target;
+    const owned = options.written || serviceIsTheStacks(stack, live.tagged, ref.resourceId) || !target;
     found.set(ref.resourceId, {
       name: ref.resourceId,
       // The resource id, not the target's ARN (which is random): discover can then skip what observe found unread.
@@ -207,8 +234,8 @@ async function readScaling(ctx: Context, refs: readonly ScalingRef[], options: R
           suspended: suspendedFromAws(target.SuspendedState),
         },
       }),
-      ...policiesFromAws(stack, policies),
-      scheduled: scheduledActionsFromAws(stack, actions),
+      ...policiesFromAws(stack, items?.policies ?? []),
+      scheduled: scheduledActionsFromAws(stack, items?.actions ?? []),
       alarms,
     });
   }
@@ -221,188 +248,24 @@ function observedAlarms(
   ref: ScalingRef,
   names: readonly string[],
   live: ReadonlyMap<string, MetricAlarm>,
-  tagsOf: (name: string, policy: string) => Tags,
+  tagsOf: (name: string) => Tags,
 ): Record<string, ObservedAlarm> {
   const prefix = alarmName(stack, ref.logical, "");
   const alarms: Record<string, ObservedAlarm> = {};
   for (const name of new Set(names)) {
     const alarm = live.get(name);
     if (!alarm || !name.startsWith(prefix) || actsOnAnotherService(alarm, ref.resourceId)) continue;
-    const policy = name.slice(prefix.length);
-    alarms[policy] = alarmFromAws(alarm, tagsOf(name, policy));
+    alarms[name.slice(prefix.length)] = alarmFromAws(alarm, tagsOf(name));
   }
   return alarms;
 }
 
-const refOf = (desired: ScalingDesired): ScalingRef => ({
-  resourceId: desired.resourceId,
-  logical: desired.logical,
-  alarmNames: Object.values(desired.stepScaling).map((p) => p.alarm.name),
-});
-
 /** The configuration as this run has just written it, read back. */
-async function readBack(ctx: Context, desired: ScalingDesired): Promise<ObservedScaling> {
-  const found = await readScaling(ctx, [refOf(desired)], {
-    tagged: [],
-    owned: true,
-    writtenAlarmTags: (policy) => desired.stepScaling[policy]?.alarm.tags,
-  });
-  const observed = found.get(desired.resourceId);
-  if (!observed) throw new Error(`scalable target ${desired.resourceId} was registered but DescribeScalableTargets does not list it`);
+async function readBack(ctx: Context, ref: ScalingRef): Promise<ObservedScaling> {
+  const live = await readSideBySide(ctx, [ref], Promise.resolve([]));
+  const observed = observedOf(ctx.stack, [ref], live, { written: true }).get(ref.resourceId);
+  if (!observed) throw new Error(`scalable target ${ref.resourceId} was registered but DescribeScalableTargets does not list it`);
   return observed;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Writes.
-
-async function registerTarget(ctx: Context, desired: ScalingDesired): Promise<void> {
-  // No RoleARN: AWS uses (and creates) its service-linked role for ECS.
-  await ctx.clients.autoScaling.send(
-    new RegisterScalableTargetCommand({
-      ...TARGET,
-      ResourceId: desired.resourceId,
-      MinCapacity: desired.minCapacity,
-      MaxCapacity: desired.maxCapacity,
-      ...(desired.suspend && { SuspendedState: suspendedToAws(desired.suspend) }),
-    }),
-  );
-}
-
-async function putTargetTracking(ctx: Context, desired: ScalingDesired, name: string): Promise<void> {
-  await ctx.clients.autoScaling.send(
-    new PutScalingPolicyCommand({
-      ...TARGET,
-      ResourceId: desired.resourceId,
-      PolicyName: itemName(desired.stack, name),
-      PolicyType: "TargetTrackingScaling",
-      TargetTrackingScalingPolicyConfiguration: targetTrackingToAws(desired.targetTracking[name]!),
-    }),
-  );
-}
-
-/** PutScalingPolicy; on AWS an existing policy keeps its ARN. */
-async function putStepPolicy(ctx: Context, desired: ScalingDesired, name: string): Promise<string> {
-  const { PolicyARN } = await ctx.clients.autoScaling.send(
-    new PutScalingPolicyCommand({
-      ...TARGET,
-      ResourceId: desired.resourceId,
-      PolicyName: itemName(desired.stack, name),
-      PolicyType: "StepScaling",
-      StepScalingPolicyConfiguration: stepPolicyToAws(desired.stepScaling[name]!),
-    }),
-  );
-  if (!PolicyARN) throw new Error(`PutScalingPolicy of ${itemName(desired.stack, name)} on ${desired.resourceId} answered without its ARN`);
-  return PolicyARN;
-}
-
-/** PutMetricAlarm. Its Tags count only when it creates the alarm ("ignored" on an update, per its reference). */
-async function putAlarm(ctx: Context, policy: DesiredStepPolicy, policyArn: string): Promise<void> {
-  await ctx.clients.cloudWatch.send(
-    new PutMetricAlarmCommand({ ...alarmToAws(policy.alarm, policyArn), Tags: toTagList(policy.alarm.tags) }),
-  );
-}
-
-async function deletePolicy(ctx: Context, resourceId: string, name: string): Promise<void> {
-  await ignoreGone(
-    ctx.clients.autoScaling.send(
-      new DeleteScalingPolicyCommand({ ...TARGET, ResourceId: resourceId, PolicyName: itemName(ctx.stack, name) }),
-    ),
-  );
-}
-
-async function deleteScheduled(ctx: Context, resourceId: string, name: string): Promise<void> {
-  await ignoreGone(
-    ctx.clients.autoScaling.send(
-      new DeleteScheduledActionCommand({ ...TARGET, ResourceId: resourceId, ScheduledActionName: itemName(ctx.stack, name) }),
-    ),
-  );
-}
-
-async function putScheduled(ctx: Context, desired: ScalingDesired, name: string): Promise<void> {
-  await ctx.clients.autoScaling.send(
-    new PutScheduledActionCommand({
-      ...TARGET,
-      ResourceId: desired.resourceId,
-      ScheduledActionName: itemName(desired.stack, name),
-      ...scheduledToAws(desired.scheduled[name]!),
-    }),
-  );
-}
-
-/** DeleteAlarms of names that may already be gone (CloudWatch deletes what exists and ignores the rest). */
-async function deleteAlarms(ctx: Context, names: readonly string[]): Promise<void> {
-  for (const batch of inBatches([...new Set(names)], ALARMS_BATCH)) {
-    if (batch.length > 0) await ctx.clients.cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: batch }));
-  }
-}
-
-/** The alarm's tag diffs (`stepScaling.<p>.alarm.tags.<key>`) applied with TagResource/UntagResource. */
-async function updateAlarmTags(ctx: Context, alarm: ObservedAlarm, desiredTags: Tags, diffs: readonly FieldDiff[], name: string) {
-  const prefix = `stepScaling.${name}.alarm.`;
-  const own = diffs.filter((d) => d.path.startsWith(`${prefix}tags.`)).map((d) => ({ ...d, path: d.path.slice(prefix.length) }));
-  const { set, remove } = tagChanges(own, desiredTags);
-  if (Object.keys(set).length > 0)
-    await ctx.clients.cloudWatch.send(new TagResourceCommand({ ResourceARN: alarm.arn, Tags: toTagList(set) }));
-  if (remove.length > 0) await ctx.clients.cloudWatch.send(new UntagResourceCommand({ ResourceARN: alarm.arn, TagKeys: remove }));
-}
-
-/**
- * A step policy and its alarm as the spec has them. The alarm is put when it is missing, changed, or no longer points
- * at its policy: on AWS PutScalingPolicy keeps the policy's ARN; moto gives a re-put policy a new one.
- */
-async function applyStepPolicy(
-  ctx: Context,
-  desired: ScalingDesired,
-  observed: ObservedScaling,
-  name: string,
-  options: { policy: boolean; alarm: boolean; tags: boolean; diffs: readonly FieldDiff[] },
-): Promise<void> {
-  const policy = desired.stepScaling[name]!;
-  const existing = observed.stepScaling[name]?.arn;
-  const arn = options.policy || existing === undefined ? await putStepPolicy(ctx, desired, name) : existing;
-  const alarm = observed.alarms[name];
-  if (!alarm || options.alarm || !isDeepStrictEqual(alarm.actions, [arn])) await putAlarm(ctx, policy, arn);
-  if (alarm && options.tags) await updateAlarmTags(ctx, alarm, policy.alarm.tags, options.diffs, name);
-}
-
-async function createScaling(ctx: Context, desired: ScalingDesired): Promise<void> {
-  await registerTarget(ctx, desired);
-  const empty: ObservedScaling = {
-    name: desired.resourceId,
-    id: desired.resourceId,
-    tags: {},
-    resourceId: desired.resourceId,
-    logical: desired.logical,
-    targetTracking: {},
-    stepScaling: {},
-    scheduled: {},
-    alarms: {},
-  };
-  await Promise.all([
-    ...Object.keys(desired.targetTracking).map((name) => putTargetTracking(ctx, desired, name)),
-    ...Object.keys(desired.stepScaling).map((name) =>
-      applyStepPolicy(ctx, desired, empty, name, { policy: true, alarm: true, tags: false, diffs: [] }),
-    ),
-    ...Object.keys(desired.scheduled).map((name) => putScheduled(ctx, desired, name)),
-  ]);
-}
-
-/** Everything of the stack in a configuration: its policies and actions, the target, then the step alarms. */
-async function deleteScaling(ctx: Context, observed: ObservedScaling, extraAlarms: readonly string[]): Promise<void> {
-  const { resourceId } = observed;
-  if (observed.target) {
-    await Promise.all([
-      ...[...Object.keys(observed.targetTracking), ...Object.keys(observed.stepScaling)].map((name) => deletePolicy(ctx, resourceId, name)),
-      ...Object.keys(observed.scheduled).map((name) => deleteScheduled(ctx, resourceId, name)),
-    ]);
-    await ignoreGone(ctx.clients.autoScaling.send(new DeregisterScalableTargetCommand({ ...TARGET, ResourceId: resourceId })));
-  }
-  const names = [...Object.values(observed.alarms).map((a) => a.name), ...extraAlarms];
-  const current = names.length === 0 ? [] : await describeAlarms(ctx, names);
-  await deleteAlarms(
-    ctx,
-    current.filter((a) => !actsOnAnotherService(a, resourceId)).map((a) => a.AlarmName!),
-  );
 }
 
 /**
@@ -418,19 +281,64 @@ function actsOnAnotherService(alarm: MetricAlarm, resourceId: string): boolean {
   return policies.length > 0 && !policies.some((action) => action.includes(`:resource/ecs/${resourceId}:`));
 }
 
-/**
- * Removes a service's scaling configuration before the service is deleted or replaced (so that the scaler cannot fight
- * the drain). Works from the resource id and the service's logical name alone; nothing registered makes no write.
- * Usually nothing is: the service has no auto scaling, or its autoScaling node was deleted first. One
- * DescribeScalableTargets tells, before the Tagging API query the step alarms need. (Alarms a crash left without their
- * target are not looked for here: the autoScaling kind's discover finds them.)
- */
-export async function removeServiceScaling(ctx: Context, ref: { resourceId: string; logical: string }): Promise<void> {
-  if (!(await describeTargets(ctx, [ref.resourceId])).has(ref.resourceId)) return;
-  const tagged = await queryTaggedResources(ctx);
-  const found = await readScaling(ctx, [{ ...ref, alarmNames: [] }], { tagged, orphans: true });
-  const observed = found.get(ref.resourceId);
-  if (observed) await deleteScaling(ctx, observed, []);
+// ---------------------------------------------------------------------------------------------------------
+// Writes.
+
+/** PutScalingPolicy; on AWS an existing policy keeps its ARN. */
+async function putPolicy(ctx: Context, input: PutScalingPolicyCommandInput): Promise<string> {
+  const { PolicyARN } = await ctx.clients.autoScaling.send(new PutScalingPolicyCommand(input));
+  if (!PolicyARN) throw new Error(`PutScalingPolicy of ${input.PolicyName} on ${input.ResourceId} answered without its ARN`);
+  return PolicyARN;
+}
+
+const deletePolicy = (ctx: Context, input: DeleteScalingPolicyCommandInput) =>
+  ignoreGone(ctx.clients.autoScaling.send(new DeleteScalingPolicyCommand(input)));
+
+const deleteScheduled = (ctx: Context, input: DeleteScheduledActionCommandInput) =>
+  ignoreGone(ctx.clients.autoScaling.send(new DeleteScheduledActionCommand(input)));
+
+/** DeleteAlarms of names that may already be gone (CloudWatch deletes what exists and ignores the rest). */
+async function deleteAlarms(ctx: Context, names: readonly string[]): Promise<void> {
+  for (const batch of inBatches([...new Set(names)], ALARMS_BATCH)) {
+    await ctx.clients.cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: batch }));
+  }
+}
+
+/** A step policy, then its alarm with the policy's ARN as its action, then the alarm's tags (see StepScalingWrite). */
+async function writeStepScaling(ctx: Context, write: StepScalingWrite): Promise<void> {
+  const arn = "policy" in write ? await putPolicy(ctx, write.policy) : write.arn;
+  if (write.alarmActions === undefined || !isDeepStrictEqual(write.alarmActions, [arn])) {
+    await ctx.clients.cloudWatch.send(new PutMetricAlarmCommand(drivingPolicy(write.alarm, arn)));
+  }
+  if (write.alarmTags) await writeAlarmTags(ctx, write.alarmTags.arn, write.alarmTags.change);
+}
+
+/** The target first (the rest needs it), then the rest at once, then the alarms of removed step policies. */
+async function applyChange(ctx: Context, change: ScalingChange): Promise<ObservedScaling> {
+  const autoScaling = ctx.clients.autoScaling;
+  if (change.register) await autoScaling.send(new RegisterScalableTargetCommand(change.register));
+  await Promise.all([
+    ...change.putTargetTracking.map((put) => putPolicy(ctx, targetTrackingInput(put))),
+    ...change.stepScaling.map((write) => writeStepScaling(ctx, write)),
+    ...change.deletePolicies.map((input) => deletePolicy(ctx, input)),
+    ...change.putScheduled.map((input) => autoScaling.send(new PutScheduledActionCommand(input))),
+    ...change.deleteScheduled.map((input) => deleteScheduled(ctx, input)),
+  ]);
+  await deleteAlarms(ctx, change.deleteAlarms);
+  return readBack(ctx, change.ref);
+}
+
+/** The stack's policies and actions on the target, then the target. */
+async function deregister(ctx: Context, observed: ObservedScaling): Promise<void> {
+  const { resourceId, target } = observed;
+  if (!target) return;
+  await Promise.all([
+    ...[...Object.keys(observed.targetTracking), ...Object.keys(observed.stepScaling)].map((name) =>
+      deletePolicy(ctx, policyRef(resourceId, ctx.stack, name)),
+    ),
+    ...Object.keys(observed.scheduled).map((name) => deleteScheduled(ctx, scheduledActionRef(resourceId, ctx.stack, name))),
+  ]);
+  await ignoreGone(ctx.clients.autoScaling.send(new DeregisterScalableTargetCommand(targetRef(resourceId))));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -442,7 +350,7 @@ function stackServices(stack: string, tagged: readonly TaggedResource[]): Scalin
     const id = r.tags[ID_TAG];
     const parts = r.parsed.resource.split("/");
     if (r.tags[STACK_TAG] !== stack || !id?.startsWith("services/") || parts.length !== 2) return [];
-    return [{ resourceId: `service/${parts[0]}/${parts[1]}`, logical: id.slice("services/".length), alarmNames: [] }];
+    return [{ resourceId: `service/${parts[0]}/${parts[1]}`, logical: id.slice("services/".length), alarms: {} }];
   });
 }
 
@@ -450,26 +358,23 @@ function stackServices(stack: string, tagged: readonly TaggedResource[]): Scalin
 function orphanRefs(stack: string, tagged: readonly TaggedResource[], services: readonly ScalingRef[]): ScalingRef[] {
   const covered = new Set(services.map((s) => s.logical));
   const logicals = new Set(taggedAlarms(stack, tagged).map((a) => a.tags[ID_TAG]!.slice("autoScaling/".length)));
-  return [...logicals].filter((l) => !covered.has(l)).map((logical) => ({ resourceId: `autoScaling/${logical}`, logical, alarmNames: [] }));
+  return [...logicals].filter((l) => !covered.has(l)).map((logical) => ({ resourceId: `autoScaling/${logical}`, logical, alarms: {} }));
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // The reconciler.
 
-export const autoScalingReconciler: LegacyReconciler<ScalingDesired, ObservedScaling> = {
+export const autoScalingReconciler: Reconciler<ScalingDesired, ObservedScaling, ScalingChange> = {
   kind: "autoScaling",
   refersTo: ["services", "targetGroups", "loadBalancers"],
+  // Observe finds a configuration by its resource id and alarm names, which the spec gives: no output is read.
   looksUp: [],
 
   nodes: scalingNodes,
 
   async observe(desired, ctx) {
-    const tagged = await findTaggedResources(ctx);
-    const found = await readScaling(
-      ctx,
-      desired.map((d) => refOf(d.value)),
-      { tagged },
-    );
+    const refs = desired.map((d) => refOf(d.value));
+    const found = observedOf(ctx.stack, refs, await readSideBySide(ctx, refs, findTaggedResources(ctx)), {});
     return new Map(desired.flatMap(({ address, value }) => (found.has(value.resourceId) ? [[address, found.get(value.resourceId)!]] : [])));
   },
 
@@ -477,7 +382,8 @@ export const autoScalingReconciler: LegacyReconciler<ScalingDesired, ObservedSca
     const tagged = await findTaggedResources(ctx);
     const services = stackServices(ctx.stack, tagged);
     const unread = [...services, ...orphanRefs(ctx.stack, tagged, services)].filter((ref) => !known.has(ref.resourceId));
-    const found = unread.length === 0 ? new Map() : await readScaling(ctx, unread, { tagged, orphans: true });
+    if (unread.length === 0) return [];
+    const found = observedOf(ctx.stack, unread, await readTargetsFirst(ctx, unread, tagged), { orphans: true });
     return [...found.values()]
       .filter((o) => !known.has(o.id) && o.tags[STACK_TAG] === ctx.stack)
       .sort((a, b) => a.name.localeCompare(b.name));
@@ -486,52 +392,22 @@ export const autoScalingReconciler: LegacyReconciler<ScalingDesired, ObservedSca
   diff: diffScaling,
   preview: previewScaling,
 
-  async create(desired, ctx) {
-    await createScaling(ctx, desired);
-    return readBack(ctx, desired);
-  },
+  create: (desired, ctx) => applyChange(ctx, creation(desired)),
 
-  async update(desired, observed, diffs, ctx) {
-    refuseReplacementDiffs(`scaling of ${observed.resourceId}`, diffs);
-    const changes = scalingChanges(diffs);
-    const { resourceId } = observed;
-    if (changes.target) await registerTarget(ctx, desired);
+  update: (change, _observed, ctx) => applyChange(ctx, change),
 
-    const stale: string[] = [];
-    const stepNames = [...new Set([...changes.stepPolicies, ...changes.stepAlarms, ...changes.alarmTags])];
-    await Promise.all([
-      ...changes.targetTracking.map((name) =>
-        desired.targetTracking[name] ? putTargetTracking(ctx, desired, name) : deletePolicy(ctx, resourceId, name),
-      ),
-      ...stepNames.map(async (name) => {
-        if (desired.stepScaling[name]) {
-          const options = {
-            policy: changes.stepPolicies.includes(name),
-            alarm: changes.stepAlarms.includes(name),
-            tags: changes.alarmTags.includes(name),
-            diffs,
-          };
-          return applyStepPolicy(ctx, desired, observed, name, options);
-        }
-        // The alarm goes after its policy, so that no alarm is left driving nothing while the policy remains.
-        if (observed.stepScaling[name]) await deletePolicy(ctx, resourceId, name);
-        if (observed.alarms[name]) stale.push(observed.alarms[name].name);
-      }),
-      ...changes.scheduled.map((name) =>
-        desired.scheduled[name] ? putScheduled(ctx, desired, name) : deleteScheduled(ctx, resourceId, name),
-      ),
-    ]);
-    await deleteAlarms(ctx, stale);
-    return readBack(ctx, desired);
-  },
-
+  /** Everything of the stack in the configuration: its policies and actions, the target, then the step alarms. */
   async delete(observed, ctx) {
     // The step alarms by tag, afresh: this run may have created some since the plan was made.
-    const tagged = await queryTaggedResources(ctx);
-    await deleteScaling(
+    const [tagged] = await Promise.all([queryTaggedResources(ctx), deregister(ctx, observed)]);
+    const names = [
+      ...Object.values(observed.alarms).map((a) => a.name),
+      ...taggedAlarms(ctx.stack, tagged, observed.logical).map((a) => a.name),
+    ];
+    const current = [...(await describeAlarms(ctx, names)).values()];
+    await deleteAlarms(
       ctx,
-      observed,
-      taggedAlarms(ctx.stack, tagged, observed.logical).map((a) => a.name),
+      current.filter((a) => !actsOnAnotherService(a, observed.resourceId)).map((a) => a.AlarmName!),
     );
   },
 

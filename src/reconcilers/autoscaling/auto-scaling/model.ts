@@ -1,6 +1,6 @@
 /**
  * Application Auto Scaling of an ECS service, the pure part: the node and its desired value built from the spec, AWS's
- * descriptions in the same form, the diff between the two and the request bodies. auto-scaling.ts makes the calls.
+ * descriptions in the same form, the diff between the two, the change it makes and the request bodies. index.ts makes the calls.
  *
  * One node per service with `autoScaling`: the scalable target (min, max, suspended state), the stack's
  * target-tracking and step-scaling policies on it, the CloudWatch alarm of each step policy, and the stack's
@@ -22,24 +22,37 @@
  *   service                                       replacement                       when the service is replaced
  */
 import type {
+  DeleteScalingPolicyCommandInput,
+  DeleteScheduledActionCommandInput,
+  PutScalingPolicyCommandInput,
+  PutScheduledActionCommandInput,
+  RegisterScalableTargetCommandInput,
   ScalableTarget,
   ScalingPolicy,
   ScheduledAction,
   StepScalingPolicyConfiguration,
   TargetTrackingScalingPolicyConfiguration,
 } from "@aws-sdk/client-application-auto-scaling";
-import type { MetricAlarm } from "@aws-sdk/client-cloudwatch";
+import type { MetricAlarm, PutMetricAlarmCommandInput } from "@aws-sdk/client-cloudwatch";
 import { fieldLines } from "../../../plan/field-lines.js";
 import { KnownAfterApply, UNKNOWN, type FieldDiff } from "../../../plan/model.js";
 import type { AutoScalingSpec } from "../../../schema/autoscaling.js";
 import { physicalName } from "../../../schema/names.js";
 import type { Spec } from "../../../schema/spec.js";
-import { diffField, diffTags, known } from "../../shared/diff-helpers.js";
 import { clusterOf, listenersForwardingTo } from "../../../schema/queries.js";
-import { ID_TAG, STACK_TAG, addressOf, ownedTags, type DesiredNode, type Observed, type Outputs, type Tags } from "../../shared/types.js";
-
-export const SERVICE_NAMESPACE = "ecs";
-export const SCALABLE_DIMENSION = "ecs:service:DesiredCount";
+import { diffField, diffTags, known, tagChange, toTagList, type TagChange } from "../../shared/diff-helpers.js";
+import {
+  ID_TAG,
+  STACK_TAG,
+  addressOf,
+  desiredNode,
+  ownedTags,
+  type DesiredNode,
+  type Diff,
+  type Observed,
+  type Outputs,
+  type Tags,
+} from "../../shared/types.js";
 
 // ---------------------------------------------------------------------------------------------------------
 // The canonical form, shared by both sides.
@@ -170,7 +183,7 @@ function logicalOfItem(stack: string, name: string | undefined): string | undefi
 /** A step policy's alarm: CloudWatch alarm names are unique per region, hence the stack and the service. */
 export const alarmName = (stack: string, service: string, policy: string): string => `${stack}-${service}-${policy}`;
 
-export const resourceIdOf = (cluster: string, service: string): string => `service/${cluster}/${service}`;
+const resourceIdOf = (cluster: string, service: string): string => `service/${cluster}/${service}`;
 
 /** `service/<cluster>/<name>` → its parts; undefined for anything else. */
 export function serviceOfResourceId(resourceId: string): { cluster: string; service: string } | undefined {
@@ -328,20 +341,17 @@ function scalingNode(spec: Spec, logical: string, entry: ServiceEntry): DesiredN
   const cluster = physicalName(spec, "clusters", clusterOf(spec, entry));
   const targetGroups = requestTargetGroups(entry.autoScaling!);
   const loadBalancers = [...new Set(targetGroups.flatMap((tg) => loadBalancerForwardingTo(spec, tg) ?? []))];
-  return {
+  return desiredNode({
     kind: "autoScaling",
     logical,
-    address: addressOf("autoScaling", logical),
     name: resourceIdOf(cluster, physicalName(spec, "services", logical)),
     dependsOn: [
       addressOf("services", logical),
       ...targetGroups.map((tg) => addressOf("targetGroups", tg)),
       ...loadBalancers.map((lb) => addressOf("loadBalancers", lb)),
     ],
-    adopt: false,
-    readOnly: false,
     build: (outputs) => buildScalingDesired(spec, logical, entry, outputs),
-  };
+  });
 }
 
 export const scalingNodes = (spec: Spec): DesiredNode<ScalingDesired>[] =>
@@ -473,6 +483,72 @@ export function alarmFromAws(alarm: MetricAlarm, tags: Tags): ObservedAlarm {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// The change update makes.
+
+/** What a read of one configuration looks for: its service's resource id and logical name, and the spec's step alarms. */
+export interface ScalingRef {
+  resourceId: string;
+  logical: string;
+  /** The step alarms the spec names, looked for whether tagged or not, with the tags the spec gives them. */
+  alarms: Record<string, Tags>;
+}
+
+export const refOf = (desired: ScalingDesired): ScalingRef => ({
+  resourceId: desired.resourceId,
+  logical: desired.logical,
+  alarms: Object.fromEntries(Object.values(desired.stepScaling).map((p) => [p.alarm.name, p.alarm.tags])),
+});
+
+/**
+ * A target-tracking policy to put. Its PutScalingPolicy input is built as it is sent (targetTrackingInput): while
+ * planning, a request-count label may still be unknown; apply diffs again once it is known.
+ */
+export interface TargetTrackingPut {
+  resourceId: string;
+  policyName: string;
+  policy: TargetTracking;
+}
+
+/** PutMetricAlarm's input but for the policy it drives, whose ARN is known once the policy is put. */
+export type AlarmInput = Omit<PutMetricAlarmCommandInput, "AlarmActions" | "AlarmDescription">;
+
+/**
+ * A step policy of the spec and its alarm, written in this order because the alarm's action is the policy's ARN:
+ * PutScalingPolicy's input when the policy is missing or changed, else the ARN it stays at. On AWS, PutScalingPolicy
+ * keeps an existing policy's ARN; moto gives a re-put policy a new one.
+ */
+export type StepScalingWrite = ({ policy: PutScalingPolicyCommandInput } | { arn: string }) & {
+  alarm: AlarmInput;
+  /**
+   * The alarm's actions, when it exists and is otherwise as the spec says: it is then put only if they are not the
+   * policy's ARN once the policy is put. Absent: the alarm is missing or changed, and is put.
+   */
+  alarmActions?: string[];
+  /** The existing alarm's tag writes: PutMetricAlarm ignores Tags on an update (per its reference). */
+  alarmTags?: { arn: string; change: TagChange };
+};
+
+export interface ScalingChange {
+  /** What update reads back once its writes are made. */
+  ref: ScalingRef;
+  /** When min, max or the suspended state differ; made before the rest, which needs the target. */
+  register?: RegisterScalableTargetCommandInput;
+  /** The target-tracking policies missing or changed. */
+  putTargetTracking: TargetTrackingPut[];
+  /** The step policies whose policy, alarm or alarm tags are missing or changed. */
+  stepScaling: StepScalingWrite[];
+  /** The stack's policies, of either type, that the spec no longer has. */
+  deletePolicies: DeleteScalingPolicyCommandInput[];
+  /**
+   * The alarms of the step policies the spec no longer has, by name: deleted after the policies, so that no alarm
+   * is left driving nothing while its policy remains.
+   */
+  deleteAlarms: string[];
+  putScheduled: PutScheduledActionCommandInput[];
+  deleteScheduled: DeleteScheduledActionCommandInput[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Diff.
 
 /** A field compared only when the spec sets it. */
@@ -499,24 +575,34 @@ const withoutArn = <T extends { arn?: string }>(value: T): Omit<T, "arn"> => {
   return rest;
 };
 
-/** Items keyed by logical name: added, removed, or compared field by field. */
+/** One policy or action: its lines, and whether the spec has it (to put) or only AWS does (to delete). */
+interface ItemDiff {
+  name: string;
+  lines: FieldDiff[];
+  inSpec: boolean;
+}
+
+/** Items keyed by logical name, in name order: added, removed, or compared field by field. */
 function diffItems<D, O>(
   section: string,
   desired: Record<string, D>,
   observed: Record<string, O>,
   compare: (path: string, d: D, o: O) => FieldDiff[],
   show: (o: O) => unknown,
-): FieldDiff[] {
+): ItemDiff[] {
   const names = [...new Set([...Object.keys(desired), ...Object.keys(observed)])].sort();
-  return names.flatMap((name) => {
+  return names.map((name) => {
     const path = `${section}.${name}`;
     const d = desired[name];
     const o = observed[name];
-    if (d === undefined) return [{ path, before: show(o!) }];
-    if (o === undefined) return [{ path, after: d }];
-    return compare(path, d, o);
+    const lines = d === undefined ? [{ path, before: show(o!) }] : o === undefined ? [{ path, after: d }] : compare(path, d, o);
+    return { name, lines, inSpec: d !== undefined };
   });
 }
+
+const linesOf = (items: readonly ItemDiff[]): FieldDiff[] => items.flatMap((i) => i.lines);
+const changedIn = (items: readonly ItemDiff[], inSpec: boolean): string[] =>
+  items.filter((i) => i.inSpec === inSpec && i.lines.length > 0).map((i) => i.name);
 
 function compareTargetTracking(path: string, d: TargetTracking, o: TargetTracking): FieldDiff[] {
   return [
@@ -538,20 +624,28 @@ function compareStepPolicy(path: string, d: StepPolicy, o: StepPolicy): FieldDif
   ];
 }
 
-function compareAlarm(path: string, d: DesiredStepPolicy["alarm"], o: ObservedAlarm, policyArn: string | undefined): FieldDiff[] {
+/** A step alarm's lines: of its fields (PutMetricAlarm), then of its tags (TagResource/UntagResource). */
+interface AlarmDiff {
+  fields: FieldDiff[];
+  tags: FieldDiff[];
+}
+
+function compareAlarm(path: string, d: DesiredStepPolicy["alarm"], o: ObservedAlarm, policyArn: string): AlarmDiff {
   const metric = d.metric.unit === undefined ? withoutUnit(o.metric) : o.metric;
-  return [
-    ...diffField(`${path}.metric`, metric, d.metric),
-    ...diffField(`${path}.statistic`, o.statistic, d.statistic),
-    ...diffField(`${path}.comparison`, o.comparison, d.comparison),
-    ...diffField(`${path}.threshold`, o.threshold, d.threshold),
-    ...diffField(`${path}.periodSeconds`, o.periodSeconds, d.periodSeconds),
-    ...diffField(`${path}.evaluationPeriods`, o.evaluationPeriods, d.evaluationPeriods),
-    ...diffField(`${path}.datapointsToAlarm`, o.datapointsToAlarm, d.datapointsToAlarm),
-    // The alarm drives its policy: once the policy exists, its ARN is the alarm's one action.
-    ...(policyArn !== undefined ? diffField(`${path}.actions`, o.actions, [policyArn]) : []),
-    ...diffTags(d.tags, o.tags).map((t) => ({ ...t, path: `${path}.${t.path}` })),
-  ];
+  return {
+    fields: [
+      ...diffField(`${path}.metric`, metric, d.metric),
+      ...diffField(`${path}.statistic`, o.statistic, d.statistic),
+      ...diffField(`${path}.comparison`, o.comparison, d.comparison),
+      ...diffField(`${path}.threshold`, o.threshold, d.threshold),
+      ...diffField(`${path}.periodSeconds`, o.periodSeconds, d.periodSeconds),
+      ...diffField(`${path}.evaluationPeriods`, o.evaluationPeriods, d.evaluationPeriods),
+      ...diffField(`${path}.datapointsToAlarm`, o.datapointsToAlarm, d.datapointsToAlarm),
+      // The alarm drives its policy: once the policy exists, its ARN is the alarm's one action.
+      ...diffField(`${path}.actions`, o.actions, [policyArn]),
+    ],
+    tags: diffTags(d.tags, o.tags).map((t) => ({ ...t, path: `${path}.${t.path}` })),
+  };
 }
 
 const withoutUnit = (metric: AlarmMetric): AlarmMetric => {
@@ -564,70 +658,116 @@ const showAlarm = (alarm: ObservedAlarm) => {
   return rest;
 };
 
-function diffStepScaling(desired: ScalingDesired, observed: ObservedScaling): FieldDiff[] {
-  const policies = diffItems("stepScaling", desired.stepScaling, observed.stepScaling, compareStepPolicy, withoutArn);
-  // Alarms follow their policy, except where the policy exists and its alarm does not (or the reverse).
-  const alarms = [...new Set([...Object.keys(desired.stepScaling), ...Object.keys(observed.alarms)])].sort().flatMap((name) => {
-    const path = `stepScaling.${name}.alarm`;
-    const d = desired.stepScaling[name];
-    const o = observed.alarms[name];
-    const policy = observed.stepScaling[name];
-    if (d === undefined) return o !== undefined && policy === undefined ? [{ path, before: showAlarm(o) }] : [];
-    if (policy === undefined) return [];
-    if (o === undefined) return [{ path, after: d.alarm }];
-    return compareAlarm(path, d.alarm, o, policy.arn);
-  });
-  return [...policies, ...alarms];
+/** Alarms follow their policy, except where the policy exists and its alarm does not (or the reverse). */
+function diffStepAlarm(name: string, desired: ScalingDesired, observed: ObservedScaling): AlarmDiff {
+  const path = `stepScaling.${name}.alarm`;
+  const d = desired.stepScaling[name];
+  const o = observed.alarms[name];
+  const policy = observed.stepScaling[name];
+  const none: AlarmDiff = { fields: [], tags: [] };
+  if (d === undefined) return o !== undefined && policy === undefined ? { fields: [{ path, before: showAlarm(o) }], tags: [] } : none;
+  if (policy === undefined) return none;
+  if (o === undefined) return { fields: [{ path, after: d.alarm }], tags: [] };
+  return compareAlarm(path, d.alarm, o, policy.arn);
 }
 
-export function diffScaling(desired: ScalingDesired, observed: ObservedScaling): FieldDiff[] {
-  const replaced =
-    desired.serviceArn instanceof KnownAfterApply && observed.target !== undefined
-      ? [{ path: "service", before: observed.resourceId, after: UNKNOWN, forcesReplacement: true }]
-      : [];
-  return [
-    ...replaced,
-    ...diffTarget(desired, observed),
-    ...diffItems("targetTracking", desired.targetTracking, observed.targetTracking, compareTargetTracking, withoutArn),
-    ...diffStepScaling(desired, observed),
-    ...diffItems("scheduled", desired.scheduled, observed.scheduled, compareScheduled, (o) => o),
-  ];
+function diffStepScaling(desired: ScalingDesired, observed: ObservedScaling) {
+  const policies = diffItems("stepScaling", desired.stepScaling, observed.stepScaling, compareStepPolicy, withoutArn);
+  const alarmNames = [...new Set([...Object.keys(desired.stepScaling), ...Object.keys(observed.alarms)])].sort();
+  const alarms = new Map(alarmNames.map((name) => [name, diffStepAlarm(name, desired, observed)]));
+  const policyLines = new Map(policies.map((p) => [p.name, p.lines]));
+
+  const writes = Object.entries(desired.stepScaling).flatMap(([name, step]): StepScalingWrite[] => {
+    const lines = policyLines.get(name)!;
+    const alarm = alarms.get(name)!;
+    if (lines.length === 0 && alarm.fields.length === 0 && alarm.tags.length === 0) return [];
+    const live = observed.alarms[name];
+    return [
+      {
+        ...(lines.length > 0 ? { policy: stepPolicyInput(desired, name) } : { arn: observed.stepScaling[name]!.arn }),
+        alarm: alarmInput(step.alarm),
+        ...(live && alarm.fields.length === 0 && { alarmActions: live.actions }),
+        ...(live && alarm.tags.length > 0 && { alarmTags: { arn: live.arn, change: tagChange(step.alarm.tags, live.tags) } }),
+      },
+    ];
+  });
+  const gone = (name: string) => desired.stepScaling[name] === undefined;
+  return {
+    lines: [...linesOf(policies), ...[...alarms.values()].flatMap((a) => [...a.fields, ...a.tags])],
+    writes,
+    deletePolicies: Object.keys(observed.stepScaling).filter(gone),
+    deleteAlarms: Object.entries(observed.alarms)
+      .filter(([name]) => gone(name))
+      .map(([, alarm]) => alarm.name),
+  };
 }
 
 function compareScheduled(path: string, d: Scheduled, o: Scheduled): FieldDiff[] {
   return (Object.keys(d) as Array<keyof Scheduled>).flatMap((key) => diffField(`${path}.${key}`, o[key], d[key]));
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// What the diffs touch, for update.
-
-export interface ScalingChanges {
-  target: boolean;
-  targetTracking: string[];
-  stepPolicies: string[];
-  stepAlarms: string[];
-  /** Step alarms whose tags alone changed: TagResource/UntagResource. */
-  alarmTags: string[];
-  scheduled: string[];
+export function diffScaling(desired: ScalingDesired, observed: ObservedScaling): Diff<ScalingChange> {
+  const replaced =
+    desired.serviceArn instanceof KnownAfterApply && observed.target !== undefined
+      ? [{ path: "service", before: observed.resourceId, after: UNKNOWN, forcesReplacement: true }]
+      : [];
+  const target = diffTarget(desired, observed);
+  const tracking = diffItems("targetTracking", desired.targetTracking, observed.targetTracking, compareTargetTracking, withoutArn);
+  const step = diffStepScaling(desired, observed);
+  const scheduled = diffItems("scheduled", desired.scheduled, observed.scheduled, compareScheduled, (o) => o);
+  const { resourceId, stack } = desired;
+  return {
+    lines: [...replaced, ...target, ...linesOf(tracking), ...step.lines, ...linesOf(scheduled)],
+    change: {
+      ref: refOf(desired),
+      ...(target.length > 0 && { register: registerInput(desired) }),
+      putTargetTracking: changedIn(tracking, true).map((name) => ({
+        resourceId,
+        policyName: itemName(stack, name),
+        policy: desired.targetTracking[name]!,
+      })),
+      stepScaling: step.writes,
+      deletePolicies: [...changedIn(tracking, false), ...step.deletePolicies].map((name) => policyRef(resourceId, stack, name)),
+      deleteAlarms: step.deleteAlarms,
+      putScheduled: changedIn(scheduled, true).map((name) => scheduledInput(desired, name)),
+      deleteScheduled: changedIn(scheduled, false).map((name) => scheduledActionRef(resourceId, stack, name)),
+    },
+  };
 }
 
-export function scalingChanges(diffs: readonly FieldDiff[]): ScalingChanges {
-  const changes: ScalingChanges = { target: false, targetTracking: [], stepPolicies: [], stepAlarms: [], alarmTags: [], scheduled: [] };
-  const add = (list: string[], name: string) => list.includes(name) || list.push(name);
-  for (const d of diffs) {
-    const [section, name, part, field] = d.path.split(".");
-    if (section === "minCapacity" || section === "maxCapacity" || section === "suspend") changes.target = true;
-    else if (section === "targetTracking") add(changes.targetTracking, name!);
-    else if (section === "scheduled") add(changes.scheduled, name!);
-    else if (section === "stepScaling" && part !== "alarm") add(changes.stepPolicies, name!);
-    else if (section === "stepScaling" && field === "tags") add(changes.alarmTags, name!);
-    else if (section === "stepScaling") add(changes.stepAlarms, name!);
-  }
-  return changes;
+/** The change that makes the whole configuration, as a diff against nothing gives it: create makes it with update's calls. */
+export function creation(desired: ScalingDesired): ScalingChange {
+  const nothing: ObservedScaling = {
+    name: desired.resourceId,
+    id: desired.resourceId,
+    tags: {},
+    resourceId: desired.resourceId,
+    logical: desired.logical,
+    targetTracking: {},
+    stepScaling: {},
+    scheduled: {},
+    alarms: {},
+  };
+  return diffScaling(desired, nothing).change;
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Requests.
+
+/** Every call on a target names it by these and its resource id. */
+export const ECS_DESIRED_COUNT = { ServiceNamespace: "ecs", ScalableDimension: "ecs:service:DesiredCount" } as const;
+
+export const targetRef = (resourceId: string) => ({ ...ECS_DESIRED_COUNT, ResourceId: resourceId });
+
+export const policyRef = (resourceId: string, stack: string, logical: string): DeleteScalingPolicyCommandInput => ({
+  ...targetRef(resourceId),
+  PolicyName: itemName(stack, logical),
+});
+
+export const scheduledActionRef = (resourceId: string, stack: string, logical: string): DeleteScheduledActionCommandInput => ({
+  ...targetRef(resourceId),
+  ScheduledActionName: itemName(stack, logical),
+});
 
 const dimensionsToAws = (dimensions: Record<string, string>) =>
   Object.entries(dimensions)
@@ -660,6 +800,13 @@ export function targetTrackingToAws(policy: TargetTracking): TargetTrackingScali
   };
 }
 
+export const targetTrackingInput = (put: TargetTrackingPut): PutScalingPolicyCommandInput => ({
+  ...targetRef(put.resourceId),
+  PolicyName: put.policyName,
+  PolicyType: "TargetTrackingScaling",
+  TargetTrackingScalingPolicyConfiguration: targetTrackingToAws(put.policy),
+});
+
 export function stepPolicyToAws(policy: StepPolicy): StepScalingPolicyConfiguration {
   return {
     AdjustmentType: policy.adjustmentType as "ChangeInCapacity",
@@ -674,7 +821,16 @@ export function stepPolicyToAws(policy: StepPolicy): StepScalingPolicyConfigurat
   };
 }
 
-export function suspendedToAws(suspended: Suspended) {
+function stepPolicyInput(desired: ScalingDesired, name: string): PutScalingPolicyCommandInput {
+  return {
+    ...targetRef(desired.resourceId),
+    PolicyName: itemName(desired.stack, name),
+    PolicyType: "StepScaling",
+    StepScalingPolicyConfiguration: stepPolicyToAws(desired.stepScaling[name]!),
+  };
+}
+
+function suspendedToAws(suspended: Suspended) {
   return {
     DynamicScalingInSuspended: suspended.dynamicScalingIn,
     DynamicScalingOutSuspended: suspended.dynamicScalingOut,
@@ -682,11 +838,18 @@ export function suspendedToAws(suspended: Suspended) {
   };
 }
 
-/** The fields of PutMetricAlarm for a step policy's alarm, the policy's ARN as its action. */
-export function alarmToAws(alarm: DesiredStepPolicy["alarm"], policyArn: string) {
+/** No RoleARN: AWS uses (and creates) its service-linked role for ECS. */
+const registerInput = (desired: ScalingDesired): RegisterScalableTargetCommandInput => ({
+  ...targetRef(desired.resourceId),
+  MinCapacity: desired.minCapacity,
+  MaxCapacity: desired.maxCapacity,
+  ...(desired.suspend && { SuspendedState: suspendedToAws(desired.suspend) }),
+});
+
+/** A step policy's alarm, with the stack's tags: PutMetricAlarm sets them when it creates the alarm. */
+function alarmInput(alarm: DesiredStepPolicy["alarm"]): AlarmInput {
   return {
     AlarmName: alarm.name,
-    AlarmDescription: `Drives the step scaling policy ${policyArn}`,
     Namespace: alarm.metric.namespace,
     MetricName: alarm.metric.metricName,
     Dimensions: dimensionsToAws(alarm.metric.dimensions),
@@ -697,11 +860,18 @@ export function alarmToAws(alarm: DesiredStepPolicy["alarm"], policyArn: string)
     Period: alarm.periodSeconds,
     EvaluationPeriods: alarm.evaluationPeriods,
     DatapointsToAlarm: alarm.datapointsToAlarm,
-    AlarmActions: [policyArn],
+    Tags: toTagList(alarm.tags),
   };
 }
 
-export function scheduledToAws(action: Scheduled) {
+/** PutMetricAlarm's input for a step alarm, the policy's ARN as its action. */
+export const drivingPolicy = (alarm: AlarmInput, policyArn: string): PutMetricAlarmCommandInput => ({
+  ...alarm,
+  AlarmDescription: `Drives the step scaling policy ${policyArn}`,
+  AlarmActions: [policyArn],
+});
+
+function scheduledToAws(action: Scheduled) {
   return {
     Schedule: action.schedule,
     ...(action.timezone !== null && { Timezone: action.timezone }),
@@ -713,6 +883,11 @@ export function scheduledToAws(action: Scheduled) {
     },
   };
 }
+
+const scheduledInput = (desired: ScalingDesired, name: string): PutScheduledActionCommandInput => ({
+  ...scheduledActionRef(desired.resourceId, desired.stack, name),
+  ...scheduledToAws(desired.scheduled[name]!),
+});
 
 // ---------------------------------------------------------------------------------------------------------
 // Preview.

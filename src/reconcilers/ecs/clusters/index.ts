@@ -18,120 +18,29 @@ import {
   PutClusterCapacityProvidersCommand,
   UpdateClusterCommand,
   paginateListServices,
-  type Cluster,
-  type ClusterSetting,
 } from "@aws-sdk/client-ecs";
-import { awsErrorIs } from "../../../aws/errors.js";
-import type { FieldDiff } from "../../../plan/model.js";
-import type { ClusterSpec } from "../../../schema/ecs.js";
-import { physicalName } from "../../../schema/names.js";
+import { isNotFound } from "../../../aws/errors.js";
 import { inBatches } from "../../shared/collections.js";
-import { diffField, diffTags, sortedSet } from "../../shared/diff-helpers.js";
-import {
-  describeLiveServices,
-  fromEcsTags,
-  normaliseStrategy,
-  toAwsStrategy,
-  toEcsTags,
-  updateEcsTags,
-  type StrategyItem,
-} from "../api.js";
 import { findTaggedResources, resourcesOfType } from "../../shared/tagged-resources.js";
-import { STACK_TAG, addressOf, ownedTags, type Context, type Observed, type LegacyReconciler, type Tags } from "../../shared/types.js";
+import { STACK_TAG, type Context, type Reconciler } from "../../shared/types.js";
+import { describeLiveServices, fromEcsTags, writeEcsTags } from "../api.js";
+import {
+  clusterAfter,
+  clusterNode,
+  createClusterInput,
+  diffCluster,
+  refuseForeignServices,
+  toObservedCluster,
+  type ClusterChange,
+  type ClusterDesired,
+  type ObservedCluster,
+  type ServiceInCluster,
+} from "./model.js";
 
-export type ContainerInsights = NonNullable<ClusterSpec["containerInsights"]>;
+export type { ClusterChange, ClusterDesired, ObservedCluster } from "./model.js";
 
-export interface ClusterDesired {
-  name: string;
-  /** Undefined: the spec leaves it to the account's default, and it is not compared. */
-  containerInsights?: ContainerInsights;
-  /** A sorted set; undefined: not managed. */
-  capacityProviders?: string[];
-  /** Sorted by provider; undefined: not managed. */
-  defaultCapacityProviderStrategy?: StrategyItem[];
-  tags: Tags;
-}
-
-export interface ObservedCluster extends Observed {
-  /** The cluster's containerInsights setting; null when AWS reports none. */
-  containerInsights: string | null;
-  capacityProviders: string[];
-  defaultCapacityProviderStrategy: StrategyItem[];
-}
-
-const CONTAINER_INSIGHTS = "containerInsights";
-const STRATEGY = "defaultCapacityProviderStrategy";
 /** DescribeClusters takes up to 100 clusters. */
 const CLUSTERS_PER_CALL = 100;
-
-// ---------------------------------------------------------------------------------------------------------
-// Normalisation
-
-export function desiredCluster(name: string, entry: ClusterSpec, tags: Tags): ClusterDesired {
-  return {
-    name,
-    ...(entry.containerInsights !== undefined && { containerInsights: entry.containerInsights }),
-    ...(entry.capacityProviders !== undefined && { capacityProviders: sortedSet(entry.capacityProviders) }),
-    ...(entry.defaultCapacityProviderStrategy !== undefined && {
-      defaultCapacityProviderStrategy: normaliseStrategy(entry.defaultCapacityProviderStrategy),
-    }),
-    tags,
-  };
-}
-
-const containerInsightsOf = (settings: readonly ClusterSetting[] | undefined): string | null =>
-  settings?.find((s) => s.name === CONTAINER_INSIGHTS)?.value ?? null;
-
-/** A cluster as DescribeClusters reports it (with SETTINGS and TAGS included). */
-export function toObservedCluster(cluster: Cluster): ObservedCluster {
-  return {
-    name: cluster.clusterName!,
-    id: cluster.clusterArn!,
-    tags: fromEcsTags(cluster.tags),
-    containerInsights: containerInsightsOf(cluster.settings),
-    capacityProviders: sortedSet(cluster.capacityProviders ?? []),
-    defaultCapacityProviderStrategy: normaliseStrategy(cluster.defaultCapacityProviderStrategy),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Diff
-
-const strategyWeights = ({ weight, base }: StrategyItem) => ({ weight, base });
-
-/** A strategy compared provider by provider: `defaultCapacityProviderStrategy.FARGATE.weight`. */
-function diffStrategy(desired: readonly StrategyItem[], observed: readonly StrategyItem[]): FieldDiff[] {
-  const live = new Map(observed.map((item) => [item.capacityProvider, item]));
-  const wanted = new Map(desired.map((item) => [item.capacityProvider, item]));
-  const providers = sortedSet([...live.keys(), ...wanted.keys()]);
-  return providers.flatMap((provider) => {
-    const before = live.get(provider);
-    const after = wanted.get(provider);
-    const path = `${STRATEGY}.${provider}`;
-    if (before && after) {
-      return [...diffField(`${path}.weight`, before.weight, after.weight), ...diffField(`${path}.base`, before.base, after.base)];
-    }
-    return diffField(path, before && strategyWeights(before), after && strategyWeights(after));
-  });
-}
-
-export function diffCluster(desired: ClusterDesired, observed: ObservedCluster): FieldDiff[] {
-  return [
-    ...(desired.containerInsights !== undefined
-      ? diffField(CONTAINER_INSIGHTS, observed.containerInsights, desired.containerInsights)
-      : []),
-    ...(desired.capacityProviders !== undefined
-      ? diffField("capacityProviders", sortedSet(observed.capacityProviders), sortedSet(desired.capacityProviders))
-      : []),
-    ...(desired.defaultCapacityProviderStrategy !== undefined
-      ? diffStrategy(desired.defaultCapacityProviderStrategy, observed.defaultCapacityProviderStrategy)
-      : []),
-    ...diffTags(desired.tags, observed.tags),
-  ];
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// AWS
 
 /** The live clusters of these names or ARNs, INACTIVE ones (deleted a moment ago) left out. */
 async function describeClusters(ctx: Context, names: readonly string[]): Promise<ObservedCluster[]> {
@@ -146,33 +55,17 @@ async function describeClusters(ctx: Context, names: readonly string[]): Promise
   return pages.flat();
 }
 
-const insightsSetting = (value: string): ClusterSetting[] => [{ name: CONTAINER_INSIGHTS, value }];
-
-/** A service still in a cluster: its name and whose it is. */
-interface ServiceInCluster {
-  name: string;
-  tags: Tags;
-}
-
 /** The cluster's services that are not INACTIVE, with their tags; undefined when the cluster is gone. */
 async function servicesIn(ctx: Context, cluster: string): Promise<ServiceInCluster[] | undefined> {
   const arns: string[] = [];
   try {
     for await (const page of paginateListServices({ client: ctx.clients.ecs }, { cluster })) arns.push(...(page.serviceArns ?? []));
   } catch (error) {
-    if (awsErrorIs(error, "ClusterNotFoundException")) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
   // ListServices also lists services deleted a moment ago (INACTIVE): describeLiveServices leaves those out.
   return [...(await describeLiveServices(ctx, cluster, arns))].map(([name, service]) => ({ name, tags: fromEcsTags(service.tags) }));
-}
-
-function refuseForeignServices(cluster: string, services: readonly ServiceInCluster[], stack: string): void {
-  const foreign = services.filter((s) => s.tags[STACK_TAG] !== stack).map((s) => s.name);
-  if (foreign.length === 0) return;
-  throw new Error(
-    `cluster ${cluster} still runs services this stack does not own: ${foreign.sort().join(", ")}; delete them first (nothing was deleted)`,
-  );
 }
 
 /** The stack's clusters among the resources found by tag, each confirmed live (not INACTIVE) and still the stack's. */
@@ -189,28 +82,12 @@ export async function discoverClusters(
   return live.filter((c) => c.tags[STACK_TAG] === ctx.stack).sort((a, b) => a.name.localeCompare(b.name));
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Reconciler
-
-export const clustersReconciler: LegacyReconciler<ClusterDesired, ObservedCluster> = {
+export const clustersReconciler: Reconciler<ClusterDesired, ObservedCluster, ClusterChange> = {
   kind: "clusters",
   refersTo: [],
   looksUp: [],
 
-  nodes: (spec) =>
-    Object.entries(spec.clusters).map(([logical, entry]) => {
-      const name = physicalName(spec, "clusters", logical);
-      return {
-        kind: "clusters",
-        logical,
-        address: addressOf("clusters", logical),
-        name,
-        dependsOn: [],
-        adopt: entry.adopt ?? false,
-        readOnly: false,
-        build: () => desiredCluster(name, entry, ownedTags(spec, "clusters", logical, entry.tags)),
-      };
-    }),
+  nodes: (spec) => Object.entries(spec.clusters).map(([logical, entry]) => clusterNode(spec, logical, entry)),
 
   async observe(desired, ctx) {
     if (desired.length === 0) return new Map();
@@ -230,48 +107,16 @@ export const clustersReconciler: LegacyReconciler<ClusterDesired, ObservedCluste
   diff: diffCluster,
 
   async create(desired, ctx) {
-    const { cluster } = await ctx.clients.ecs.send(
-      new CreateClusterCommand({
-        clusterName: desired.name,
-        ...(desired.containerInsights !== undefined && { settings: insightsSetting(desired.containerInsights) }),
-        ...(desired.capacityProviders !== undefined && { capacityProviders: desired.capacityProviders }),
-        ...(desired.defaultCapacityProviderStrategy !== undefined && {
-          defaultCapacityProviderStrategy: toAwsStrategy(desired.defaultCapacityProviderStrategy),
-        }),
-        tags: toEcsTags(desired.tags),
-      }),
-    );
+    const { cluster } = await ctx.clients.ecs.send(new CreateClusterCommand(createClusterInput(desired)));
     if (!cluster?.clusterArn) throw new Error(`cluster ${desired.name}: CreateCluster answered without a cluster`);
     return { ...toObservedCluster(cluster), tags: desired.tags };
   },
 
-  async update(desired, observed, diffs, ctx) {
-    const ecs = ctx.clients.ecs;
-    const changed = (prefix: string) => diffs.some((d) => d.path === prefix || d.path.startsWith(`${prefix}.`));
-    const result: ObservedCluster = { ...observed };
-
-    if (changed(CONTAINER_INSIGHTS) && desired.containerInsights !== undefined) {
-      await ecs.send(new UpdateClusterCommand({ cluster: observed.name, settings: insightsSetting(desired.containerInsights) }));
-      result.containerInsights = desired.containerInsights;
-    }
-
-    if (changed("capacityProviders") || changed(STRATEGY)) {
-      // The call replaces both lists: the half the spec leaves out is sent back as it is.
-      const capacityProviders = desired.capacityProviders ?? observed.capacityProviders;
-      const strategy = desired.defaultCapacityProviderStrategy ?? observed.defaultCapacityProviderStrategy;
-      await ecs.send(
-        new PutClusterCapacityProvidersCommand({
-          cluster: observed.name,
-          capacityProviders,
-          defaultCapacityProviderStrategy: toAwsStrategy(strategy),
-        }),
-      );
-      result.capacityProviders = capacityProviders;
-      result.defaultCapacityProviderStrategy = strategy;
-    }
-
-    result.tags = await updateEcsTags(ctx, observed.id, observed.tags, desired.tags, diffs);
-    return result;
+  async update(change, observed, ctx) {
+    if (change.settings) await ctx.clients.ecs.send(new UpdateClusterCommand({ cluster: observed.name, settings: change.settings }));
+    if (change.capacityProviders) await ctx.clients.ecs.send(new PutClusterCapacityProvidersCommand(change.capacityProviders));
+    await writeEcsTags(ctx, observed.id, change.tags);
+    return clusterAfter(observed, change);
   },
 
   async delete(observed, ctx) {
@@ -281,7 +126,7 @@ export const clustersReconciler: LegacyReconciler<ClusterDesired, ObservedCluste
     try {
       await ctx.clients.ecs.send(new DeleteClusterCommand({ cluster: observed.name }));
     } catch (error) {
-      if (!awsErrorIs(error, "ClusterNotFoundException")) throw error;
+      if (!isNotFound(error)) throw error;
     }
   },
 

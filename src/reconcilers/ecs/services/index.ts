@@ -32,7 +32,8 @@
  *   deploymentController                   replacement                always ECS: the rolling updates this file drives
  *   role                                   not managed                awsvpc services use ECS's service-linked role
  *
- * Deleting a service, or replacing it, removes its Application Auto Scaling configuration first.
+ * Its Application Auto Scaling configuration is the autoScaling kind's, which refers to the service: the engine
+ * removes it before the service is deleted or replaced, and recreates it after a replacement.
  *
  * Apply waits (ctx.wait) for every service it created or changed (anything but tags) to be stable; deletion always
  * waits until the service is gone, because its cluster and task definitions are deleted next.
@@ -40,36 +41,30 @@
 import {
   CreateServiceCommand,
   DeleteServiceCommand,
-  DescribeServicesCommand,
   UpdateServiceCommand,
+  type CreateServiceCommandInput,
   type Service,
+  type UpdateServiceCommandInput,
 } from "@aws-sdk/client-ecs";
-import { awsErrorIs } from "../../../aws/errors.js";
-import type { FieldDiff } from "../../../plan/model.js";
-import { removeServiceScaling } from "../../autoscaling/auto-scaling/index.js";
-import { groupBy, inBatches } from "../../shared/collections.js";
-import { isTagDiff, known, refuseReplacementDiffs } from "../../shared/diff-helpers.js";
-import { describeLiveServices, toAwsStrategy, toEcsTags, updateEcsTags } from "../api.js";
+import { awsErrorIs, isNotFound } from "../../../aws/errors.js";
+import { applyTagChange } from "../../shared/diff-helpers.js";
+import { groupBy } from "../../shared/collections.js";
+import { findTaggedResources, resourcesOfType } from "../../shared/tagged-resources.js";
+import { STACK_TAG, type Context, type Reconciler } from "../../shared/types.js";
+import { describeLiveServices, resolved, writeEcsTags, type Pending } from "../api.js";
+import { waitForServiceInactive, waitForServiceStable } from "../stability.js";
 import {
-  deploymentConfigurationOf,
+  createServiceInput,
   diffService,
-  loadBalancersOf,
-  networkConfigurationOf,
   observedFromAws,
   previewService,
-  serviceChanges,
   serviceNode,
-  serviceRegistriesOf,
   type ObservedService,
-  type ServiceChanges,
+  type ServiceChange,
   type ServiceDesired,
 } from "./model.js";
-import { resourceIdOf } from "../../autoscaling/auto-scaling/model.js";
-import { waitForServiceInactive, waitForServiceStable } from "../stability.js";
-import { findTaggedResources, resourcesOfType } from "../../shared/tagged-resources.js";
-import { ID_TAG, STACK_TAG, type Context, type LegacyReconciler } from "../../shared/types.js";
 
-export type { ObservedService, ServiceDesired } from "./model.js";
+export type { ObservedService, ServiceChange, ServiceDesired } from "./model.js";
 
 /** How long a deletion waits for the service to go when apply itself does not wait (`--no-wait`). */
 const DELETE_WAIT_MS = 10 * 60 * 1000;
@@ -100,46 +95,21 @@ async function waitIfAsked(ctx: Context, service: ObservedService): Promise<void
   );
 }
 
-async function updateService(ctx: Context, cluster: string, name: string, changes: ServiceChanges): Promise<Service> {
-  const { service } = await ctx.clients.ecs.send(new UpdateServiceCommand({ cluster, service: name, ...changes }));
-  if (!service) throw new Error(`UpdateService of ${cluster}/${name} answered without the service`);
+async function updateService(ctx: Context, input: Pending<UpdateServiceCommandInput>): Promise<Service> {
+  const request = resolved<UpdateServiceCommandInput>(input, "the UpdateService input");
+  const { service } = await ctx.clients.ecs.send(new UpdateServiceCommand(request));
+  if (!service) throw new Error(`UpdateService of ${request.cluster}/${request.service} answered without the service`);
   return service;
 }
 
-const inPlace = (diffs: readonly FieldDiff[]) => diffs.filter((d) => !d.forcesReplacement && !isTagDiff(d));
-
 async function createService(desired: ServiceDesired, ctx: Context): Promise<ObservedService> {
-  const deploymentConfiguration = deploymentConfigurationOf(desired.deployment);
-  const { service } = await ctx.clients.ecs.send(
-    new CreateServiceCommand({
-      cluster: desired.cluster,
-      serviceName: desired.name,
-      taskDefinition: known(desired.taskDefinition, "the task definition ARN"),
-      desiredCount: desired.desiredCount.count,
-      ...(desired.launchType !== undefined && { launchType: desired.launchType as "FARGATE" }),
-      ...(desired.capacityProviderStrategy !== undefined && {
-        capacityProviderStrategy: toAwsStrategy(desired.capacityProviderStrategy),
-      }),
-      ...(desired.platformVersion !== undefined && { platformVersion: desired.platformVersion }),
-      schedulingStrategy: desired.schedulingStrategy as "REPLICA",
-      deploymentController: { type: "ECS" },
-      ...(deploymentConfiguration && { deploymentConfiguration }),
-      networkConfiguration: networkConfigurationOf(desired.network),
-      loadBalancers: loadBalancersOf(desired.loadBalancers),
-      serviceRegistries: serviceRegistriesOf(desired.serviceRegistries),
-      ...(desired.healthCheckGracePeriodSeconds !== undefined && { healthCheckGracePeriodSeconds: desired.healthCheckGracePeriodSeconds }),
-      ...(desired.propagateTags !== undefined && { propagateTags: desired.propagateTags as "SERVICE" }),
-      ...(desired.enableExecuteCommand !== undefined && { enableExecuteCommand: desired.enableExecuteCommand }),
-      // Tasks carry aws:ecs:clusterName and aws:ecs:serviceName: which service a task belongs to shows in billing.
-      enableECSManagedTags: true,
-      tags: toEcsTags(desired.tags),
-    }),
-  );
+  const request = resolved<CreateServiceCommandInput>(createServiceInput(desired), "the CreateService input");
+  const { service } = await ctx.clients.ecs.send(new CreateServiceCommand(request));
   if (!service) throw new Error(`CreateService of ${desired.cluster}/${desired.name} answered without the service`);
   return observedFromAws(service, desired.tags);
 }
 
-export const servicesReconciler: LegacyReconciler<ServiceDesired, ObservedService> = {
+export const servicesReconciler: Reconciler<ServiceDesired, ObservedService, ServiceChange> = {
   kind: "services",
   refersTo: ["clusters", "taskDefinitions", "securityGroups", "network", "targetGroups", "listeners", "discoveryServices"],
   looksUp: [],
@@ -195,39 +165,28 @@ export const servicesReconciler: LegacyReconciler<ServiceDesired, ObservedServic
     // What CreateService echoed must match the spec. On AWS it does, and this sends nothing; moto's CreateService
     // drops deploymentConfiguration, healthCheckGracePeriodSeconds, enableExecuteCommand and
     // capacityProviderStrategy, so there ONE UpdateService sets what did not take.
-    const missed = inPlace(diffService(desired, observed));
-    const changes = serviceChanges(desired, observed, missed);
-    if (Object.keys(changes).length > 0) {
-      observed = observedFromAws(await updateService(ctx, desired.cluster, desired.name, changes), desired.tags);
-    }
+    const { update } = diffService(desired, observed).change;
+    if (update) observed = observedFromAws(await updateService(ctx, update), desired.tags);
     await waitIfAsked(ctx, observed);
     return observed;
   },
 
-  async update(desired, observed, diffs, ctx) {
-    refuseReplacementDiffs(`service ${observed.cluster}/${observed.name}`, diffs);
-    const changes = serviceChanges(desired, observed, diffs);
-    let result: ObservedService = observed;
-    if (Object.keys(changes).length > 0) {
-      result = observedFromAws(await updateService(ctx, observed.cluster, observed.name, changes), observed.tags);
-    }
-    result = { ...result, tags: await updateEcsTags(ctx, observed.id, observed.tags, desired.tags, diffs) };
-    if (Object.keys(changes).length > 0) await waitIfAsked(ctx, result);
+  async update(change, observed, ctx) {
+    const changed = change.update && observedFromAws(await updateService(ctx, change.update), observed.tags);
+    await writeEcsTags(ctx, observed.id, change.tags);
+    const result = { ...(changed ?? observed), tags: applyTagChange(observed.tags, change.tags) };
+    if (changed) await waitIfAsked(ctx, result);
     return result;
   },
 
   async delete(observed, ctx) {
     const ref = { cluster: observed.cluster, service: observed.name };
-    // First its scaling configuration, so that the scaler cannot raise the count while the service drains, and so
-    // that a replacement starts with none (the autoScaling node recreates it once the new service exists).
-    const logical = observed.tags[ID_TAG]?.slice("services/".length) ?? observed.name;
-    await removeServiceScaling(ctx, { resourceId: resourceIdOf(ref.cluster, ref.service), logical });
     try {
       // ECS refuses to delete a service still scaled above zero (without `force`, which is not used here).
-      if (observed.desiredCount > 0) await updateService(ctx, ref.cluster, ref.service, { desiredCount: 0 });
+      if (observed.desiredCount > 0) await updateService(ctx, { ...ref, desiredCount: 0 });
       await ctx.clients.ecs.send(new DeleteServiceCommand(ref));
     } catch (e) {
-      if (awsErrorIs(e, "ServiceNotFoundException", "ClusterNotFoundException")) return;
+      if (isNotFound(e)) return;
       // Already being deleted (DRAINING): what is left is to wait for it to go.
       if (!awsErrorIs(e, "ServiceNotActiveException")) throw e;
     }

@@ -1,25 +1,33 @@
 /**
- * ECS services, the pure part: the desired value built from the spec, AWS's description in the same form, the
- * diff between the two, and the one UpdateService request a set of diffs takes. Nothing here talks to AWS;
- * services.ts does the calls and documents which field changes how.
+ * ECS services, the pure part: the desired value built from the spec, AWS's description in the same form, and
+ * the diff between the two, which gives the lines and, from the same comparison, the one UpdateService input and
+ * the tags to write. Nothing here talks to AWS; index.ts does the calls and documents which field changes how.
  */
 import { fieldLines } from "../../../plan/field-lines.js";
 import type {
+  CreateServiceCommandInput,
   DeploymentConfiguration,
-  LoadBalancer,
   NetworkConfiguration,
   PropagateTags,
   Service,
-  ServiceRegistry,
   UpdateServiceCommandInput,
 } from "@aws-sdk/client-ecs";
 import { KnownAfterApply, UNKNOWN, type FieldDiff } from "../../../plan/model.js";
 import { physicalName } from "../../../schema/names.js";
 import type { Spec } from "../../../schema/spec.js";
-import { diffField, diffTags, known, sortedSet } from "../../shared/diff-helpers.js";
-import { fromEcsTags, normaliseStrategy, toAwsStrategy, type StrategyItem } from "../api.js";
-import { clusterOf, listenersForwardingTo, subnetsAddress, targetGroupsOf } from "../../../schema/queries.js";
-import { addressOf, ownedTags, type DesiredNode, type Observed, type Outputs, type Tags } from "../../shared/types.js";
+import { diffField, diffTags, sortedSet, tagChange, type TagChange } from "../../shared/diff-helpers.js";
+import { fromEcsTags, normaliseStrategy, toAwsStrategy, toEcsTags, type Pending, type StrategyItem } from "../api.js";
+import { clusterOf, listenersForwardingTo, subnetsAddress } from "../../../schema/queries.js";
+import {
+  addressOf,
+  desiredNode,
+  ownedTags,
+  type DesiredNode,
+  type Diff,
+  type Observed,
+  type Outputs,
+  type Tags,
+} from "../../shared/types.js";
 
 export interface LoadBalancerAttachment {
   targetGroupArn: string | KnownAfterApply;
@@ -265,10 +273,9 @@ function registriesOf(entry: ServiceEntry, outputs: Outputs): RegistryAttachment
 
 export function serviceNode(spec: Spec, logical: string, entry: ServiceEntry): DesiredNode<ServiceDesired> {
   const targetGroups = [...new Set(entry.loadBalancers.map((lb) => lb.targetGroup))];
-  return {
+  return desiredNode({
     kind: "services",
     logical,
-    address: addressOf("services", logical),
     name: physicalName(spec, "services", logical),
     dependsOn: [
       addressOf("clusters", clusterOf(spec, entry)),
@@ -280,102 +287,26 @@ export function serviceNode(spec: Spec, logical: string, entry: ServiceEntry): D
       ...(entry.serviceDiscovery ? [addressOf("discoveryServices", entry.serviceDiscovery.service)] : []),
     ],
     adopt: entry.adopt ?? false,
-    readOnly: false,
     build: (outputs) => buildServiceDesired(spec, logical, entry, outputs),
-  };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Diff.
+// Requests. What other nodes give (the task definition's ARN, subnets, groups, target groups, the Cloud Map
+// service) may still be unknown when a plan builds them: they are Pending until apply.
 
-/** Auto scaling owns the count between its bounds; outside them the count is clamped back in. */
-function diffDesiredCount(desired: DesiredCount, observed: number): FieldDiff[] {
-  const target = desired.scaling ? clamp(observed, desired.scaling) : desired.count;
-  return diffField("desiredCount", observed, target);
-}
-
-/**
- * A launch type the spec names: UpdateService cannot move a service between launch types, nor (documented only
- * for a service that had one before) from a capacity provider strategy to a launch type, so either is a replacement.
- */
-function diffLaunchType(desired: ServiceDesired, observed: ObservedService): FieldDiff[] {
-  if (desired.launchType === undefined) return [];
-  return diffField("launchType", observed.launchType, desired.launchType, { forcesReplacement: true });
-}
-
-/** A strategy the spec sets, compared with AWS's (empty for a service on a launch type). */
-function diffStrategy(desired: ServiceDesired, observed: ObservedService): FieldDiff[] {
-  if (desired.capacityProviderStrategy === undefined) return [];
-  return diffField("capacityProviderStrategy", observed.capacityProviderStrategy, desired.capacityProviderStrategy);
-}
-
-function diffDeployment(desired: DesiredDeployment, observed: ObservedDeployment): FieldDiff[] {
-  const diffs: FieldDiff[] = [];
-  if (desired.minimumHealthyPercent !== undefined)
-    diffs.push(...diffField("deployment.minimumHealthyPercent", observed.minimumHealthyPercent, desired.minimumHealthyPercent));
-  if (desired.maximumPercent !== undefined)
-    diffs.push(...diffField("deployment.maximumPercent", observed.maximumPercent, desired.maximumPercent));
-  if (desired.circuitBreaker !== undefined) {
-    diffs.push(
-      ...diffField("deployment.circuitBreaker.enable", observed.circuitBreaker.enable, desired.circuitBreaker.enable),
-      ...diffField("deployment.circuitBreaker.rollback", observed.circuitBreaker.rollback, desired.circuitBreaker.rollback),
-    );
-  }
-  return diffs;
-}
-
-/** A field compared only when the spec sets it. */
-const diffIfSet = (path: string, before: unknown, after: unknown): FieldDiff[] =>
-  after === undefined ? [] : diffField(path, before, after);
-
-export function diffService(desired: ServiceDesired, observed: ObservedService): FieldDiff[] {
-  return [
-    ...diffField("cluster", observed.cluster, desired.cluster, { forcesReplacement: true }),
-    ...diffField("schedulingStrategy", observed.schedulingStrategy, desired.schedulingStrategy, { forcesReplacement: true }),
-    ...diffField("deploymentController", observed.deploymentController, DEPLOYMENT_CONTROLLER, { forcesReplacement: true }),
-    ...diffLaunchType(desired, observed),
-    ...diffStrategy(desired, observed),
-    ...diffField("taskDefinition", observed.taskDefinition, desired.taskDefinition),
-    ...diffDesiredCount(desired.desiredCount, observed.desiredCount),
-    ...diffIfSet("platformVersion", observed.platformVersion, desired.platformVersion),
-    ...diffDeployment(desired.deployment, observed.deployment),
-    ...diffField("network.subnets", observed.network.subnets, desired.network.subnets),
-    ...diffField("network.securityGroups", observed.network.securityGroups, desired.network.securityGroups),
-    ...diffField("network.assignPublicIp", observed.network.assignPublicIp, desired.network.assignPublicIp),
-    ...diffField("loadBalancers", observed.loadBalancers, desired.loadBalancers),
-    ...diffField("serviceRegistries", observed.serviceRegistries, desired.serviceRegistries),
-    ...diffIfSet("healthCheckGracePeriodSeconds", observed.healthCheckGracePeriodSeconds, desired.healthCheckGracePeriodSeconds),
-    ...diffIfSet("propagateTags", observed.propagateTags, desired.propagateTags),
-    ...diffIfSet("enableExecuteCommand", observed.enableExecuteCommand, desired.enableExecuteCommand),
-    ...diffTags(desired.tags, observed.tags),
-  ];
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Requests.
-
-export function networkConfigurationOf(network: ServiceDesired["network"]): NetworkConfiguration {
+function networkConfigurationOf(network: ServiceDesired["network"]): Pending<NetworkConfiguration> {
   return {
     awsvpcConfiguration: {
-      subnets: known(network.subnets, "the service's subnets"),
-      securityGroups: known(network.securityGroups, "the service's security groups"),
+      subnets: network.subnets,
+      securityGroups: network.securityGroups,
       assignPublicIp: network.assignPublicIp as "ENABLED" | "DISABLED",
     },
   };
 }
 
-export const loadBalancersOf = (list: readonly LoadBalancerAttachment[]): LoadBalancer[] =>
-  list.map((lb) => ({
-    targetGroupArn: known(lb.targetGroupArn, "a load balancer's target group ARN"),
-    containerName: lb.containerName,
-    containerPort: lb.containerPort,
-  }));
-
-export const serviceRegistriesOf = (list: readonly RegistryAttachment[]): ServiceRegistry[] =>
-  list.map((r) => ({ ...r, registryArn: known(r.registryArn, "a discovery service's ARN") }));
-
 /** The spec's deployment settings, for CreateService: AWS fills in what the spec leaves out. */
-export function deploymentConfigurationOf(deployment: DesiredDeployment): DeploymentConfiguration | undefined {
+function deploymentConfigurationOf(deployment: DesiredDeployment): DeploymentConfiguration | undefined {
   if (Object.keys(deployment).length === 0) return undefined;
   return {
     ...(deployment.minimumHealthyPercent !== undefined && { minimumHealthyPercent: deployment.minimumHealthyPercent }),
@@ -396,34 +327,149 @@ function mergedDeployment(desired: DesiredDeployment, observed: ObservedDeployme
   };
 }
 
-/** What UpdateService changes besides the service's name and cluster. */
-export type ServiceChanges = Omit<UpdateServiceCommandInput, "cluster" | "service">;
+export function createServiceInput(desired: ServiceDesired): Pending<CreateServiceCommandInput> {
+  const deploymentConfiguration = deploymentConfigurationOf(desired.deployment);
+  return {
+    cluster: desired.cluster,
+    serviceName: desired.name,
+    taskDefinition: desired.taskDefinition,
+    desiredCount: desired.desiredCount.count,
+    ...(desired.launchType !== undefined && { launchType: desired.launchType as "FARGATE" }),
+    ...(desired.capacityProviderStrategy !== undefined && { capacityProviderStrategy: toAwsStrategy(desired.capacityProviderStrategy) }),
+    ...(desired.platformVersion !== undefined && { platformVersion: desired.platformVersion }),
+    schedulingStrategy: desired.schedulingStrategy as "REPLICA",
+    deploymentController: { type: DEPLOYMENT_CONTROLLER },
+    ...(deploymentConfiguration && { deploymentConfiguration }),
+    networkConfiguration: networkConfigurationOf(desired.network),
+    loadBalancers: desired.loadBalancers,
+    serviceRegistries: desired.serviceRegistries,
+    ...(desired.healthCheckGracePeriodSeconds !== undefined && { healthCheckGracePeriodSeconds: desired.healthCheckGracePeriodSeconds }),
+    ...(desired.propagateTags !== undefined && { propagateTags: desired.propagateTags as PropagateTags }),
+    ...(desired.enableExecuteCommand !== undefined && { enableExecuteCommand: desired.enableExecuteCommand }),
+    // Tasks carry aws:ecs:clusterName and aws:ecs:serviceName: which service a task belongs to shows in billing.
+    enableECSManagedTags: true,
+    tags: toEcsTags(desired.tags),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Diff.
+
+/** What update does: at most one UpdateService, and the tags to write (TagResource/UntagResource). */
+export interface ServiceChange {
+  /** The UpdateService input; absent when only tags differ (or nothing does). */
+  update?: Pending<UpdateServiceCommandInput>;
+  tags: TagChange;
+}
+
+type UpdateFields = Pending<Omit<UpdateServiceCommandInput, "cluster" | "service">>;
+
+/** A field (or a group UpdateService sends as one) compared: its lines, and what UpdateService is sent when there are any. */
+interface Compared {
+  lines: FieldDiff[];
+  update: UpdateFields;
+}
+
+const compared = (lines: FieldDiff[], update: () => UpdateFields = () => ({})): Compared => ({
+  lines,
+  update: lines.length > 0 ? update() : {},
+});
+
+/** A field compared only when the spec sets it. */
+const diffIfSet = (path: string, before: unknown, after: unknown): FieldDiff[] =>
+  after === undefined ? [] : diffField(path, before, after);
+
+/** Auto scaling owns the count between its bounds; outside them the count is clamped back in. */
+function compareDesiredCount(desired: DesiredCount, observed: number): Compared {
+  const target = desired.scaling ? clamp(observed, desired.scaling) : desired.count;
+  return compared(diffField("desiredCount", observed, target), () => ({ desiredCount: target }));
+}
 
 /**
- * The fields of ONE UpdateService for the in-place diffs given (tags excepted: TagResource/UntagResource);
- * empty when none of them needs it.
+ * A launch type the spec names: UpdateService cannot move a service between launch types, nor (documented only
+ * for a service that had one before) from a capacity provider strategy to a launch type, so either is a replacement.
  */
-export function serviceChanges(desired: ServiceDesired, observed: ObservedService, diffs: readonly FieldDiff[]): ServiceChanges {
-  const changed = (prefix: string) => diffs.some((d) => d.path === prefix || d.path.startsWith(`${prefix}.`));
-  const countDiff = diffs.find((d) => d.path === "desiredCount");
-  const changes: ServiceChanges = {};
-  if (countDiff) changes.desiredCount = countDiff.after as number;
-  if (changed("taskDefinition")) changes.taskDefinition = known(desired.taskDefinition, "the task definition ARN");
-  if (changed("capacityProviderStrategy")) {
-    changes.capacityProviderStrategy = toAwsStrategy(desired.capacityProviderStrategy ?? []);
+function diffLaunchType(desired: ServiceDesired, observed: ObservedService): FieldDiff[] {
+  if (desired.launchType === undefined) return [];
+  return diffField("launchType", observed.launchType, desired.launchType, { forcesReplacement: true });
+}
+
+/** A strategy the spec sets, compared with AWS's (empty for a service on a launch type). */
+function compareStrategy(desired: ServiceDesired, observed: ObservedService): Compared {
+  const strategy = desired.capacityProviderStrategy;
+  if (strategy === undefined) return compared([]);
+  return compared(diffField("capacityProviderStrategy", observed.capacityProviderStrategy, strategy), () => ({
+    capacityProviderStrategy: toAwsStrategy(strategy),
     // A service on a launch type moves onto capacity providers with a new deployment (UpdateService reference,
     // capacityProviderStrategy: the valid transitions; Terraform's provider does the same).
-    if (observed.launchType !== undefined) changes.forceNewDeployment = true;
+    ...(observed.launchType !== undefined && { forceNewDeployment: true }),
+  }));
+}
+
+function diffDeployment(desired: DesiredDeployment, observed: ObservedDeployment): FieldDiff[] {
+  const diffs: FieldDiff[] = [];
+  if (desired.minimumHealthyPercent !== undefined)
+    diffs.push(...diffField("deployment.minimumHealthyPercent", observed.minimumHealthyPercent, desired.minimumHealthyPercent));
+  if (desired.maximumPercent !== undefined)
+    diffs.push(...diffField("deployment.maximumPercent", observed.maximumPercent, desired.maximumPercent));
+  if (desired.circuitBreaker !== undefined) {
+    diffs.push(
+      ...diffField("deployment.circuitBreaker.enable", observed.circuitBreaker.enable, desired.circuitBreaker.enable),
+      ...diffField("deployment.circuitBreaker.rollback", observed.circuitBreaker.rollback, desired.circuitBreaker.rollback),
+    );
   }
-  if (changed("deployment")) changes.deploymentConfiguration = mergedDeployment(desired.deployment, observed.deployment);
-  if (changed("network")) changes.networkConfiguration = networkConfigurationOf(desired.network);
-  if (changed("platformVersion")) changes.platformVersion = desired.platformVersion!;
-  if (changed("loadBalancers")) changes.loadBalancers = loadBalancersOf(desired.loadBalancers);
-  if (changed("serviceRegistries")) changes.serviceRegistries = serviceRegistriesOf(desired.serviceRegistries);
-  if (changed("healthCheckGracePeriodSeconds")) changes.healthCheckGracePeriodSeconds = desired.healthCheckGracePeriodSeconds!;
-  if (changed("propagateTags")) changes.propagateTags = desired.propagateTags as PropagateTags;
-  if (changed("enableExecuteCommand")) changes.enableExecuteCommand = desired.enableExecuteCommand!;
-  return changes;
+  return diffs;
+}
+
+function diffNetwork(desired: ServiceDesired["network"], observed: ServiceNetwork): FieldDiff[] {
+  return [
+    ...diffField("network.subnets", observed.subnets, desired.subnets),
+    ...diffField("network.securityGroups", observed.securityGroups, desired.securityGroups),
+    ...diffField("network.assignPublicIp", observed.assignPublicIp, desired.assignPublicIp),
+  ];
+}
+
+/** The fields UpdateService takes under the same name, as the spec has them. */
+type SameName =
+  | "taskDefinition"
+  | "platformVersion"
+  | "loadBalancers"
+  | "serviceRegistries"
+  | "healthCheckGracePeriodSeconds"
+  | "propagateTags"
+  | "enableExecuteCommand";
+
+export function diffService(desired: ServiceDesired, observed: ObservedService): Diff<ServiceChange> {
+  const asIs = (key: SameName) => () => ({ [key]: desired[key] }) as UpdateFields;
+  const always = (key: SameName) => compared(diffField(key, observed[key], desired[key]), asIs(key));
+  const ifSet = (key: SameName) => compared(diffIfSet(key, observed[key], desired[key]), asIs(key));
+  const fields: Compared[] = [
+    compared(diffField("cluster", observed.cluster, desired.cluster, { forcesReplacement: true })),
+    compared(diffField("schedulingStrategy", observed.schedulingStrategy, desired.schedulingStrategy, { forcesReplacement: true })),
+    compared(diffField("deploymentController", observed.deploymentController, DEPLOYMENT_CONTROLLER, { forcesReplacement: true })),
+    compared(diffLaunchType(desired, observed)),
+    compareStrategy(desired, observed),
+    always("taskDefinition"),
+    compareDesiredCount(desired.desiredCount, observed.desiredCount),
+    ifSet("platformVersion"),
+    compared(diffDeployment(desired.deployment, observed.deployment), () => ({
+      deploymentConfiguration: mergedDeployment(desired.deployment, observed.deployment),
+    })),
+    compared(diffNetwork(desired.network, observed.network), () => ({ networkConfiguration: networkConfigurationOf(desired.network) })),
+    always("loadBalancers"),
+    always("serviceRegistries"),
+    ifSet("healthCheckGracePeriodSeconds"),
+    ifSet("propagateTags"),
+    ifSet("enableExecuteCommand"),
+  ];
+  const update: UpdateFields = Object.assign({}, ...fields.map((f) => f.update));
+  return {
+    lines: [...fields.flatMap((f) => f.lines), ...diffTags(desired.tags, observed.tags)],
+    change: {
+      ...(Object.keys(update).length > 0 && { update: { cluster: observed.cluster, service: observed.name, ...update } }),
+      tags: tagChange(desired.tags, observed.tags),
+    },
+  };
 }
 
 /** A new service's lines: its count as one number (and the range auto scaling keeps it in), then the rest, leaf by leaf. */

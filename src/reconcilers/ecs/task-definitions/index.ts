@@ -1,7 +1,7 @@
 /**
  * Task definitions (ECS), one family per spec entry. A task definition is immutable: every change registers a
- * new revision, and only when the normalised content differs from the live one (see
- * task-definition-normalise.ts), so a re-plan never registers anything.
+ * new revision, and only when the normalised content differs from the live one (see normalise.ts), so a re-plan
+ * never registers anything; a change of tags alone tags the live revision. The pure part is in model.ts.
  *
  * The live revision is the newest ACTIVE one of the family that carries this stack's tag, else the newest
  * ACTIVE one (whose owner the planner then judges). Revisions the stack registered carry its tags; others in
@@ -16,198 +16,26 @@ import {
   RegisterTaskDefinitionCommand,
   paginateListTaskDefinitions,
   type RegisterTaskDefinitionCommandInput,
-  type TaskDefinition,
   type TaskDefinitionStatus,
 } from "@aws-sdk/client-ecs";
 import { awsErrorIs } from "../../../aws/errors.js";
-import { KnownAfterApply, type FieldDiff } from "../../../plan/model.js";
-import type { ContainerSpec, TaskDefinitionSpec } from "../../../schema/ecs.js";
-import { physicalName } from "../../../schema/names.js";
-import type { Spec } from "../../../schema/spec.js";
-import { diffTags, isTagDiff, known } from "../../shared/diff-helpers.js";
-import { fromEcsTags, toEcsTags, updateEcsTags } from "../api.js";
-import { findTaggedResources, parseArn, queryTaggedResources, resourcesOfType } from "../../shared/tagged-resources.js";
-import {
-  containerSummary,
-  diffTaskDefinition,
-  normaliseTaskDefinition,
-  type ContainerDefinitionInput,
-  type NormalisedTaskDefinition,
-  type TaskDefinitionInput,
-  type Unknowable,
-} from "./normalise.js";
 import { inBatches } from "../../shared/collections.js";
+import { applyTagChange } from "../../shared/diff-helpers.js";
+import { findTaggedResources, parseArn, queryTaggedResources, resourcesOfType } from "../../shared/tagged-resources.js";
+import { STACK_TAG, type Context, type Reconciler } from "../../shared/types.js";
+import { fromEcsTags, resolved, writeEcsTags, type Pending } from "../api.js";
 import {
-  addressOf,
-  ownedTags,
-  STACK_TAG,
-  type Context,
-  type DesiredNode,
-  type Observed,
-  type Outputs,
-  type LegacyReconciler,
-  type Tags,
-} from "../../shared/types.js";
+  diffTaskDefinitionResource,
+  previewTaskDefinition,
+  registerInput,
+  taskDefinitionNode,
+  toObservedTaskDefinition,
+  type ObservedTaskDefinition,
+  type TaskDefinitionChange,
+  type TaskDefinitionDesired,
+} from "./model.js";
 
-export interface TaskDefinitionDesired {
-  family: string;
-  /** How many of the stack's newest ACTIVE revisions stay registered. */
-  keepRevisions: number;
-  /** What RegisterTaskDefinition is sent, apart from the family and the tags. */
-  definition: TaskDefinitionInput;
-  tags: Tags;
-}
-
-export interface ObservedTaskDefinition extends Observed {
-  /** `name` is the family, `id` the revision's ARN. */
-  revision: number;
-  /** ACTIVE; INACTIVE only for a family discovered with nothing but deregistered revisions of the stack left. */
-  status: string;
-  definition: NormalisedTaskDefinition;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Desired state from the spec
-
-const isArn = (reference: string) => reference.startsWith("arn:");
-
-/** A role of the spec (its ARN, once known) or a role ARN given as is. */
-function roleArn(outputs: Outputs, reference: string | undefined): Unknowable<string> | undefined {
-  if (reference === undefined) return undefined;
-  return isArn(reference) ? reference : outputs.string(addressOf("roles", reference), "arn");
-}
-
-/** `arn:jsonKey::` takes one key of a JSON secret (the version stage and id left to their defaults). */
-function secretValueFrom(source: ContainerSpec["secrets"][string]): string {
-  if ("ssmParameter" in source) return source.ssmParameter;
-  return source.jsonKey === undefined ? source.secretsManager : `${source.secretsManager}:${source.jsonKey}::`;
-}
-
-function portMapping(mapping: ContainerSpec["portMappings"][number]) {
-  if (typeof mapping === "number") return { containerPort: mapping, hostPort: mapping, protocol: "tcp" as const };
-  return {
-    containerPort: mapping.containerPort,
-    hostPort: mapping.hostPort ?? mapping.containerPort,
-    protocol: mapping.protocol,
-    ...(mapping.name !== undefined && { name: mapping.name }),
-    ...(mapping.appProtocol !== undefined && { appProtocol: mapping.appProtocol }),
-  };
-}
-
-function healthCheck(check: NonNullable<ContainerSpec["healthCheck"]>) {
-  return {
-    command: check.command,
-    ...(check.intervalSeconds !== undefined && { interval: check.intervalSeconds }),
-    ...(check.timeoutSeconds !== undefined && { timeout: check.timeoutSeconds }),
-    ...(check.retries !== undefined && { retries: check.retries }),
-    ...(check.startPeriodSeconds !== undefined && { startPeriod: check.startPeriodSeconds }),
-  };
-}
-
-function containerDefinition(spec: Spec, name: string, c: ContainerSpec, outputs: Outputs): ContainerDefinitionInput {
-  const environment = Object.entries(c.environment).sort(([a], [b]) => a.localeCompare(b));
-  const secrets = Object.entries(c.secrets).sort(([a], [b]) => a.localeCompare(b));
-  const awslogs = c.logging?.awslogs;
-  return {
-    name,
-    image: c.image,
-    ...(c.cpu !== undefined && { cpu: c.cpu }),
-    ...(c.memory !== undefined && { memory: c.memory }),
-    ...(c.memoryReservation !== undefined && { memoryReservation: c.memoryReservation }),
-    essential: c.essential,
-    ...(c.portMappings.length > 0 && { portMappings: c.portMappings.map(portMapping) }),
-    ...(environment.length > 0 && { environment: environment.map(([key, value]) => ({ name: key, value })) }),
-    ...(secrets.length > 0 && { secrets: secrets.map(([key, source]) => ({ name: key, valueFrom: secretValueFrom(source) })) }),
-    ...(c.dependsOn.length > 0 && { dependsOn: c.dependsOn.map((d) => ({ containerName: d.container, condition: d.condition })) }),
-    ...(c.healthCheck && { healthCheck: healthCheck(c.healthCheck) }),
-    ...(c.command && { command: c.command }),
-    ...(c.entryPoint && { entryPoint: c.entryPoint }),
-    ...(c.workingDirectory !== undefined && { workingDirectory: c.workingDirectory }),
-    ...(c.user !== undefined && { user: c.user }),
-    ...(awslogs && {
-      logConfiguration: {
-        logDriver: "awslogs",
-        options: {
-          "awslogs-group": outputs.string(addressOf("logGroups", awslogs.logGroup), "name"),
-          "awslogs-region": awslogs.region ?? spec.region,
-          "awslogs-stream-prefix": awslogs.streamPrefix ?? name,
-        },
-      },
-    }),
-    ...(c.readonlyRootFilesystem !== undefined && { readonlyRootFilesystem: c.readonlyRootFilesystem }),
-    ...(c.ulimits && { ulimits: c.ulimits }),
-    ...(c.stopTimeoutSeconds !== undefined && { stopTimeout: c.stopTimeoutSeconds }),
-    ...(c.startTimeoutSeconds !== undefined && { startTimeout: c.startTimeoutSeconds }),
-  };
-}
-
-export function desiredTaskDefinition(spec: Spec, logical: string, entry: TaskDefinitionSpec, outputs: Outputs): TaskDefinitionDesired {
-  const executionRoleArn = roleArn(outputs, entry.executionRole);
-  const taskRoleArn = roleArn(outputs, entry.taskRole);
-  return {
-    family: physicalName(spec, "taskDefinitions", logical),
-    keepRevisions: entry.keepRevisions,
-    definition: {
-      networkMode: "awsvpc",
-      requiresCompatibilities: ["FARGATE"],
-      cpu: String(entry.cpu),
-      memory: String(entry.memory),
-      ...(entry.runtimePlatform && { runtimePlatform: entry.runtimePlatform }),
-      ...(executionRoleArn !== undefined && { executionRoleArn }),
-      ...(taskRoleArn !== undefined && { taskRoleArn }),
-      ...(entry.ephemeralStorageGiB !== undefined && { ephemeralStorage: { sizeInGiB: entry.ephemeralStorageGiB } }),
-      containerDefinitions: Object.entries(entry.containers).map(([name, c]) => containerDefinition(spec, name, c, outputs)),
-    },
-    tags: ownedTags(spec, "taskDefinitions", logical, entry.tags),
-  };
-}
-
-/** The roles given by logical name and every container's log group. */
-export function taskDefinitionDependencies(entry: TaskDefinitionSpec): string[] {
-  const roles = [entry.executionRole, entry.taskRole].filter((r): r is string => r !== undefined && !isArn(r));
-  const logGroups = Object.values(entry.containers).flatMap((c) => (c.logging ? [c.logging.awslogs.logGroup] : []));
-  return [...new Set([...roles.map((r) => addressOf("roles", r)), ...logGroups.map((g) => addressOf("logGroups", g))])];
-}
-
-function taskDefinitionNode(spec: Spec, logical: string, entry: TaskDefinitionSpec): DesiredNode<TaskDefinitionDesired> {
-  return {
-    kind: "taskDefinitions",
-    logical,
-    address: addressOf("taskDefinitions", logical),
-    name: physicalName(spec, "taskDefinitions", logical),
-    dependsOn: taskDefinitionDependencies(entry),
-    adopt: entry.adopt ?? false,
-    readOnly: false,
-    build: (outputs) => desiredTaskDefinition(spec, logical, entry, outputs),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Diff and preview
-
-export function diffTaskDefinitionResource(desired: TaskDefinitionDesired, observed: ObservedTaskDefinition): FieldDiff[] {
-  return [
-    ...diffTaskDefinition(normaliseTaskDefinition(desired.definition), observed.definition),
-    ...diffTags(desired.tags, observed.tags),
-  ];
-}
-
-/** A new family: its task-level settings and one line per container, not every leaf. */
-export function previewTaskDefinition(desired: TaskDefinitionDesired): FieldDiff[] {
-  const d = desired.definition;
-  const lines: Array<[string, unknown]> = [
-    ["cpu", d.cpu],
-    ["memory", d.memory],
-    ["executionRoleArn", d.executionRoleArn],
-    ["taskRoleArn", d.taskRoleArn],
-    ["runtimePlatform.cpuArchitecture", d.runtimePlatform?.cpuArchitecture],
-    ["runtimePlatform.operatingSystemFamily", d.runtimePlatform?.operatingSystemFamily],
-    ["ephemeralStorage.sizeInGiB", d.ephemeralStorage?.sizeInGiB],
-    ...d.containerDefinitions.map((c): [string, unknown] => [`containers.${c.name}`, containerSummary(c)]),
-    ...Object.entries(desired.tags).map(([key, value]): [string, unknown] => [`tags.${key}`, value]),
-  ];
-  return lines.filter(([, after]) => after !== undefined).map(([path, after]) => ({ path, after }));
-}
+export type { ObservedTaskDefinition, TaskDefinitionChange, TaskDefinitionDesired } from "./model.js";
 
 // ---------------------------------------------------------------------------------------------------------
 // Reads
@@ -231,22 +59,11 @@ function isGone(error: unknown): boolean {
   return awsErrorIs(error, "ClientException") && /unable to describe task definition|does not exist|not found/i.test(message);
 }
 
-function toObserved(td: TaskDefinition, tags: Tags): ObservedTaskDefinition {
-  return {
-    name: td.family!,
-    id: td.taskDefinitionArn!,
-    tags,
-    revision: td.revision!,
-    status: td.status ?? "ACTIVE",
-    definition: normaliseTaskDefinition(td),
-  };
-}
-
 /** One revision (ARN) or the family's newest (family); undefined when there is none. */
 async function describe(ctx: Context, taskDefinition: string): Promise<ObservedTaskDefinition | undefined> {
   try {
     const answer = await ctx.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition, include: ["TAGS"] }));
-    return answer.taskDefinition && toObserved(answer.taskDefinition, fromEcsTags(answer.tags));
+    return answer.taskDefinition && toObservedTaskDefinition(answer.taskDefinition, fromEcsTags(answer.tags));
   } catch (error) {
     if (isGone(error)) return undefined;
     throw error;
@@ -319,16 +136,6 @@ async function observeTaskDefinitions(
 // ---------------------------------------------------------------------------------------------------------
 // Writes
 
-/** The definition with every output of another node known (the engine created those first). */
-function resolved<T>(value: T, what: string): T {
-  if (value instanceof KnownAfterApply) return known(value, what) as T;
-  if (Array.isArray(value)) return value.map((v) => resolved(v, what)) as T;
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, resolved(v, what)])) as T;
-  }
-  return value;
-}
-
 async function deregister(ctx: Context, arn: string): Promise<void> {
   try {
     await ctx.clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
@@ -354,36 +161,36 @@ async function deleteRevisions(ctx: Context, family: string, arns: readonly stri
  * The revision just registered counts even if a list does not show it yet; revisions without the stack's tag
  * are someone else's and never touched.
  */
-async function retire(ctx: Context, desired: TaskDefinitionDesired, registered: string): Promise<void> {
-  const [ours, active] = await Promise.all([stackRevisions(ctx, desired.family), listRevisions(ctx, desired.family, "ACTIVE")]);
+async function retire(ctx: Context, family: string, keepRevisions: number, registered: string): Promise<void> {
+  const [ours, active] = await Promise.all([stackRevisions(ctx, family), listRevisions(ctx, family, "ACTIVE")]);
   ours.add(registered);
   const kept = newestFirst(new Set([registered, ...active])).filter((arn) => ours.has(arn));
-  for (const arn of kept.slice(desired.keepRevisions)) await deregister(ctx, arn);
+  for (const arn of kept.slice(keepRevisions)) await deregister(ctx, arn);
 }
 
 /** One RegisterTaskDefinition with the tags, then the retention of older revisions. */
-async function registerRevision(desired: TaskDefinitionDesired, ctx: Context): Promise<ObservedTaskDefinition> {
-  const definition = resolved(desired.definition, `task definition ${desired.family}`) as Omit<
-    RegisterTaskDefinitionCommandInput,
-    "family"
-  >;
-  const { taskDefinition } = await ctx.clients.ecs.send(
-    new RegisterTaskDefinitionCommand({ ...definition, family: desired.family, tags: toEcsTags(desired.tags) }),
-  );
-  if (!taskDefinition?.taskDefinitionArn) throw new Error(`task definition ${desired.family}: RegisterTaskDefinition answered without it`);
-  await retire(ctx, desired, taskDefinition.taskDefinitionArn);
-  return toObserved(taskDefinition, { ...desired.tags });
-}
-
-/** A content change registers a new revision; a change of tags alone tags the live revision. */
-async function updateTaskDefinition(
-  desired: TaskDefinitionDesired,
-  observed: ObservedTaskDefinition,
-  diffs: readonly FieldDiff[],
+async function registerRevision(
+  input: Pending<RegisterTaskDefinitionCommandInput>,
+  keepRevisions: number,
   ctx: Context,
 ): Promise<ObservedTaskDefinition> {
-  if (diffs.some((d) => !isTagDiff(d))) return registerRevision(desired, ctx);
-  return { ...observed, tags: await updateEcsTags(ctx, observed.id, observed.tags, desired.tags, diffs) };
+  const request = resolved<RegisterTaskDefinitionCommandInput>(input, "the RegisterTaskDefinition input");
+  const { taskDefinition } = await ctx.clients.ecs.send(new RegisterTaskDefinitionCommand(request));
+  if (!taskDefinition?.taskDefinitionArn) throw new Error(`task definition ${request.family}: RegisterTaskDefinition answered without it`);
+  const registered = toObservedTaskDefinition(taskDefinition, fromEcsTags(request.tags));
+  await retire(ctx, registered.name, keepRevisions, registered.id);
+  return registered;
+}
+
+/** A new revision, or the live one tagged. */
+async function updateTaskDefinition(
+  change: TaskDefinitionChange,
+  observed: ObservedTaskDefinition,
+  ctx: Context,
+): Promise<ObservedTaskDefinition> {
+  if ("revision" in change) return registerRevision(change.revision, change.keepRevisions, ctx);
+  await writeEcsTags(ctx, observed.id, change.tags);
+  return { ...observed, tags: applyTagChange(observed.tags, change.tags) };
 }
 
 /**
@@ -402,7 +209,7 @@ async function deleteTaskDefinition(observed: ObservedTaskDefinition, ctx: Conte
 }
 
 /** Task definitions: every change is a new revision (see the header). */
-export const taskDefinitionsReconciler: LegacyReconciler<TaskDefinitionDesired, ObservedTaskDefinition> = {
+export const taskDefinitionsReconciler: Reconciler<TaskDefinitionDesired, ObservedTaskDefinition, TaskDefinitionChange> = {
   kind: "taskDefinitions",
   refersTo: ["roles", "logGroups"],
   looksUp: [],
@@ -411,7 +218,7 @@ export const taskDefinitionsReconciler: LegacyReconciler<TaskDefinitionDesired, 
   observe: observeTaskDefinitions,
   discover: discoverTaskDefinitions,
   diff: diffTaskDefinitionResource,
-  create: registerRevision,
+  create: (desired, ctx) => registerRevision(registerInput(desired), desired.keepRevisions, ctx),
   update: updateTaskDefinition,
   delete: deleteTaskDefinition,
   preview: previewTaskDefinition,

@@ -8,7 +8,7 @@
  * itself, fills AWS's defaults, sorts what AWS keeps as a set, and leaves out empty lists, empty objects and
  * nulls. Order that matters (command, entryPoint, healthCheck.command) is kept.
  */
-import type { ContainerDefinition, RegisterTaskDefinitionCommandInput } from "@aws-sdk/client-ecs";
+import type { ContainerDefinition, LogDriver, RegisterTaskDefinitionCommandInput } from "@aws-sdk/client-ecs";
 import { KnownAfterApply, type FieldDiff } from "../../../plan/model.js";
 import { parseCpu, parseMemory } from "../../../schema/units.js";
 import { diffField } from "../../shared/diff-helpers.js";
@@ -16,7 +16,7 @@ import { diffField } from "../../shared/diff-helpers.js";
 export type Unknowable<T> = T | KnownAfterApply;
 
 export interface LogConfigurationInput {
-  logDriver: string;
+  logDriver: LogDriver;
   options?: Record<string, Unknowable<string>>;
   secretOptions?: Array<{ name: string; valueFrom: string }>;
 }
