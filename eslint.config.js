@@ -2,7 +2,8 @@
 // - a kind (src/reconcilers/<service>/<kind>/) never imports another kind; what two kinds share goes down a
 //   layer: its service's files (src/reconcilers/<service>/*.ts), src/reconcilers/shared, or src/schema;
 // - the shared layers never import a kind, and only the catalogue (src/reconcilers/index.ts) lists them all;
-// - a kind's pure part (every file of its folder but index.ts) imports no AWS SDK client, only its types.
+// - a kind's pure part (every file of its folder but index.ts) imports no AWS SDK client, only its types, and no
+//   module that makes calls (a service's api.ts, its waiters, the Tagging API query, src/aws).
 import boundaries from "eslint-plugin-boundaries";
 import tseslint from "typescript-eslint";
 
@@ -61,6 +62,12 @@ const pureParts = {
             group: ["@aws-sdk/client-*", "@smithy/*"],
             allowTypeImports: true,
             message: "a kind's pure part imports only types from the SDK: calls belong in its index.ts or its service's api.ts",
+          },
+          {
+            group: ["**/api.js", "**/network-lookup.js", "**/stability.js", "**/tagged-resources.js", "**/aws/*"],
+            allowTypeImports: true,
+            message:
+              "a kind's pure part imports no module that makes AWS calls: what it needs of its service goes in the service's model.ts",
           },
         ],
       },

@@ -2,7 +2,6 @@ import { runJobs, type Job, type JobOutcome } from "../graph/executor.js";
 import type { ResourceChange, ResourceResult } from "../plan/model.js";
 import type { Context, Kind, Observed } from "../reconcilers/shared/types.js";
 import { describeFailure } from "./failure.js";
-import { diffOf, updateWith } from "./kind-calls.js";
 import { outputsFrom } from "./outputs.js";
 import type { EnginePlan, PlannedResource } from "./planner.js";
 
@@ -60,8 +59,8 @@ export async function applyPlan(planned: EnginePlan, ctx: Context, options: Appl
     } else if (entry.half === "create") {
       result = await reconciler.create(reconciler.successor ? reconciler.successor(value, live!).desired : value, ctx);
     } else {
-      const { lines, change: typed } = diffOf(reconciler, value, live!);
-      result = lines.length === 0 ? live : await updateWith(reconciler, typed, live!, ctx);
+      const { lines, change: typed } = reconciler.diff(value, live!);
+      result = lines.length === 0 ? live : await reconciler.update(typed, live!, ctx);
     }
     outputs.set(change.address, reconciler.outputs(result!));
   };

@@ -2,7 +2,6 @@ import { DependencyGraph } from "../graph/graph.js";
 import { runJobs, type Job } from "../graph/executor.js";
 import { summarise, type Plan, type ResourceChange } from "../plan/model.js";
 import { CATALOGUE, type AnyReconciler, type Catalogue } from "../reconcilers/index.js";
-import { isTagDiff } from "../reconcilers/shared/diff-helpers.js";
 import {
   addressFromTags,
   ID_TAG,
@@ -15,7 +14,6 @@ import {
 import type { Spec } from "../schema/spec.js";
 import { describeFailure } from "./failure.js";
 import { kindGraph, type KindGraph } from "./kind-graph.js";
-import { diffOf } from "./kind-calls.js";
 import { outputsFrom, type KnownOutputs } from "./outputs.js";
 import { previewCreate } from "./preview.js";
 
@@ -269,7 +267,7 @@ function convergeEntry(
 
   const owner = ownership(live, node, stack);
   if (owner.kind === "foreign") return entry({ action: "conflict", id: live.id, diffs: [], reason: owner.reason });
-  const diffs = diffOf(reconciler, value, live).lines;
+  const { lines: diffs, change } = reconciler.diff(value, live);
   const forcing = diffs.filter((d) => d.forcesReplacement).map((d) => d.path);
   const adopting = live.tags[STACK_TAG] === undefined;
   if (forcing.length > 0 && adopting) {
@@ -299,7 +297,7 @@ function convergeEntry(
     : owner.kind === "renamed"
       ? `was ${owner.from} in the spec`
       : undefined;
-  const newVersion = reconciler.versioned === true && diffs.some((d) => !isTagDiff(d));
+  const newVersion = reconciler.newVersion?.(change) === true;
   return entry({ action: "update", id: live.id, diffs, ...(reason && { reason }), ...(newVersion && { newVersion: true }) });
 }
 

@@ -17,10 +17,10 @@ import { loadBalancersReconciler } from "./elb/load-balancers/index.js";
 import { targetGroupsReconciler } from "./elb/target-groups/index.js";
 import { rolesReconciler } from "./iam/roles/index.js";
 import { logGroupsReconciler } from "./logs/log-groups/index.js";
-import type { LegacyReconciler, Observed, Reconciler } from "./shared/types.js";
+import type { Observed, Reconciler } from "./shared/types.js";
 
 /** A reconciler of any kind: the catalogue holds kinds with different desired, observed and change types. */
-export type AnyReconciler = Reconciler<any, Observed, any> | LegacyReconciler<any, Observed>;
+export type AnyReconciler = Reconciler<any, Observed, any>;
 
 /** The kinds the engine knows. */
 export interface Catalogue {

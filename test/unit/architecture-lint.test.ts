@@ -44,13 +44,24 @@ describe("architecture lint rules", () => {
       'import { ECSClient } from "@aws-sdk/client-ecs";',
       "@typescript-eslint/no-restricted-imports",
     ],
+    [
+      "a kind's pure part importing its service's calls",
+      "src/reconcilers/ecs/services/model.ts",
+      'import { writeEcsTags } from "../api.js";',
+      "@typescript-eslint/no-restricted-imports",
+    ],
   ])("refuses %s", async (_, file, code, rule) => {
     const found = await problems(file, `${code}\nexport const used = [${code.match(/\{ (\w+) \}/)![1]}];\n`);
     expect(found).toEqual([expect.stringContaining(`${rule}: `)]);
   });
 
   it.each([
-    ["a kind importing its service's shared file", "src/reconcilers/ecs/services/index.ts", 'import { toEcsTags } from "../api.js";'],
+    ["a kind importing its service's calls", "src/reconcilers/ecs/services/index.ts", 'import { writeEcsTags } from "../api.js";'],
+    [
+      "a kind's pure part importing its service's pure part",
+      "src/reconcilers/ecs/services/model.ts",
+      'import { toEcsTags } from "../model.js";',
+    ],
     ["a kind importing a spec query", "src/reconcilers/ecs/services/index.ts", 'import { clusterOf } from "../../../schema/queries.js";'],
     [
       "a kind's pure part importing SDK types",

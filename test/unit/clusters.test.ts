@@ -11,7 +11,7 @@ import {
   type ClusterDesired,
   type ObservedCluster,
 } from "../../src/reconcilers/ecs/clusters/model.js";
-import { normaliseStrategy } from "../../src/reconcilers/ecs/api.js";
+import { normaliseStrategy } from "../../src/reconcilers/ecs/model.js";
 import { specSchema } from "../../src/schema/index.js";
 import { NO_OUTPUTS } from "../support/reconciler-tests.js";
 import { REFERENCE_INPUT } from "../support/specs.js";

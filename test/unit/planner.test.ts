@@ -418,7 +418,7 @@ describe("replacing a kind that creates the new resource before deleting the old
 
 describe("a versioned kind (every update is a new version with a new id, as a task definition's revision)", () => {
   const versioned = (kind: ReturnType<typeof fakeKind>) => {
-    Object.assign(kind.reconciler, { versioned: true });
+    kind.reconciler.newVersion = (change) => change.fields.some((field) => !field.startsWith("tags."));
     return kind;
   };
 

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { TargetGroup, TargetGroupAttribute } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { describe, expect, it } from "vitest";
 import { UNKNOWN, type FieldDiff } from "../../src/plan/model.js";
-import { attributeMap } from "../../src/reconcilers/elb/api.js";
+import { attributeMap } from "../../src/reconcilers/elb/model.js";
 import { targetGroupsReconciler } from "../../src/reconcilers/elb/target-groups/index.js";
 import {
   desiredAttributes,

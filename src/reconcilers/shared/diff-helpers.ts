@@ -21,9 +21,6 @@ export function diffTags(desired: Tags, observed: Tags): FieldDiff[] {
   return [...keys].sort().flatMap((key) => diffField(`tags.${key}`, observed[key], desired[key]));
 }
 
-/** A diff of the resource's tags, which every kind changes apart from the rest. */
-export const isTagDiff = (diff: FieldDiff): boolean => diff.path.startsWith("tags.");
-
 /** The tag writes that take a resource from its tags to the desired ones: the keys diffTags lists, set or removed. */
 export interface TagChange {
   set: Tags;
@@ -47,27 +44,6 @@ export function applyTagChange(observed: Tags, change: TagChange): Tags {
   return tags;
 }
 
-/** The keys to set and to remove to go from the observed tags to the desired ones. */
-export function tagChanges(diffs: readonly FieldDiff[], desired: Tags): { set: Tags; remove: string[] } {
-  const set: Tags = {};
-  const remove: string[] = [];
-  for (const d of diffs) {
-    if (!isTagDiff(d)) continue;
-    const key = d.path.slice("tags.".length);
-    if (key in desired) set[key] = desired[key]!;
-    else remove.push(key);
-  }
-  return { set, remove };
-}
-
-/** The tags once the `tags.*` diffs are applied: the observed ones with the diffs' keys set or removed (AWS's own stay). */
-export function tagsAfter(observed: Tags, desired: Tags, diffs: readonly FieldDiff[]): Tags {
-  const { set, remove } = tagChanges(diffs, desired);
-  const tags = { ...observed, ...set };
-  for (const key of remove) delete tags[key];
-  return tags;
-}
-
 export const toTagList = (tags: Tags) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
 export function fromTagList(list: ReadonlyArray<{ Key?: string; Value?: string }> | undefined): Tags {
@@ -86,10 +62,27 @@ export function known<T>(value: T | KnownAfterApply, what: string): T {
 export const sortedSet = (values: readonly string[]): string[] => [...new Set(values)].sort();
 
 /**
- * For `update`: the engine replaces a resource whose diffs force it, so such diffs reaching an update mean the
- * plan is out of step with the resource. Refuses before any call.
+ * A request built from a desired value, in which what other nodes' outputs give (a task definition's ARN, a role's,
+ * subnets) may still be `(known after apply)` at plan time. The engine builds it again at apply time, once they are
+ * known; `resolved` then gives the request itself.
  */
-export function refuseReplacementDiffs(what: string, diffs: readonly FieldDiff[]): void {
-  const forcing = diffs.filter((d) => d.forcesReplacement).map((d) => d.path);
-  if (forcing.length > 0) throw new Error(`${what}: AWS cannot change ${forcing.join(", ")} in place`);
+export type Pending<T> = T extends KnownAfterApply
+  ? T
+  : T extends string | number | boolean
+    ? T | KnownAfterApply
+    : T extends ReadonlyArray<infer U>
+      ? Pending<U>[] | KnownAfterApply
+      : T extends object
+        ? { [K in keyof T]: Pending<T[K]> }
+        : T;
+
+/** The request with every value known; throws (naming `what`) if one is not, which the engine's order rules out. */
+export function resolved<T>(value: Pending<T>, what: string): T {
+  const resolve = (v: unknown): unknown => {
+    if (v instanceof KnownAfterApply) return known(v, what);
+    if (Array.isArray(v)) return v.map(resolve);
+    if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([key, inner]) => [key, resolve(inner)]));
+    return v;
+  };
+  return resolve(value) as T;
 }

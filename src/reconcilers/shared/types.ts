@@ -167,19 +167,10 @@ export interface Reconciler<D, O extends Observed = Observed, C = unknown> {
    */
   successor?(desired: D, observed: O): { desired: D; name: string };
   /**
-   * Every update but a change of tags makes a new version with a new id (a task definition's next revision), so
-   * what refers to the resource sees its id as known after apply, and is planned to change with it.
+   * This change makes a new version with a new id (a task definition's next revision, not a change of its tags),
+   * so what refers to the resource sees its id as known after apply, and is planned to change with it.
    */
-  readonly versioned?: boolean;
-}
-
-/**
- * A kind not yet moved to typed changes: its diff gives only the lines, and its update reads them. The engine
- * takes both shapes while the kinds move over; this type goes when the last one has.
- */
-export interface LegacyReconciler<D, O extends Observed = Observed> extends Omit<Reconciler<D, O>, "diff" | "update"> {
-  diff(desired: D, observed: O): FieldDiff[];
-  update(desired: D, observed: O, diffs: readonly FieldDiff[], ctx: Context): Promise<O>;
+  newVersion?(change: C): boolean;
 }
 
 export const addressOf = (kind: Kind, logical: string): string => `${kind}.${logical}`;

@@ -7,7 +7,7 @@ import { GetResourcesCommand } from "@aws-sdk/client-resource-groups-tagging-api
 import { GetServiceCommand, ListNamespacesCommand, ListServicesCommand } from "@aws-sdk/client-servicediscovery";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClients } from "../../../src/aws/index.js";
-import { arnSuffix } from "../../../src/reconcilers/elb/api.js";
+import { arnSuffix } from "../../../src/reconcilers/elb/model.js";
 import type { Spec } from "../../../src/schema/index.js";
 import { applySpec, changesOf, planSpec, specFrom, writeCalls } from "../../support/engine.js";
 import { motoClientConfig } from "../../support/moto-env.js";

@@ -23,7 +23,8 @@ import { isNotFound } from "../../../aws/errors.js";
 import { inBatches } from "../../shared/collections.js";
 import { findTaggedResources, resourcesOfType } from "../../shared/tagged-resources.js";
 import { STACK_TAG, type Context, type Reconciler } from "../../shared/types.js";
-import { describeLiveServices, fromEcsTags, writeEcsTags } from "../api.js";
+import { describeLiveServices, writeEcsTags } from "../api.js";
+import { fromEcsTags } from "../model.js";
 import {
   clusterAfter,
   clusterNode,

@@ -9,7 +9,7 @@ import { physicalName } from "../../../schema/names.js";
 import type { Spec } from "../../../schema/spec.js";
 import { applyTagChange, diffField, diffTags, sortedSet, tagChange, type TagChange } from "../../shared/diff-helpers.js";
 import { desiredNode, ownedTags, STACK_TAG, type DesiredNode, type Diff, type Observed, type Tags } from "../../shared/types.js";
-import { fromEcsTags, normaliseStrategy, toAwsStrategy, toEcsTags, type StrategyItem } from "../api.js";
+import { fromEcsTags, normaliseStrategy, toAwsStrategy, toEcsTags, type StrategyItem } from "../model.js";
 
 export type ContainerInsights = NonNullable<ClusterSpec["containerInsights"]>;
 

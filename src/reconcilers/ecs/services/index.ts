@@ -51,7 +51,8 @@ import { applyTagChange } from "../../shared/diff-helpers.js";
 import { groupBy } from "../../shared/collections.js";
 import { findTaggedResources, resourcesOfType } from "../../shared/tagged-resources.js";
 import { STACK_TAG, type Context, type Reconciler } from "../../shared/types.js";
-import { describeLiveServices, resolved, writeEcsTags, type Pending } from "../api.js";
+import { describeLiveServices, writeEcsTags } from "../api.js";
+import { resolved, type Pending } from "../../shared/diff-helpers.js";
 import { waitForServiceInactive, waitForServiceStable } from "../stability.js";
 import {
   createServiceInput,

@@ -16,7 +16,8 @@ import { KnownAfterApply, UNKNOWN, type FieldDiff } from "../../../plan/model.js
 import { physicalName } from "../../../schema/names.js";
 import type { Spec } from "../../../schema/spec.js";
 import { diffField, diffTags, sortedSet, tagChange, type TagChange } from "../../shared/diff-helpers.js";
-import { fromEcsTags, normaliseStrategy, toAwsStrategy, toEcsTags, type Pending, type StrategyItem } from "../api.js";
+import { fromEcsTags, normaliseStrategy, toAwsStrategy, toEcsTags, type StrategyItem } from "../model.js";
+import { type Pending } from "../../shared/diff-helpers.js";
 import { clusterOf, listenersForwardingTo, subnetsAddress } from "../../../schema/queries.js";
 import {
   addressOf,

@@ -21,9 +21,12 @@ import {
 import { awsErrorIs } from "../../../aws/errors.js";
 import { inBatches } from "../../shared/collections.js";
 import { applyTagChange } from "../../shared/diff-helpers.js";
-import { findTaggedResources, parseArn, queryTaggedResources, resourcesOfType } from "../../shared/tagged-resources.js";
+import { findTaggedResources, queryTaggedResources, resourcesOfType } from "../../shared/tagged-resources.js";
+import { parseArn } from "../../shared/arns.js";
 import { STACK_TAG, type Context, type Reconciler } from "../../shared/types.js";
-import { fromEcsTags, resolved, writeEcsTags, type Pending } from "../api.js";
+import { writeEcsTags } from "../api.js";
+import { fromEcsTags } from "../model.js";
+import { resolved, type Pending } from "../../shared/diff-helpers.js";
 import {
   diffTaskDefinitionResource,
   previewTaskDefinition,
@@ -213,7 +216,7 @@ export const taskDefinitionsReconciler: Reconciler<TaskDefinitionDesired, Observ
   kind: "taskDefinitions",
   refersTo: ["roles", "logGroups"],
   looksUp: [],
-  versioned: true,
+  newVersion: (change) => "revision" in change,
   nodes: (spec) => Object.entries(spec.taskDefinitions).map(([logical, entry]) => taskDefinitionNode(spec, logical, entry)),
   observe: observeTaskDefinitions,
   discover: discoverTaskDefinitions,

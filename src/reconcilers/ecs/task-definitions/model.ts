@@ -18,7 +18,8 @@ import {
   type Outputs,
   type Tags,
 } from "../../shared/types.js";
-import { toEcsTags, type Pending } from "../api.js";
+import { toEcsTags } from "../model.js";
+import { type Pending } from "../../shared/diff-helpers.js";
 import {
   containerSummary,
   diffTaskDefinition,

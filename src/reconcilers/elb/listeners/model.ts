@@ -9,7 +9,7 @@ import { physicalName } from "../../../schema/names.js";
 import { targetGroupsOf } from "../../../schema/queries.js";
 import type { Spec } from "../../../schema/spec.js";
 import { diffField, diffTags, sortedSet, tagChange, type TagChange } from "../../shared/diff-helpers.js";
-import { parseArn } from "../../shared/tagged-resources.js";
+import { parseArn } from "../../shared/arns.js";
 import {
   addressOf,
   desiredNode,

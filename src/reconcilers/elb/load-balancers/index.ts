@@ -36,7 +36,8 @@ import { isNotFound } from "../../../aws/errors.js";
 import { applyTagChange, known, sortedSet, toTagList } from "../../shared/diff-helpers.js";
 import { findTaggedResources, resourcesOfType } from "../../shared/tagged-resources.js";
 import { STACK_TAG, type Context, type Reconciler } from "../../shared/types.js";
-import { arnSuffix, attributeList, describeEach, describeElbTags, writeElbTags } from "../api.js";
+import { describeEach, describeElbTags, writeElbTags } from "../api.js";
+import { arnSuffix, attributeList } from "../model.js";
 import {
   DEFAULT_ATTRIBUTES,
   diffAttributes,

@@ -10,7 +10,7 @@ import { subnetsAddress } from "../../../schema/queries.js";
 import type { Spec } from "../../../schema/spec.js";
 import { diffField, diffTags, sortedSet, tagChange, type TagChange } from "../../shared/diff-helpers.js";
 import { addressOf, desiredNode, ownedTags, type DesiredNode, type Diff, type Observed, type Tags } from "../../shared/types.js";
-import { attributeMap } from "../api.js";
+import { attributeMap } from "../model.js";
 
 export interface AccessLogs {
   enabled: boolean;

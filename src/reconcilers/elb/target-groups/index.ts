@@ -37,7 +37,8 @@ import { awsErrorIs, formatAwsError, isNotFound } from "../../../aws/errors.js";
 import { applyTagChange, known, toTagList } from "../../shared/diff-helpers.js";
 import { findTaggedResources, resourcesOfType } from "../../shared/tagged-resources.js";
 import { ID_TAG, STACK_TAG, type Context, type Reconciler, type Tags } from "../../shared/types.js";
-import { arnSuffix, attributeList, attributeMap, describeEach, describeElbTags, writeElbTags } from "../api.js";
+import { describeEach, describeElbTags, writeElbTags } from "../api.js";
+import { arnSuffix, attributeList, attributeMap } from "../model.js";
 import {
   diffAttributes,
   diffTargetGroup,
