@@ -95,12 +95,13 @@ describe("a service's scaling configuration", () => {
     await applySpec(spec, "delete");
   });
 
-  it("is removed by the service's deletion even when no autoScaling node is left to do it", async () => {
+  it("is removed by delete, before the service, even when the spec no longer scales the service", async () => {
     const stack = uniqueStack("scaledel");
     const spec = await scaledSpec(stack);
     await applySpec(spec);
     const resourceId = `service/${stack}-main/${stack}-web`;
-    // Registered again by hand after apply, as if by an older run: the service's delete must still remove it.
+    // Registered again by hand after apply, as if by an older run. The scaling kind's discover finds it from the
+    // service's tags, and the reversed edge (autoScaling refers to services) removes it before the service goes.
     await aws.autoScaling.send(
       new RegisterScalableTargetCommand({
         ServiceNamespace: "ecs",
