@@ -1,7 +1,8 @@
 /**
- * The catalogue: every kind the engine knows, in no particular order. The engine derives everything about order
- * from each kind's `refersTo` (see docs/ARCHITECTURE.md): a kind is observed and planned after the kinds it
- * refers to, and its resources are deleted before theirs.
+ * The catalogue: every kind the engine knows. The engine derives everything about order from each kind's
+ * `refersTo` (see docs/ARCHITECTURE.md): a kind is observed and planned after the kinds it refers to, and its
+ * resources are deleted before theirs. The list's own order only breaks ties where the graph leaves a choice: it
+ * is the order in which a plan lists resources that do not depend on each other.
  */
 import { autoScalingReconciler } from "./autoscaling/auto-scaling/index.js";
 import { discoveryServicesReconciler } from "./cloudmap/discovery-services/index.js";
@@ -29,19 +30,19 @@ export interface Catalogue {
 
 export const CATALOGUE: Catalogue = {
   reconcilers: [
-    autoScalingReconciler,
-    clustersReconciler,
-    discoveryServicesReconciler,
-    listenersReconciler,
-    loadBalancersReconciler,
-    logGroupsReconciler,
-    namespacesReconciler,
     networkReconciler,
-    rolesReconciler,
-    securityGroupRulesReconciler,
     securityGroupsReconciler,
-    servicesReconciler,
+    rolesReconciler,
+    logGroupsReconciler,
+    securityGroupRulesReconciler,
     targetGroupsReconciler,
+    loadBalancersReconciler,
+    listenersReconciler,
+    clustersReconciler,
     taskDefinitionsReconciler,
+    namespacesReconciler,
+    discoveryServicesReconciler,
+    servicesReconciler,
+    autoScalingReconciler,
   ],
 };
