@@ -87,7 +87,7 @@ export async function planStack(
   const doomed = findDoomed(spec, mode, byAddress, read.observed, read.discovered);
 
   const converge = mode === "apply" ? order.map((address) => read.converge.get(address)!) : [];
-  const entries = [...converge.flatMap(replacementHalves), ...deletionEntries(doomed, converge, kinds, byAddress)];
+  const entries = [...converge.map(creationHalf), ...deletionEntries(doomed, converge, kinds, byAddress)];
   refuseCycles(entries);
   const resources = [...new Set(entries.map((e) => e.change))];
   return {
@@ -304,14 +304,13 @@ function convergeEntry(
 const deletionJob = (address: string, id: string) => `delete:${address}:${id}`;
 
 /**
- * A replacement is two jobs with one plan row: the old resource's deletion (ordered among the other deletions,
- * see deletionEntries) and the new one's creation. Delete-then-create: the creation waits for the deletion.
+ * A replacement is two jobs with one plan row: the old resource's deletion, ordered among the other deletions
+ * (see deletionEntries), and this, the new one's creation, which in delete-then-create waits for the deletion.
  */
-function replacementHalves(entry: PlannedResource): PlannedResource[] {
-  if (entry.change.action !== "replace") return [entry];
-  const deletion = deletionJob(entry.change.address, entry.observed!.id);
-  const createFirst = entry.change.createBeforeDelete === true;
-  return [{ ...entry, half: "create", after: createFirst ? entry.after : [...entry.after, deletion] }];
+function creationHalf(entry: PlannedResource): PlannedResource {
+  if (entry.change.action !== "replace") return entry;
+  if (entry.change.createBeforeDelete === true) return { ...entry, half: "create" };
+  return { ...entry, half: "create", after: [...entry.after, deletionJob(entry.change.address, entry.observed!.id)] };
 }
 
 /**
@@ -356,7 +355,6 @@ function deletionEntries(
       return { kind: e.reconciler.kind, address: e.change.address, entry, waitsForChanges: createFirst };
     }),
   ];
-  const deletionJobs = new Set(deletions.map((d) => d.entry.job));
 
   for (const d of deletions) {
     for (const other of deletions) {
@@ -378,10 +376,11 @@ function deletionEntries(
   const pruned = deletions.filter((d) => d.entry.change.action === "delete").map((d) => d.entry);
   const halves = deletions.filter((d) => d.entry.change.action !== "delete").map((d) => d.entry);
   // Display order of the pruned: what must go first, first.
+  const prunedJobs = new Set(pruned.map((e) => e.job));
   const graph = new DependencyGraph();
   for (const e of pruned) {
     graph.addNode(e.job);
-    for (const dep of e.after) if (deletionJobs.has(dep) && pruned.some((p) => p.job === dep)) graph.addDependency(e.job, dep);
+    for (const dep of e.after) if (prunedJobs.has(dep)) graph.addDependency(e.job, dep);
   }
   const rank = new Map(graph.topologicalOrder().map((job, i) => [job, i]));
   return [...halves, ...pruned.sort((a, b) => rank.get(a.job)! - rank.get(b.job)!)];
