@@ -10,25 +10,31 @@ import type { MetricAlarm } from "@aws-sdk/client-cloudwatch";
 import { describe, expect, it } from "vitest";
 import { KnownAfterApply, UNKNOWN, type FieldDiff } from "../../src/plan/model.js";
 import {
-  alarmFromAws,
-  diffScaling,
   creation,
-  drivingPolicy,
-  policiesFromAws,
-  previewScaling,
+  diffScaling,
   refOf,
-  scalingNodes,
+  type AlarmInput,
+  type ScalingChange,
+} from "../../src/reconcilers/autoscaling/auto-scaling/change.js";
+import {
+  alarmFromAws,
+  policiesFromAws,
   scheduledFromAws,
-  stepPolicyToAws,
   suspendedFromAws,
   targetTrackingFromAws,
-  targetTrackingInput,
-  targetTrackingToAws,
-  type AlarmInput,
+} from "../../src/reconcilers/autoscaling/auto-scaling/from-aws.js";
+import {
+  previewScaling,
+  scalingNodes,
   type ObservedScaling,
-  type ScalingChange,
   type ScalingDesired,
 } from "../../src/reconcilers/autoscaling/auto-scaling/model.js";
+import {
+  drivingPolicy,
+  stepPolicyToAws,
+  targetTrackingInput,
+  targetTrackingToAws,
+} from "../../src/reconcilers/autoscaling/auto-scaling/requests.js";
 import type { Outputs } from "../../src/reconcilers/shared/types.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 

@@ -1,7 +1,8 @@
 /**
  * Application Auto Scaling of ECS services (kind "autoScaling"): one node per service with `autoScaling`, holding its
  * scalable target, the stack's policies and scheduled actions on it, and the CloudWatch alarms of its step policies.
- * The desired value, the diff, the change and the request bodies are pure, in model.ts; this file makes the calls.
+ * The desired value (model.ts), AWS's descriptions in its form (from-aws.ts), the diff and the change (change.ts) and
+ * the request bodies (requests.ts) are pure; this file makes the calls.
  *
  * Ownership. The scalable target belongs to its ECS service: its tags are synthesised from the service's (see
  * scalingTags), so a target on a service the stack does not own is never touched. On the target, only policies and
@@ -36,32 +37,19 @@ import { inBatches } from "../../shared/collections.js";
 import { findTaggedResources, queryTaggedResources, resourcesOfType, type TaggedResource } from "../../shared/tagged-resources.js";
 import { ID_TAG, STACK_TAG, type Context, type Reconciler, type Tags } from "../../shared/types.js";
 import { writeAlarmTags } from "../api.js";
+import { creation, diffScaling, refOf, type ScalingChange, type ScalingRef, type StepScalingWrite } from "./change.js";
+import { alarmFromAws, policiesFromAws, scheduledActionsFromAws, suspendedFromAws } from "./from-aws.js";
 import {
-  ECS_DESIRED_COUNT,
-  alarmFromAws,
   alarmName,
-  creation,
-  diffScaling,
-  drivingPolicy,
-  policiesFromAws,
-  policyRef,
   previewScaling,
-  refOf,
   scalingNodes,
   scalingTags,
-  scheduledActionRef,
-  scheduledActionsFromAws,
   serviceOfResourceId,
-  suspendedFromAws,
-  targetRef,
-  targetTrackingInput,
   type ObservedAlarm,
   type ObservedScaling,
-  type ScalingChange,
   type ScalingDesired,
-  type ScalingRef,
-  type StepScalingWrite,
 } from "./model.js";
+import { ECS_DESIRED_COUNT, drivingPolicy, policyRef, scheduledActionRef, targetRef, targetTrackingInput } from "./requests.js";
 
 export type { ObservedScaling, ScalingDesired } from "./model.js";
 

@@ -1,6 +1,8 @@
 /**
- * Application Auto Scaling of an ECS service, the pure part: the node and its desired value built from the spec, AWS's
- * descriptions in the same form, the diff between the two, the change it makes and the request bodies. index.ts makes the calls.
+ * Application Auto Scaling of an ECS service, the pure part's core: the canonical form both sides share, the names, the
+ * node and its desired value built from the spec, and the plan's preview. AWS's descriptions in the same form are in
+ * from-aws.ts, the diff between the two and the change it makes in change.ts, the request bodies in requests.ts;
+ * index.ts makes the calls.
  *
  * One node per service with `autoScaling`: the scalable target (min, max, suspended state), the stack's
  * target-tracking and step-scaling policies on it, the CloudWatch alarm of each step policy, and the stack's
@@ -21,26 +23,12 @@
  *   a policy or action not in the spec            DeleteScalingPolicy/…Action       only the stack's (`<stack>-` names)
  *   service                                       replacement                       when the service is replaced
  */
-import type {
-  DeleteScalingPolicyCommandInput,
-  DeleteScheduledActionCommandInput,
-  PutScalingPolicyCommandInput,
-  PutScheduledActionCommandInput,
-  RegisterScalableTargetCommandInput,
-  ScalableTarget,
-  ScalingPolicy,
-  ScheduledAction,
-  StepScalingPolicyConfiguration,
-  TargetTrackingScalingPolicyConfiguration,
-} from "@aws-sdk/client-application-auto-scaling";
-import type { MetricAlarm, PutMetricAlarmCommandInput } from "@aws-sdk/client-cloudwatch";
 import { fieldLines } from "../../../plan/field-lines.js";
 import { KnownAfterApply, UNKNOWN, type FieldDiff } from "../../../plan/model.js";
 import type { AutoScalingSpec } from "../../../schema/autoscaling.js";
 import { physicalName } from "../../../schema/names.js";
 import type { Spec } from "../../../schema/spec.js";
 import { clusterOf, listenersForwardingTo } from "../../../schema/queries.js";
-import { diffField, diffTags, known, tagChange, toTagList, type TagChange } from "../../shared/diff-helpers.js";
 import {
   ID_TAG,
   STACK_TAG,
@@ -48,7 +36,6 @@ import {
   desiredNode,
   ownedTags,
   type DesiredNode,
-  type Diff,
   type Observed,
   type Outputs,
   type Tags,
@@ -168,6 +155,19 @@ export interface ObservedScaling extends Observed {
   alarms: Record<string, ObservedAlarm>;
 }
 
+/** Steps in the order of their intervals: AWS keeps the order sent, the spec's order carries no meaning. */
+export const sortSteps = (steps: readonly Step[]): Step[] =>
+  [...steps].sort(
+    (a, b) => (a.lowerBound ?? -Infinity) - (b.lowerBound ?? -Infinity) || (a.upperBound ?? Infinity) - (b.upperBound ?? Infinity),
+  );
+
+/** ISO-8601 in UTC to the second, however the spec or AWS wrote it. */
+export const isoSecond = (value: string | Date): string => new Date(value).toISOString().replace(/\.\d{3}Z$/, "Z");
+
+/** The value without its undefined fields: both sides leave out what is not set. */
+export const definedOnly = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+
 // ---------------------------------------------------------------------------------------------------------
 // Names.
 
@@ -175,7 +175,7 @@ export interface ObservedScaling extends Observed {
 export const itemName = (stack: string, logical: string): string => `${stack}-${logical}`;
 
 /** The logical name of a policy or action of the stack, undefined for anyone else's. */
-function logicalOfItem(stack: string, name: string | undefined): string | undefined {
+export function logicalOfItem(stack: string, name: string | undefined): string | undefined {
   const prefix = `${stack}-`;
   return name?.startsWith(prefix) && name.length > prefix.length ? name.slice(prefix.length) : undefined;
 }
@@ -252,15 +252,6 @@ function alarmMetric(metric: AlarmSpec["metric"], cluster: string, service: stri
   return custom;
 }
 
-/** Steps in the order of their intervals: AWS keeps the order sent, the spec's order carries no meaning. */
-const sortSteps = (steps: readonly Step[]): Step[] =>
-  [...steps].sort(
-    (a, b) => (a.lowerBound ?? -Infinity) - (b.lowerBound ?? -Infinity) || (a.upperBound ?? Infinity) - (b.upperBound ?? Infinity),
-  );
-
-/** ISO-8601 in UTC to the second, however the spec or AWS wrote it. */
-const isoSecond = (value: string | Date): string => new Date(value).toISOString().replace(/\.\d{3}Z$/, "Z");
-
 function scheduledOf(entry: AutoScalingSpec["scheduled"][string]): Scheduled {
   return {
     schedule: entry.schedule,
@@ -271,8 +262,6 @@ function scheduledOf(entry: AutoScalingSpec["scheduled"][string]): Scheduled {
     endTime: entry.endTime !== undefined ? isoSecond(entry.endTime) : null,
   };
 }
-
-const definedOnly = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 
 function buildScalingDesired(spec: Spec, logical: string, entry: ServiceEntry, outputs: Outputs): ScalingDesired {
   const scaling = entry.autoScaling!;
@@ -358,536 +347,6 @@ export const scalingNodes = (spec: Spec): DesiredNode<ScalingDesired>[] =>
   Object.entries(spec.services)
     .filter(([, entry]) => entry.autoScaling !== undefined)
     .map(([logical, entry]) => scalingNode(spec, logical, entry));
-
-// ---------------------------------------------------------------------------------------------------------
-// AWS's descriptions, in the canonical form.
-
-export function suspendedFromAws(state: ScalableTarget["SuspendedState"]): Suspended {
-  return {
-    dynamicScalingIn: state?.DynamicScalingInSuspended ?? false,
-    dynamicScalingOut: state?.DynamicScalingOutSuspended ?? false,
-    scheduledScaling: state?.ScheduledScalingSuspended ?? false,
-  };
-}
-
-const dimensionsFromAws = (list: ReadonlyArray<{ Name?: string; Value?: string }> | undefined): Record<string, string> =>
-  Object.fromEntries((list ?? []).map((d) => [d.Name ?? "", d.Value ?? ""]));
-
-function trackedMetricFromAws(config: TargetTrackingScalingPolicyConfiguration): TrackedMetric {
-  const predefined = config.PredefinedMetricSpecification;
-  if (predefined) {
-    return {
-      predefined: predefined.PredefinedMetricType ?? "",
-      ...(predefined.ResourceLabel !== undefined && { resourceLabel: predefined.ResourceLabel }),
-    };
-  }
-  const custom = config.CustomizedMetricSpecification;
-  return {
-    custom: {
-      namespace: custom?.Namespace ?? "",
-      metricName: custom?.MetricName ?? "",
-      dimensions: dimensionsFromAws(custom?.Dimensions),
-      statistic: custom?.Statistic ?? "",
-      ...(custom?.Unit !== undefined && { unit: custom.Unit }),
-    },
-  };
-}
-
-export function targetTrackingFromAws(config: TargetTrackingScalingPolicyConfiguration): TargetTracking {
-  return definedOnly({
-    metric: trackedMetricFromAws(config),
-    targetValue: config.TargetValue ?? 0,
-    scaleInCooldownSeconds: config.ScaleInCooldown,
-    scaleOutCooldownSeconds: config.ScaleOutCooldown,
-    disableScaleIn: config.DisableScaleIn ?? false,
-  });
-}
-
-function stepPolicyFromAws(config: StepScalingPolicyConfiguration): StepPolicy {
-  return definedOnly({
-    adjustmentType: config.AdjustmentType ?? "",
-    cooldownSeconds: config.Cooldown,
-    metricAggregationType: config.MetricAggregationType,
-    minAdjustmentMagnitude: config.MinAdjustmentMagnitude,
-    steps: sortSteps(
-      (config.StepAdjustments ?? []).map((s) =>
-        definedOnly({
-          lowerBound: s.MetricIntervalLowerBound,
-          upperBound: s.MetricIntervalUpperBound,
-          adjustment: s.ScalingAdjustment ?? 0,
-        }),
-      ),
-    ),
-  });
-}
-
-/** The stack's policies among those on a target, by logical name and type; anyone else's are left out. */
-export function policiesFromAws(
-  stack: string,
-  policies: readonly ScalingPolicy[],
-): Pick<ObservedScaling, "targetTracking" | "stepScaling"> {
-  const result: Pick<ObservedScaling, "targetTracking" | "stepScaling"> = { targetTracking: {}, stepScaling: {} };
-  for (const policy of policies) {
-    const logical = logicalOfItem(stack, policy.PolicyName);
-    if (logical === undefined) continue;
-    const arn = policy.PolicyARN ?? "";
-    if (policy.PolicyType === "TargetTrackingScaling" && policy.TargetTrackingScalingPolicyConfiguration) {
-      result.targetTracking[logical] = { ...targetTrackingFromAws(policy.TargetTrackingScalingPolicyConfiguration), arn };
-    } else if (policy.PolicyType === "StepScaling" && policy.StepScalingPolicyConfiguration) {
-      result.stepScaling[logical] = { ...stepPolicyFromAws(policy.StepScalingPolicyConfiguration), arn };
-    }
-  }
-  return result;
-}
-
-export function scheduledFromAws(action: ScheduledAction): Scheduled {
-  return {
-    schedule: action.Schedule ?? "",
-    timezone: action.Timezone ?? null,
-    minCapacity: action.ScalableTargetAction?.MinCapacity ?? null,
-    maxCapacity: action.ScalableTargetAction?.MaxCapacity ?? null,
-    startTime: action.StartTime !== undefined ? isoSecond(action.StartTime) : null,
-    endTime: action.EndTime !== undefined ? isoSecond(action.EndTime) : null,
-  };
-}
-
-export function scheduledActionsFromAws(stack: string, actions: readonly ScheduledAction[]): Record<string, Scheduled> {
-  const result: Record<string, Scheduled> = {};
-  for (const action of actions) {
-    const logical = logicalOfItem(stack, action.ScheduledActionName);
-    if (logical !== undefined) result[logical] = scheduledFromAws(action);
-  }
-  return result;
-}
-
-export function alarmFromAws(alarm: MetricAlarm, tags: Tags): ObservedAlarm {
-  const evaluationPeriods = alarm.EvaluationPeriods ?? 1;
-  return {
-    name: alarm.AlarmName ?? "",
-    arn: alarm.AlarmArn ?? "",
-    metric: {
-      namespace: alarm.Namespace ?? "",
-      metricName: alarm.MetricName ?? "",
-      dimensions: dimensionsFromAws(alarm.Dimensions),
-      ...(alarm.Unit !== undefined && { unit: alarm.Unit }),
-    },
-    statistic: alarm.Statistic ?? "",
-    comparison: alarm.ComparisonOperator ?? "",
-    threshold: alarm.Threshold ?? 0,
-    periodSeconds: alarm.Period ?? 0,
-    evaluationPeriods,
-    datapointsToAlarm: alarm.DatapointsToAlarm ?? evaluationPeriods,
-    actions: [...(alarm.AlarmActions ?? [])].sort(),
-    tags,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// The change update makes.
-
-/** What a read of one configuration looks for: its service's resource id and logical name, and the spec's step alarms. */
-export interface ScalingRef {
-  resourceId: string;
-  logical: string;
-  /** The step alarms the spec names, looked for whether tagged or not, with the tags the spec gives them. */
-  alarms: Record<string, Tags>;
-}
-
-export const refOf = (desired: ScalingDesired): ScalingRef => ({
-  resourceId: desired.resourceId,
-  logical: desired.logical,
-  alarms: Object.fromEntries(Object.values(desired.stepScaling).map((p) => [p.alarm.name, p.alarm.tags])),
-});
-
-/**
- * A target-tracking policy to put. Its PutScalingPolicy input is built as it is sent (targetTrackingInput): while
- * planning, a request-count label may still be unknown; apply diffs again once it is known.
- */
-export interface TargetTrackingPut {
-  resourceId: string;
-  policyName: string;
-  policy: TargetTracking;
-}
-
-/** PutMetricAlarm's input but for the policy it drives, whose ARN is known once the policy is put. */
-export type AlarmInput = Omit<PutMetricAlarmCommandInput, "AlarmActions" | "AlarmDescription">;
-
-/**
- * A step policy of the spec and its alarm, written in this order because the alarm's action is the policy's ARN:
- * PutScalingPolicy's input when the policy is missing or changed, else the ARN it stays at. On AWS, PutScalingPolicy
- * keeps an existing policy's ARN; moto gives a re-put policy a new one.
- */
-export type StepScalingWrite = ({ policy: PutScalingPolicyCommandInput } | { arn: string }) & {
-  alarm: AlarmInput;
-  /**
-   * The alarm's actions, when it exists and is otherwise as the spec says: it is then put only if they are not the
-   * policy's ARN once the policy is put. Absent: the alarm is missing or changed, and is put.
-   */
-  alarmActions?: string[];
-  /** The existing alarm's tag writes: PutMetricAlarm ignores Tags on an update (per its reference). */
-  alarmTags?: { arn: string; change: TagChange };
-};
-
-export interface ScalingChange {
-  /** What update reads back once its writes are made. */
-  ref: ScalingRef;
-  /** When min, max or the suspended state differ; made before the rest, which needs the target. */
-  register?: RegisterScalableTargetCommandInput;
-  /** The target-tracking policies missing or changed. */
-  putTargetTracking: TargetTrackingPut[];
-  /** The step policies whose policy, alarm or alarm tags are missing or changed. */
-  stepScaling: StepScalingWrite[];
-  /** The stack's policies, of either type, that the spec no longer has. */
-  deletePolicies: DeleteScalingPolicyCommandInput[];
-  /**
-   * The alarms of the step policies the spec no longer has, by name: deleted after the policies, so that no alarm
-   * is left driving nothing while its policy remains.
-   */
-  deleteAlarms: string[];
-  putScheduled: PutScheduledActionCommandInput[];
-  deleteScheduled: DeleteScheduledActionCommandInput[];
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Diff.
-
-/** A field compared only when the spec sets it. */
-const diffIfSet = (path: string, before: unknown, after: unknown): FieldDiff[] =>
-  after === undefined ? [] : diffField(path, before, after);
-
-function diffTarget(desired: ScalingDesired, observed: ObservedScaling): FieldDiff[] {
-  const target = observed.target;
-  const diffs = [
-    ...diffField("minCapacity", target?.minCapacity, desired.minCapacity),
-    ...diffField("maxCapacity", target?.maxCapacity, desired.maxCapacity),
-  ];
-  if (desired.suspend) {
-    for (const key of ["dynamicScalingIn", "dynamicScalingOut", "scheduledScaling"] as const) {
-      diffs.push(...diffField(`suspend.${key}`, target?.suspended[key] ?? false, desired.suspend[key]));
-    }
-  }
-  return diffs;
-}
-
-/** What a plan shows for a whole policy or action being added or removed. */
-const withoutArn = <T extends { arn?: string }>(value: T): Omit<T, "arn"> => {
-  const { arn: _arn, ...rest } = value;
-  return rest;
-};
-
-/** One policy or action: its lines, and whether the spec has it (to put) or only AWS does (to delete). */
-interface ItemDiff {
-  name: string;
-  lines: FieldDiff[];
-  inSpec: boolean;
-}
-
-/** Items keyed by logical name, in name order: added, removed, or compared field by field. */
-function diffItems<D, O>(
-  section: string,
-  desired: Record<string, D>,
-  observed: Record<string, O>,
-  compare: (path: string, d: D, o: O) => FieldDiff[],
-  show: (o: O) => unknown,
-): ItemDiff[] {
-  const names = [...new Set([...Object.keys(desired), ...Object.keys(observed)])].sort();
-  return names.map((name) => {
-    const path = `${section}.${name}`;
-    const d = desired[name];
-    const o = observed[name];
-    const lines = d === undefined ? [{ path, before: show(o!) }] : o === undefined ? [{ path, after: d }] : compare(path, d, o);
-    return { name, lines, inSpec: d !== undefined };
-  });
-}
-
-const linesOf = (items: readonly ItemDiff[]): FieldDiff[] => items.flatMap((i) => i.lines);
-const changedIn = (items: readonly ItemDiff[], inSpec: boolean): string[] =>
-  items.filter((i) => i.inSpec === inSpec && i.lines.length > 0).map((i) => i.name);
-
-function compareTargetTracking(path: string, d: TargetTracking, o: TargetTracking): FieldDiff[] {
-  return [
-    ...diffField(`${path}.metric`, o.metric, d.metric),
-    ...diffField(`${path}.targetValue`, o.targetValue, d.targetValue),
-    ...diffIfSet(`${path}.scaleInCooldownSeconds`, o.scaleInCooldownSeconds, d.scaleInCooldownSeconds),
-    ...diffIfSet(`${path}.scaleOutCooldownSeconds`, o.scaleOutCooldownSeconds, d.scaleOutCooldownSeconds),
-    ...diffIfSet(`${path}.disableScaleIn`, o.disableScaleIn ?? false, d.disableScaleIn),
-  ];
-}
-
-function compareStepPolicy(path: string, d: StepPolicy, o: StepPolicy): FieldDiff[] {
-  return [
-    ...diffField(`${path}.adjustmentType`, o.adjustmentType, d.adjustmentType),
-    ...diffField(`${path}.steps`, o.steps, d.steps),
-    ...diffIfSet(`${path}.cooldownSeconds`, o.cooldownSeconds, d.cooldownSeconds),
-    ...diffIfSet(`${path}.metricAggregationType`, o.metricAggregationType, d.metricAggregationType),
-    ...diffIfSet(`${path}.minAdjustmentMagnitude`, o.minAdjustmentMagnitude, d.minAdjustmentMagnitude),
-  ];
-}
-
-/** A step alarm's lines: of its fields (PutMetricAlarm), then of its tags (TagResource/UntagResource). */
-interface AlarmDiff {
-  fields: FieldDiff[];
-  tags: FieldDiff[];
-}
-
-function compareAlarm(path: string, d: DesiredStepPolicy["alarm"], o: ObservedAlarm, policyArn: string): AlarmDiff {
-  const metric = d.metric.unit === undefined ? withoutUnit(o.metric) : o.metric;
-  return {
-    fields: [
-      ...diffField(`${path}.metric`, metric, d.metric),
-      ...diffField(`${path}.statistic`, o.statistic, d.statistic),
-      ...diffField(`${path}.comparison`, o.comparison, d.comparison),
-      ...diffField(`${path}.threshold`, o.threshold, d.threshold),
-      ...diffField(`${path}.periodSeconds`, o.periodSeconds, d.periodSeconds),
-      ...diffField(`${path}.evaluationPeriods`, o.evaluationPeriods, d.evaluationPeriods),
-      ...diffField(`${path}.datapointsToAlarm`, o.datapointsToAlarm, d.datapointsToAlarm),
-      // The alarm drives its policy: once the policy exists, its ARN is the alarm's one action.
-      ...diffField(`${path}.actions`, o.actions, [policyArn]),
-    ],
-    tags: diffTags(d.tags, o.tags).map((t) => ({ ...t, path: `${path}.${t.path}` })),
-  };
-}
-
-const withoutUnit = (metric: AlarmMetric): AlarmMetric => {
-  const { unit: _unit, ...rest } = metric;
-  return rest;
-};
-
-const showAlarm = (alarm: ObservedAlarm) => {
-  const { name: _n, arn: _a, tags: _t, ...rest } = alarm;
-  return rest;
-};
-
-/** Alarms follow their policy, except where the policy exists and its alarm does not (or the reverse). */
-function diffStepAlarm(name: string, desired: ScalingDesired, observed: ObservedScaling): AlarmDiff {
-  const path = `stepScaling.${name}.alarm`;
-  const d = desired.stepScaling[name];
-  const o = observed.alarms[name];
-  const policy = observed.stepScaling[name];
-  const none: AlarmDiff = { fields: [], tags: [] };
-  if (d === undefined) return o !== undefined && policy === undefined ? { fields: [{ path, before: showAlarm(o) }], tags: [] } : none;
-  if (policy === undefined) return none;
-  if (o === undefined) return { fields: [{ path, after: d.alarm }], tags: [] };
-  return compareAlarm(path, d.alarm, o, policy.arn);
-}
-
-function diffStepScaling(desired: ScalingDesired, observed: ObservedScaling) {
-  const policies = diffItems("stepScaling", desired.stepScaling, observed.stepScaling, compareStepPolicy, withoutArn);
-  const alarmNames = [...new Set([...Object.keys(desired.stepScaling), ...Object.keys(observed.alarms)])].sort();
-  const alarms = new Map(alarmNames.map((name) => [name, diffStepAlarm(name, desired, observed)]));
-  const policyLines = new Map(policies.map((p) => [p.name, p.lines]));
-
-  const writes = Object.entries(desired.stepScaling).flatMap(([name, step]): StepScalingWrite[] => {
-    const lines = policyLines.get(name)!;
-    const alarm = alarms.get(name)!;
-    if (lines.length === 0 && alarm.fields.length === 0 && alarm.tags.length === 0) return [];
-    const live = observed.alarms[name];
-    return [
-      {
-        ...(lines.length > 0 ? { policy: stepPolicyInput(desired, name) } : { arn: observed.stepScaling[name]!.arn }),
-        alarm: alarmInput(step.alarm),
-        ...(live && alarm.fields.length === 0 && { alarmActions: live.actions }),
-        ...(live && alarm.tags.length > 0 && { alarmTags: { arn: live.arn, change: tagChange(step.alarm.tags, live.tags) } }),
-      },
-    ];
-  });
-  const gone = (name: string) => desired.stepScaling[name] === undefined;
-  return {
-    lines: [...linesOf(policies), ...[...alarms.values()].flatMap((a) => [...a.fields, ...a.tags])],
-    writes,
-    deletePolicies: Object.keys(observed.stepScaling).filter(gone),
-    deleteAlarms: Object.entries(observed.alarms)
-      .filter(([name]) => gone(name))
-      .map(([, alarm]) => alarm.name),
-  };
-}
-
-function compareScheduled(path: string, d: Scheduled, o: Scheduled): FieldDiff[] {
-  return (Object.keys(d) as Array<keyof Scheduled>).flatMap((key) => diffField(`${path}.${key}`, o[key], d[key]));
-}
-
-export function diffScaling(desired: ScalingDesired, observed: ObservedScaling): Diff<ScalingChange> {
-  const replaced =
-    desired.serviceArn instanceof KnownAfterApply && observed.target !== undefined
-      ? [{ path: "service", before: observed.resourceId, after: UNKNOWN, forcesReplacement: true }]
-      : [];
-  const target = diffTarget(desired, observed);
-  const tracking = diffItems("targetTracking", desired.targetTracking, observed.targetTracking, compareTargetTracking, withoutArn);
-  const step = diffStepScaling(desired, observed);
-  const scheduled = diffItems("scheduled", desired.scheduled, observed.scheduled, compareScheduled, (o) => o);
-  const { resourceId, stack } = desired;
-  return {
-    lines: [...replaced, ...target, ...linesOf(tracking), ...step.lines, ...linesOf(scheduled)],
-    change: {
-      ref: refOf(desired),
-      ...(target.length > 0 && { register: registerInput(desired) }),
-      putTargetTracking: changedIn(tracking, true).map((name) => ({
-        resourceId,
-        policyName: itemName(stack, name),
-        policy: desired.targetTracking[name]!,
-      })),
-      stepScaling: step.writes,
-      deletePolicies: [...changedIn(tracking, false), ...step.deletePolicies].map((name) => policyRef(resourceId, stack, name)),
-      deleteAlarms: step.deleteAlarms,
-      putScheduled: changedIn(scheduled, true).map((name) => scheduledInput(desired, name)),
-      deleteScheduled: changedIn(scheduled, false).map((name) => scheduledActionRef(resourceId, stack, name)),
-    },
-  };
-}
-
-/** The change that makes the whole configuration, as a diff against nothing gives it: create makes it with update's calls. */
-export function creation(desired: ScalingDesired): ScalingChange {
-  const nothing: ObservedScaling = {
-    name: desired.resourceId,
-    id: desired.resourceId,
-    tags: {},
-    resourceId: desired.resourceId,
-    logical: desired.logical,
-    targetTracking: {},
-    stepScaling: {},
-    scheduled: {},
-    alarms: {},
-  };
-  return diffScaling(desired, nothing).change;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Requests.
-
-/** Every call on a target names it by these and its resource id. */
-export const ECS_DESIRED_COUNT = { ServiceNamespace: "ecs", ScalableDimension: "ecs:service:DesiredCount" } as const;
-
-export const targetRef = (resourceId: string) => ({ ...ECS_DESIRED_COUNT, ResourceId: resourceId });
-
-export const policyRef = (resourceId: string, stack: string, logical: string): DeleteScalingPolicyCommandInput => ({
-  ...targetRef(resourceId),
-  PolicyName: itemName(stack, logical),
-});
-
-export const scheduledActionRef = (resourceId: string, stack: string, logical: string): DeleteScheduledActionCommandInput => ({
-  ...targetRef(resourceId),
-  ScheduledActionName: itemName(stack, logical),
-});
-
-const dimensionsToAws = (dimensions: Record<string, string>) =>
-  Object.entries(dimensions)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([Name, Value]) => ({ Name, Value }));
-
-export function targetTrackingToAws(policy: TargetTracking): TargetTrackingScalingPolicyConfiguration {
-  const metric = policy.metric;
-  return {
-    TargetValue: policy.targetValue,
-    ...("predefined" in metric
-      ? {
-          PredefinedMetricSpecification: {
-            PredefinedMetricType: metric.predefined as "ECSServiceAverageCPUUtilization",
-            ...(metric.resourceLabel !== undefined && { ResourceLabel: known(metric.resourceLabel, "the load balancer's resource label") }),
-          },
-        }
-      : {
-          CustomizedMetricSpecification: {
-            Namespace: metric.custom.namespace,
-            MetricName: metric.custom.metricName,
-            Dimensions: dimensionsToAws(metric.custom.dimensions),
-            Statistic: metric.custom.statistic as "Average",
-            ...(metric.custom.unit !== undefined && { Unit: metric.custom.unit }),
-          },
-        }),
-    ...(policy.scaleInCooldownSeconds !== undefined && { ScaleInCooldown: policy.scaleInCooldownSeconds }),
-    ...(policy.scaleOutCooldownSeconds !== undefined && { ScaleOutCooldown: policy.scaleOutCooldownSeconds }),
-    ...(policy.disableScaleIn !== undefined && { DisableScaleIn: policy.disableScaleIn }),
-  };
-}
-
-export const targetTrackingInput = (put: TargetTrackingPut): PutScalingPolicyCommandInput => ({
-  ...targetRef(put.resourceId),
-  PolicyName: put.policyName,
-  PolicyType: "TargetTrackingScaling",
-  TargetTrackingScalingPolicyConfiguration: targetTrackingToAws(put.policy),
-});
-
-export function stepPolicyToAws(policy: StepPolicy): StepScalingPolicyConfiguration {
-  return {
-    AdjustmentType: policy.adjustmentType as "ChangeInCapacity",
-    StepAdjustments: policy.steps.map((s) => ({
-      ...(s.lowerBound !== undefined && { MetricIntervalLowerBound: s.lowerBound }),
-      ...(s.upperBound !== undefined && { MetricIntervalUpperBound: s.upperBound }),
-      ScalingAdjustment: s.adjustment,
-    })),
-    ...(policy.cooldownSeconds !== undefined && { Cooldown: policy.cooldownSeconds }),
-    ...(policy.metricAggregationType !== undefined && { MetricAggregationType: policy.metricAggregationType as "Average" }),
-    ...(policy.minAdjustmentMagnitude !== undefined && { MinAdjustmentMagnitude: policy.minAdjustmentMagnitude }),
-  };
-}
-
-function stepPolicyInput(desired: ScalingDesired, name: string): PutScalingPolicyCommandInput {
-  return {
-    ...targetRef(desired.resourceId),
-    PolicyName: itemName(desired.stack, name),
-    PolicyType: "StepScaling",
-    StepScalingPolicyConfiguration: stepPolicyToAws(desired.stepScaling[name]!),
-  };
-}
-
-function suspendedToAws(suspended: Suspended) {
-  return {
-    DynamicScalingInSuspended: suspended.dynamicScalingIn,
-    DynamicScalingOutSuspended: suspended.dynamicScalingOut,
-    ScheduledScalingSuspended: suspended.scheduledScaling,
-  };
-}
-
-/** No RoleARN: AWS uses (and creates) its service-linked role for ECS. */
-const registerInput = (desired: ScalingDesired): RegisterScalableTargetCommandInput => ({
-  ...targetRef(desired.resourceId),
-  MinCapacity: desired.minCapacity,
-  MaxCapacity: desired.maxCapacity,
-  ...(desired.suspend && { SuspendedState: suspendedToAws(desired.suspend) }),
-});
-
-/** A step policy's alarm, with the stack's tags: PutMetricAlarm sets them when it creates the alarm. */
-function alarmInput(alarm: DesiredStepPolicy["alarm"]): AlarmInput {
-  return {
-    AlarmName: alarm.name,
-    Namespace: alarm.metric.namespace,
-    MetricName: alarm.metric.metricName,
-    Dimensions: dimensionsToAws(alarm.metric.dimensions),
-    ...(alarm.metric.unit !== undefined && { Unit: alarm.metric.unit as "Percent" }),
-    Statistic: alarm.statistic as "Average",
-    ComparisonOperator: alarm.comparison as "GreaterThanThreshold",
-    Threshold: alarm.threshold,
-    Period: alarm.periodSeconds,
-    EvaluationPeriods: alarm.evaluationPeriods,
-    DatapointsToAlarm: alarm.datapointsToAlarm,
-    Tags: toTagList(alarm.tags),
-  };
-}
-
-/** PutMetricAlarm's input for a step alarm, the policy's ARN as its action. */
-export const drivingPolicy = (alarm: AlarmInput, policyArn: string): PutMetricAlarmCommandInput => ({
-  ...alarm,
-  AlarmDescription: `Drives the step scaling policy ${policyArn}`,
-  AlarmActions: [policyArn],
-});
-
-function scheduledToAws(action: Scheduled) {
-  return {
-    Schedule: action.schedule,
-    ...(action.timezone !== null && { Timezone: action.timezone }),
-    ...(action.startTime !== null && { StartTime: new Date(action.startTime) }),
-    ...(action.endTime !== null && { EndTime: new Date(action.endTime) }),
-    ScalableTargetAction: {
-      ...(action.minCapacity !== null && { MinCapacity: action.minCapacity }),
-      ...(action.maxCapacity !== null && { MaxCapacity: action.maxCapacity }),
-    },
-  };
-}
-
-const scheduledInput = (desired: ScalingDesired, name: string): PutScheduledActionCommandInput => ({
-  ...scheduledActionRef(desired.resourceId, desired.stack, name),
-  ...scheduledToAws(desired.scheduled[name]!),
-});
 
 // ---------------------------------------------------------------------------------------------------------
 // Preview.
