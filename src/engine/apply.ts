@@ -1,5 +1,5 @@
 import { runJobs, type Job, type JobOutcome } from "../graph/executor.js";
-import type { ResourceChange, ResourceResult } from "../plan/model.js";
+import type { FieldDiff, ResourceChange, ResourceResult } from "../plan/model.js";
 import type { Context, Kind, Observed } from "../reconcilers/shared/types.js";
 import { describeFailure } from "./failure.js";
 import { outputsFrom } from "./outputs.js";
@@ -60,6 +60,7 @@ export async function applyPlan(planned: EnginePlan, ctx: Context, options: Appl
       result = await reconciler.create(reconciler.successor ? reconciler.successor(value, live!).desired : value, ctx);
     } else {
       const { lines, change: typed } = reconciler.diff(value, live!);
+      refuseReplacement(change, lines);
       result = lines.length === 0 ? live : await reconciler.update(typed, live!, ctx);
     }
     outputs.set(change.address, reconciler.outputs(result!));
@@ -114,6 +115,15 @@ export async function applyPlan(planned: EnginePlan, ctx: Context, options: Appl
     onFinish: report,
   });
   return results;
+}
+
+/**
+ * What became known during the run (a dependency's new id) can make a change planned in place need a replacement:
+ * the plan is out of step with the resource, so it is refused before any call, for the next plan to see.
+ */
+function refuseReplacement(change: ResourceChange, lines: readonly FieldDiff[]): void {
+  const forcing = lines.filter((d) => d.forcesReplacement).map((d) => d.path);
+  if (forcing.length > 0) throw new Error(`${change.name}: AWS cannot change ${forcing.join(", ")} in place; plan again to replace it`);
 }
 
 /** The old half of a create-then-delete replacement: the new resource exists and serves already. */

@@ -296,6 +296,19 @@ describe("replacing a kind that deletes the old resource before creating the new
 });
 
 describe("applying", () => {
+  it("refuses, before any call, an in-place change that has come to need a replacement since it was planned", async () => {
+    const roles = fakeKind("roles", [{ logical: "r", size: 2 }], [live("roles", "r")]);
+    const planned = await planStack(spec, ctx, "apply", catalogue([roles]));
+    expect(planned.plan.resources.map((r) => r.action)).toEqual(["update"]);
+    // As if what the run learnt since planning now gave a value AWS cannot change in place.
+    (planned.entries[0]!.observed as FakeObserved).colour = "green";
+    const results = await applyPlan(planned, ctx, { now: () => 0 });
+    expect(results.map((r) => [r.outcome, r.error])).toEqual([
+      ["failed", "r: AWS cannot change colour in place; plan again to replace it"],
+    ]);
+    expect(roles.calls).toEqual([]);
+  });
+
   it("once stopped, starts nothing new and reports the rest as not started", async () => {
     const stop = new AbortController();
     const roles = fakeKind("roles", [{ logical: "a" }, { logical: "b" }]);
