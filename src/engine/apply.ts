@@ -1,6 +1,6 @@
 import { runJobs, type Job, type JobOutcome } from "../graph/executor.js";
 import type { FieldDiff, ResourceChange, ResourceResult } from "../plan/model.js";
-import type { Context, Kind, Observed } from "../reconcilers/shared/types.js";
+import type { Context, Kind, Observed } from "../reconcilers/contract.js";
 import { describeFailure } from "./failure.js";
 import { outputsFrom } from "./outputs.js";
 import type { EnginePlan, PlannedResource } from "./planner.js";

@@ -1,5 +1,5 @@
 import { CallStats, createClients, type AwsCredentials, type RetryPolicy } from "../aws/index.js";
-import type { Context } from "../reconcilers/shared/types.js";
+import type { Context } from "../reconcilers/contract.js";
 import type { Spec } from "../schema/spec.js";
 
 export { planStack, PlanError, type EnginePlan, type PlannedResource } from "./planner.js";

@@ -1,6 +1,6 @@
 import { CycleError, DependencyGraph } from "../graph/graph.js";
 import type { AnyReconciler } from "../reconcilers/index.js";
-import type { Kind } from "../reconcilers/shared/types.js";
+import type { Kind } from "../reconcilers/contract.js";
 
 /** The graph of kinds, derived from each kind's `refersTo`: the one source of observation and deletion order. */
 export interface KindGraph {

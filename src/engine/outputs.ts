@@ -1,5 +1,5 @@
 import { UNKNOWN, type KnownAfterApply } from "../plan/model.js";
-import type { Outputs } from "../reconcilers/shared/types.js";
+import type { Outputs } from "../reconcilers/contract.js";
 
 /** Outputs of the resources that exist (ids, ARNs, names), by address. */
 export type KnownOutputs = Map<string, Record<string, string | string[]>>;

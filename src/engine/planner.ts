@@ -2,15 +2,7 @@ import { DependencyGraph } from "../graph/graph.js";
 import { runJobs, type Job } from "../graph/executor.js";
 import { summarise, type Plan, type ResourceChange } from "../plan/model.js";
 import { CATALOGUE, type AnyReconciler, type Catalogue } from "../reconcilers/index.js";
-import {
-  addressFromTags,
-  ID_TAG,
-  STACK_TAG,
-  type Context,
-  type DesiredNode,
-  type Kind,
-  type Observed,
-} from "../reconcilers/shared/types.js";
+import { addressFromTags, ID_TAG, STACK_TAG, type Context, type DesiredNode, type Kind, type Observed } from "../reconcilers/contract.js";
 import type { Spec } from "../schema/spec.js";
 import { describeFailure } from "./failure.js";
 import { kindGraph, type KindGraph } from "./kind-graph.js";

@@ -18,7 +18,7 @@ import { loadBalancersReconciler } from "./elb/load-balancers/index.js";
 import { targetGroupsReconciler } from "./elb/target-groups/index.js";
 import { rolesReconciler } from "./iam/roles/index.js";
 import { logGroupsReconciler } from "./logs/log-groups/index.js";
-import type { Observed, Reconciler } from "./shared/types.js";
+import type { Observed, Reconciler } from "./contract.js";
 
 /** A reconciler of any kind: the catalogue holds kinds with different desired, observed and change types. */
 export type AnyReconciler = Reconciler<any, Observed, any>;

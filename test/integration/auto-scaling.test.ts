@@ -17,7 +17,7 @@ import {
   type ObservedScaling,
   type ScalingDesired,
 } from "../../src/reconcilers/autoscaling/auto-scaling/index.js";
-import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
+import type { Context, Outputs } from "../../src/reconcilers/contract.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 import { defaultVpcNetwork } from "../support/default-vpc.js";
 import { motoClientConfig } from "../support/moto-env.js";

@@ -11,8 +11,8 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createClients } from "../../src/aws/index.js";
 import { clustersReconciler, discoverClusters, type ClusterDesired } from "../../src/reconcilers/ecs/clusters/index.js";
-import { findTaggedResources } from "../../src/reconcilers/shared/tagged-resources.js";
-import type { Context } from "../../src/reconcilers/shared/types.js";
+import { findTaggedResources } from "../../src/reconcilers/tagged-resources.js";
+import type { Context } from "../../src/reconcilers/contract.js";
 import type { ClusterSpec } from "../../src/schema/ecs.js";
 import { specSchema } from "../../src/schema/index.js";
 import { motoClientConfig } from "../support/moto-env.js";

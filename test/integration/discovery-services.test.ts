@@ -6,7 +6,7 @@ import { discoveryServicesReconciler } from "../../src/reconcilers/cloudmap/disc
 import type { DiscoveryServiceDesired } from "../../src/reconcilers/cloudmap/discovery-services/model.js";
 import { namespacesReconciler } from "../../src/reconcilers/cloudmap/namespaces/index.js";
 import type { ObservedNamespace } from "../../src/reconcilers/cloudmap/namespaces/model.js";
-import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
+import type { Context, Outputs } from "../../src/reconcilers/contract.js";
 import type { DiscoveryServiceSpec } from "../../src/schema/discovery.js";
 import { specSchema } from "../../src/schema/index.js";
 import { motoClientConfig } from "../support/moto-env.js";

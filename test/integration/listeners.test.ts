@@ -17,7 +17,7 @@ import { createClients } from "../../src/aws/index.js";
 import { UNKNOWN } from "../../src/plan/model.js";
 import { listenersReconciler } from "../../src/reconcilers/elb/listeners/index.js";
 import type { ListenerDesired, ObservedListener } from "../../src/reconcilers/elb/listeners/model.js";
-import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
+import type { Context, Outputs } from "../../src/reconcilers/contract.js";
 import { specSchema } from "../../src/schema/spec.js";
 import { motoClientConfig } from "../support/moto-env.js";
 import { recordCalls, uniqueName } from "../support/reconciler-tests.js";

@@ -7,7 +7,7 @@ import { UNKNOWN } from "../../src/plan/model.js";
 import { loadBalancersReconciler as reconciler } from "../../src/reconcilers/elb/load-balancers/index.js";
 import type { LoadBalancerDesired, ObservedLoadBalancer } from "../../src/reconcilers/elb/load-balancers/model.js";
 import { lookupNetwork } from "../../src/reconcilers/ec2/network-lookup.js";
-import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
+import type { Context, Outputs } from "../../src/reconcilers/contract.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 import { motoClientConfig } from "../support/moto-env.js";
 import { recordCalls, uniqueName } from "../support/reconciler-tests.js";

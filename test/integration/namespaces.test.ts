@@ -4,7 +4,7 @@ import { createClients } from "../../src/aws/index.js";
 import { UNKNOWN } from "../../src/plan/model.js";
 import { namespacesReconciler } from "../../src/reconcilers/cloudmap/namespaces/index.js";
 import type { NamespaceDesired } from "../../src/reconcilers/cloudmap/namespaces/model.js";
-import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
+import type { Context, Outputs } from "../../src/reconcilers/contract.js";
 import type { NamespaceSpec } from "../../src/schema/discovery.js";
 import { specSchema } from "../../src/schema/index.js";
 import { motoClientConfig } from "../support/moto-env.js";

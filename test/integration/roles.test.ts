@@ -16,7 +16,7 @@ import { createClients } from "../../src/aws/index.js";
 import { normalisePolicyDocument } from "../../src/reconcilers/iam/roles/policy-document.js";
 import { rolesReconciler } from "../../src/reconcilers/iam/roles/index.js";
 import { partitionOf, updatedRole, type ObservedRole, type RoleChange, type RoleDesired } from "../../src/reconcilers/iam/roles/model.js";
-import { ID_TAG, STACK_TAG, type Context } from "../../src/reconcilers/shared/types.js";
+import { ID_TAG, STACK_TAG, type Context } from "../../src/reconcilers/contract.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 import { motoClientConfig } from "../support/moto-env.js";
 import { NO_OUTPUTS, recordCalls, uniqueName } from "../support/reconciler-tests.js";

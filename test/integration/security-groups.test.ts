@@ -20,7 +20,7 @@ import {
 } from "../../src/reconcilers/ec2/security-group-rules/model.js";
 import { securityGroupsReconciler as groupsReconciler } from "../../src/reconcilers/ec2/security-groups/index.js";
 import type { ObservedSecurityGroup } from "../../src/reconcilers/ec2/security-groups/model.js";
-import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
+import type { Context, Outputs } from "../../src/reconcilers/contract.js";
 import { specSchema, type Spec } from "../../src/schema/spec.js";
 import { motoClientConfig } from "../support/moto-env.js";
 import { recordCalls, uniqueName } from "../support/reconciler-tests.js";

@@ -11,7 +11,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createClients } from "../../src/aws/index.js";
 import { ServiceNotStableError, waitForServiceInactive, waitForServiceStable } from "../../src/reconcilers/ecs/stability.js";
-import type { Context } from "../../src/reconcilers/shared/types.js";
+import type { Context } from "../../src/reconcilers/contract.js";
 import { MOTO_RUNNING_TASKS } from "../support/global-setup.js";
 import { motoClientConfig } from "../support/moto-env.js";
 import { recordCalls, uniqueName } from "../support/reconciler-tests.js";

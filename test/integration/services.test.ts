@@ -10,7 +10,7 @@ import { CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupComm
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createClients } from "../../src/aws/index.js";
 import { servicesReconciler as reconciler, type ObservedService, type ServiceDesired } from "../../src/reconcilers/ecs/services/index.js";
-import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
+import type { Context, Outputs } from "../../src/reconcilers/contract.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 import { MOTO_RUNNING_TASKS } from "../support/global-setup.js";
 import { motoClientConfig } from "../support/moto-env.js";

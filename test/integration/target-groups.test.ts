@@ -11,7 +11,7 @@ import { awsErrorIs, createClients } from "../../src/aws/index.js";
 import { UNKNOWN } from "../../src/plan/model.js";
 import { targetGroupsReconciler as reconciler } from "../../src/reconcilers/elb/target-groups/index.js";
 import { generationName, type ObservedTargetGroup, type TargetGroupDesired } from "../../src/reconcilers/elb/target-groups/model.js";
-import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
+import type { Context, Outputs } from "../../src/reconcilers/contract.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 import { motoClientConfig } from "../support/moto-env.js";
 import { REFERENCE_INPUT, REFERENCE_TARGET_GROUP_AWS } from "../support/specs.js";

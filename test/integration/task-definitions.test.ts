@@ -12,7 +12,7 @@ import {
   type ObservedTaskDefinition,
   type TaskDefinitionDesired,
 } from "../../src/reconcilers/ecs/task-definitions/index.js";
-import { STACK_TAG, type Context, type Outputs } from "../../src/reconcilers/shared/types.js";
+import { STACK_TAG, type Context, type Outputs } from "../../src/reconcilers/contract.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 import { motoClientConfig } from "../support/moto-env.js";
 import { recordCalls, uniqueName } from "../support/reconciler-tests.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inject } from "vitest";
 import { applyPlan, openStack, planStack } from "../../src/engine/index.js";
-import type { Context } from "../../src/reconcilers/shared/types.js";
+import type { Context } from "../../src/reconcilers/contract.js";
 import type { Spec } from "../../src/schema/index.js";
 import { validateTexts } from "./specs.js";
 

@@ -1,6 +1,6 @@
 import type { MetadataBearer, MiddlewareStack } from "@smithy/types";
 import { isWriteAction } from "../../src/aws/index.js";
-import type { Outputs } from "../../src/reconcilers/shared/types.js";
+import type { Outputs } from "../../src/reconcilers/contract.js";
 
 /** A name no other test uses: every test file shares one moto server. */
 export const uniqueName = () => `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;

@@ -24,7 +24,25 @@ describe("architecture lint rules", () => {
       "a kind importing the catalogue",
       "src/reconcilers/ecs/clusters/index.ts",
       'import { CATALOGUE } from "../../index.js";',
+      "@typescript-eslint/no-restricted-imports",
+    ],
+    [
+      "a kind importing another service's files",
+      "src/reconcilers/ecs/services/index.ts",
+      'import { writeElbTags } from "../../elb/api.js";',
       "boundaries/dependencies",
+    ],
+    [
+      "a service's files importing another service's",
+      "src/reconcilers/autoscaling/api.ts",
+      'import { writeEcsTags } from "../ecs/api.js";',
+      "boundaries/dependencies",
+    ],
+    [
+      "the reconcilers' base importing a service's files",
+      "src/reconcilers/tagged-resources.ts",
+      'import { writeEcsTags } from "./ecs/api.js";',
+      "@typescript-eslint/no-restricted-imports",
     ],
     [
       "a service's shared file importing a kind",
@@ -62,6 +80,8 @@ describe("architecture lint rules", () => {
       "src/reconcilers/ecs/services/model.ts",
       'import { toEcsTags } from "../model.js";',
     ],
+    ["a service's files importing the reconcilers' base", "src/reconcilers/ecs/api.ts", 'import { inBatches } from "../collections.js";'],
+    ["a kind importing the contract", "src/reconcilers/ecs/services/model.ts", 'import { desiredNode } from "../../contract.js";'],
     ["a kind importing a spec query", "src/reconcilers/ecs/services/index.ts", 'import { clusterOf } from "../../../schema/queries.js";'],
     [
       "a kind's pure part importing SDK types",

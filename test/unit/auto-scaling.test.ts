@@ -35,7 +35,7 @@ import {
   targetTrackingInput,
   targetTrackingToAws,
 } from "../../src/reconcilers/autoscaling/auto-scaling/requests.js";
-import type { Outputs } from "../../src/reconcilers/shared/types.js";
+import type { Outputs } from "../../src/reconcilers/contract.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 
 const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../fixtures/aws/${name}`, import.meta.url), "utf8")) as T;

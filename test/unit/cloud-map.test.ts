@@ -21,7 +21,7 @@ import {
   type NamespaceDesired,
   type ObservedNamespace,
 } from "../../src/reconcilers/cloudmap/namespaces/model.js";
-import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
+import type { Context, Outputs } from "../../src/reconcilers/contract.js";
 import { specSchema } from "../../src/schema/index.js";
 
 const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../fixtures/aws/${name}`, import.meta.url), "utf8")) as T;

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { kindGraph } from "../../src/engine/kind-graph.js";
 import { uncoveredDependencies } from "../../src/engine/planner.js";
 import { CATALOGUE } from "../../src/reconcilers/index.js";
-import type { Kind } from "../../src/reconcilers/shared/types.js";
+import type { Kind } from "../../src/reconcilers/contract.js";
 import { validateTexts } from "../support/specs.js";
 
 /** The catalogue's kind graph, derived from each kind's refersTo: the one source of observation and deletion order. */

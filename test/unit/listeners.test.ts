@@ -26,7 +26,7 @@ import {
   type ObservedListener,
   type ObservedListenerRule,
 } from "../../src/reconcilers/elb/listeners/model.js";
-import type { Context, Outputs, Tags } from "../../src/reconcilers/shared/types.js";
+import type { Context, Outputs, Tags } from "../../src/reconcilers/contract.js";
 import { listenerAction, listenerRule } from "../../src/schema/load-balancing.js";
 import { specSchema, type Spec } from "../../src/schema/spec.js";
 

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { LoadBalancer } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { describe, expect, it } from "vitest";
 import { UNKNOWN, type FieldDiff } from "../../src/plan/model.js";
-import { fromTagList } from "../../src/reconcilers/shared/diff-helpers.js";
+import { fromTagList } from "../../src/reconcilers/diff-helpers.js";
 import { loadBalancersReconciler } from "../../src/reconcilers/elb/load-balancers/index.js";
 import {
   DEFAULT_ATTRIBUTES,
@@ -15,7 +15,7 @@ import {
   type LoadBalancerDesired,
   type ObservedLoadBalancer,
 } from "../../src/reconcilers/elb/load-balancers/model.js";
-import type { Context, Outputs } from "../../src/reconcilers/shared/types.js";
+import type { Context, Outputs } from "../../src/reconcilers/contract.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 
 const ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/demo-web/50dc6c495c0c9188";

@@ -7,8 +7,8 @@ import {
   type LogGroupDesired,
   type ObservedLogGroup,
 } from "../../src/reconcilers/logs/log-groups/model.js";
-import { resourcesOfType } from "../../src/reconcilers/shared/tagged-resources.js";
-import { parseArn } from "../../src/reconcilers/shared/arns.js";
+import { resourcesOfType } from "../../src/reconcilers/tagged-resources.js";
+import { parseArn } from "../../src/reconcilers/arns.js";
 import { NO_OUTPUTS } from "../support/reconciler-tests.js";
 import { specSchema, type SpecInput } from "../../src/schema/index.js";
 

@@ -1,17 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { applyPlan, planStack } from "../../src/engine/index.js";
 import { UNKNOWN, type KnownAfterApply } from "../../src/plan/model.js";
-import { diffField, diffTags } from "../../src/reconcilers/shared/diff-helpers.js";
+import { diffField, diffTags } from "../../src/reconcilers/diff-helpers.js";
 import type { Catalogue } from "../../src/reconcilers/index.js";
-import {
-  ID_TAG,
-  STACK_TAG,
-  type Context,
-  type Kind,
-  type Observed,
-  type Reconciler,
-  type Tags,
-} from "../../src/reconcilers/shared/types.js";
+import { ID_TAG, STACK_TAG, type Context, type Kind, type Observed, type Reconciler, type Tags } from "../../src/reconcilers/contract.js";
 import type { Spec } from "../../src/schema/index.js";
 
 /**

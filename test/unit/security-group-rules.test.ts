@@ -21,7 +21,7 @@ import {
 } from "../../src/reconcilers/ec2/security-group-rules/rule.js";
 import { securityGroupsReconciler } from "../../src/reconcilers/ec2/security-groups/index.js";
 import type { ObservedSecurityGroup, SecurityGroupChange, SecurityGroupDesired } from "../../src/reconcilers/ec2/security-groups/model.js";
-import type { Outputs, Tags } from "../../src/reconcilers/shared/types.js";
+import type { Outputs, Tags } from "../../src/reconcilers/contract.js";
 import { securityGroupRule } from "../../src/schema/security-groups.js";
 import { specSchema, type Spec } from "../../src/schema/spec.js";
 

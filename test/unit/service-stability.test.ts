@@ -9,7 +9,7 @@ import {
   waitForServiceStable,
   type Stability,
 } from "../../src/reconcilers/ecs/stability.js";
-import type { Context } from "../../src/reconcilers/shared/types.js";
+import type { Context } from "../../src/reconcilers/contract.js";
 
 /** Dates as the SDK hands them over: the fixtures hold AWS's epoch seconds or the CLI's ISO strings. */
 function withDates(value: unknown): unknown {

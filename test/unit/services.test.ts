@@ -9,7 +9,7 @@ import {
   type ObservedService,
   type ServiceDesired,
 } from "../../src/reconcilers/ecs/services/model.js";
-import type { Outputs } from "../../src/reconcilers/shared/types.js";
+import type { Outputs } from "../../src/reconcilers/contract.js";
 import { specSchema, type Spec, type SpecInput } from "../../src/schema/index.js";
 import { REFERENCE_INPUT } from "../support/specs.js";
 

@@ -19,7 +19,7 @@ import {
   type TargetGroupChange,
   type TargetGroupDesired,
 } from "../../src/reconcilers/elb/target-groups/model.js";
-import type { Outputs } from "../../src/reconcilers/shared/types.js";
+import type { Outputs } from "../../src/reconcilers/contract.js";
 import { REFERENCE_INPUT } from "../support/specs.js";
 import { ELB_NAME } from "../../src/schema/load-balancing.js";
 import { specSchema, type Spec, type SpecInput } from "../../src/schema/index.js";

@@ -14,7 +14,7 @@ import {
   type ObservedTaskDefinition,
   type TaskDefinitionDesired,
 } from "../../src/reconcilers/ecs/task-definitions/model.js";
-import type { Outputs } from "../../src/reconcilers/shared/types.js";
+import type { Outputs } from "../../src/reconcilers/contract.js";
 import { specSchema, type Spec, type SpecInput } from "../../src/schema/index.js";
 import { REFERENCE_INPUT } from "../support/specs.js";
 

@@ -17,10 +17,10 @@ import {
 } from "@aws-sdk/client-servicediscovery";
 import { WaiterState, createWaiter } from "@smithy/core/client";
 import { awsErrorIs, isNotFound } from "../../aws/errors.js";
-import { mapConcurrently } from "../shared/collections.js";
-import { fromTagList, toTagList, type TagChange } from "../shared/diff-helpers.js";
-import { waiterBounds, type PollOptions } from "../shared/polling.js";
-import { STACK_TAG, addressFromTags, type Context, type Tags } from "../shared/types.js";
+import { mapConcurrently } from "../collections.js";
+import { fromTagList, toTagList, type TagChange } from "../diff-helpers.js";
+import { waiterBounds, type PollOptions } from "../polling.js";
+import { STACK_TAG, addressFromTags, type Context, type Tags } from "../contract.js";
 
 /** Polling bounds for waits on Cloud Map (operations, instances draining): from 2 s between polls, backing off to 15 s. */
 export interface CloudMapPoll extends PollOptions {

@@ -1,7 +1,7 @@
 /** EC2 calls shared by the kinds of this service. */
 import { CreateTagsCommand, DeleteTagsCommand, paginateDescribeSecurityGroups, type Filter, type SecurityGroup } from "@aws-sdk/client-ec2";
-import { toTagList, type TagChange } from "../shared/diff-helpers.js";
-import type { Context } from "../shared/types.js";
+import { toTagList, type TagChange } from "../diff-helpers.js";
+import type { Context } from "../contract.js";
 
 /** Every security group matching all of these filters, every page. */
 export async function describeSecurityGroups(ctx: Context, filters: Filter[]): Promise<SecurityGroup[]> {

@@ -2,10 +2,10 @@
 import type { Service } from "@aws-sdk/client-ecs";
 import { DescribeServicesCommand, TagResourceCommand, UntagResourceCommand } from "@aws-sdk/client-ecs";
 import { isNotFound } from "../../aws/errors.js";
-import { inBatches } from "../shared/collections.js";
-import type { TagChange } from "../shared/diff-helpers.js";
+import { inBatches } from "../collections.js";
+import type { TagChange } from "../diff-helpers.js";
 import { toEcsTags } from "./model.js";
-import type { Context, Tags } from "../shared/types.js";
+import type { Context, Tags } from "../contract.js";
 
 /** Writes a change of an ECS resource's tags: TagResource for the keys to set, UntagResource for those to remove. */
 export async function writeEcsTags(ctx: Context, arn: string, change: TagChange): Promise<void> {

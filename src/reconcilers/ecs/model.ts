@@ -1,6 +1,6 @@
 /** What the ECS kinds share and is pure: ECS's tag form and one form of a capacity provider strategy. */
 import type { CapacityProviderStrategyItem, Tag } from "@aws-sdk/client-ecs";
-import type { Tags } from "../shared/types.js";
+import type { Tags } from "../contract.js";
 
 /** ECS writes tags as `{key, value}`, in lower case, unlike most AWS APIs. */
 export const toEcsTags = (tags: Tags): Tag[] => Object.entries(tags).map(([key, value]) => ({ key, value }));

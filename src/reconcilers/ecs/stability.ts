@@ -6,8 +6,8 @@
 import { DescribeServicesCommand, waitUntilServicesInactive, type Deployment, type ECSClient, type Service } from "@aws-sdk/client-ecs";
 import { WaiterState, createWaiter } from "@smithy/core/client";
 import { isNotFound } from "../../aws/errors.js";
-import type { Context, WaitPolicy } from "../shared/types.js";
-import { waiterBounds, type PollOptions } from "../shared/polling.js";
+import type { Context, WaitPolicy } from "../contract.js";
+import { waiterBounds, type PollOptions } from "../polling.js";
 
 /** A service, by names or ARNs. */
 export interface ServiceRef {

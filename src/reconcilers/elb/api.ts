@@ -1,8 +1,8 @@
 import { AddTagsCommand, DescribeTagsCommand, RemoveTagsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { isNotFound } from "../../aws/errors.js";
-import { inBatches } from "../shared/collections.js";
-import { fromTagList, toTagList, type TagChange } from "../shared/diff-helpers.js";
-import type { Context, Tags } from "../shared/types.js";
+import { inBatches } from "../collections.js";
+import { fromTagList, toTagList, type TagChange } from "../diff-helpers.js";
+import type { Context, Tags } from "../contract.js";
 
 /** ELBv2 describe calls take at most 20 names or ARNs. */
 const ELB_BATCH = 20;

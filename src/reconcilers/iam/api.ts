@@ -1,6 +1,6 @@
 import { TagRoleCommand, UntagRoleCommand } from "@aws-sdk/client-iam";
-import { toTagList, type TagChange } from "../shared/diff-helpers.js";
-import type { Context } from "../shared/types.js";
+import { toTagList, type TagChange } from "../diff-helpers.js";
+import type { Context } from "../contract.js";
 
 /** Sets and removes the change's tag keys on one role. */
 export async function writeIamRoleTags(ctx: Context, roleName: string, change: TagChange): Promise<void> {

@@ -1,7 +1,7 @@
 import { ListTagsForResourceCommand, TagResourceCommand, UntagResourceCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { isNotFound } from "../../aws/errors.js";
-import type { TagChange } from "../shared/diff-helpers.js";
-import type { Context, Tags } from "../shared/types.js";
+import type { TagChange } from "../diff-helpers.js";
+import type { Context, Tags } from "../contract.js";
 
 /** The tags of a CloudWatch Logs resource, by the ARN ListTagsForResource takes; undefined once it is gone. */
 export async function readLogsTags(ctx: Context, arn: string): Promise<Tags | undefined> {

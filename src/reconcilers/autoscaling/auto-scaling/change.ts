@@ -8,8 +8,8 @@ import type {
 } from "@aws-sdk/client-application-auto-scaling";
 import type { PutMetricAlarmCommandInput } from "@aws-sdk/client-cloudwatch";
 import { KnownAfterApply, UNKNOWN, type FieldDiff } from "../../../plan/model.js";
-import { diffField, diffTags, tagChange, type TagChange } from "../../shared/diff-helpers.js";
-import type { Diff, Tags } from "../../shared/types.js";
+import { diffField, diffTags, tagChange, type TagChange } from "../../diff-helpers.js";
+import type { Diff, Tags } from "../../contract.js";
 import {
   itemName,
   type AlarmMetric,

@@ -7,7 +7,7 @@ import type {
   TargetTrackingScalingPolicyConfiguration,
 } from "@aws-sdk/client-application-auto-scaling";
 import type { MetricAlarm } from "@aws-sdk/client-cloudwatch";
-import type { Tags } from "../../shared/types.js";
+import type { Tags } from "../../contract.js";
 import {
   definedOnly,
   isoSecond,

@@ -33,9 +33,9 @@ import {
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand, type MetricAlarm } from "@aws-sdk/client-cloudwatch";
 import { isDeepStrictEqual } from "node:util";
 import { awsErrorIs, isNotFound } from "../../../aws/errors.js";
-import { inBatches } from "../../shared/collections.js";
-import { findTaggedResources, queryTaggedResources, resourcesOfType, type TaggedResource } from "../../shared/tagged-resources.js";
-import { ID_TAG, STACK_TAG, type Context, type Reconciler, type Tags } from "../../shared/types.js";
+import { inBatches } from "../../collections.js";
+import { findTaggedResources, queryTaggedResources, resourcesOfType, type TaggedResource } from "../../tagged-resources.js";
+import { ID_TAG, STACK_TAG, type Context, type Reconciler, type Tags } from "../../contract.js";
 import { writeAlarmTags } from "../api.js";
 import { creation, diffScaling, refOf, type ScalingChange, type ScalingRef, type StepScalingWrite } from "./change.js";
 import { alarmFromAws, policiesFromAws, scheduledActionsFromAws, suspendedFromAws } from "./from-aws.js";

@@ -39,7 +39,7 @@ import {
   type Observed,
   type Outputs,
   type Tags,
-} from "../../shared/types.js";
+} from "../../contract.js";
 
 // ---------------------------------------------------------------------------------------------------------
 // The canonical form, shared by both sides.

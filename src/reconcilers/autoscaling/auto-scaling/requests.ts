@@ -9,7 +9,7 @@ import type {
   TargetTrackingScalingPolicyConfiguration,
 } from "@aws-sdk/client-application-auto-scaling";
 import type { PutMetricAlarmCommandInput } from "@aws-sdk/client-cloudwatch";
-import { known, toTagList } from "../../shared/diff-helpers.js";
+import { known, toTagList } from "../../diff-helpers.js";
 import type { AlarmInput, TargetTrackingPut } from "./change.js";
 import {
   itemName,

@@ -32,8 +32,8 @@ import {
   writeCloudMapTags,
   type CloudMapPoll,
 } from "../api.js";
-import { applyTagChange, known, toTagList } from "../../shared/diff-helpers.js";
-import { sharedRead, type Context, type Reconciler, type Tags } from "../../shared/types.js";
+import { applyTagChange, known, toTagList } from "../../diff-helpers.js";
+import { sharedRead, type Context, type Reconciler, type Tags } from "../../contract.js";
 import {
   afterServiceUpdate,
   diffDiscoveryService,

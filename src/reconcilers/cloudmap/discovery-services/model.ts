@@ -26,8 +26,8 @@ import type { FieldDiff, KnownAfterApply } from "../../../plan/model.js";
 import type { DiscoveryServiceSpec } from "../../../schema/discovery.js";
 import { physicalName } from "../../../schema/names.js";
 import type { Spec } from "../../../schema/spec.js";
-import { diffField, diffTags, tagChange, type TagChange } from "../../shared/diff-helpers.js";
-import { addressOf, desiredNode, ownedTags, type DesiredNode, type Diff, type Observed, type Tags } from "../../shared/types.js";
+import { diffField, diffTags, tagChange, type TagChange } from "../../diff-helpers.js";
+import { addressOf, desiredNode, ownedTags, type DesiredNode, type Diff, type Observed, type Tags } from "../../contract.js";
 
 export type RecordType = DiscoveryServiceSpec["dnsRecords"][number]["type"];
 export type RoutingPolicy = DiscoveryServiceSpec["routingPolicy"];

@@ -22,8 +22,8 @@ import {
 } from "@aws-sdk/client-servicediscovery";
 import { isNotFound } from "../../../aws/errors.js";
 import { followWrite, newRequestId, readCloudMapTags, stackCandidates, writeCloudMapTags } from "../api.js";
-import { applyTagChange, known, toTagList } from "../../shared/diff-helpers.js";
-import { ID_TAG, STACK_TAG, sharedRead, type Context, type Reconciler, type Tags } from "../../shared/types.js";
+import { applyTagChange, known, toTagList } from "../../diff-helpers.js";
+import { ID_TAG, STACK_TAG, sharedRead, type Context, type Reconciler, type Tags } from "../../contract.js";
 import {
   diffNamespace,
   namespaceNodes,

@@ -5,8 +5,8 @@
 import type { Namespace, UpdatePrivateDnsNamespaceRequest } from "@aws-sdk/client-servicediscovery";
 import type { KnownAfterApply } from "../../../plan/model.js";
 import type { Spec } from "../../../schema/spec.js";
-import { diffField, diffTags, tagChange, type TagChange } from "../../shared/diff-helpers.js";
-import { desiredNode, ownedTags, type DesiredNode, type Diff, type Observed, type Tags } from "../../shared/types.js";
+import { diffField, diffTags, tagChange, type TagChange } from "../../diff-helpers.js";
+import { desiredNode, ownedTags, type DesiredNode, type Diff, type Observed, type Tags } from "../../contract.js";
 
 export interface NamespaceDesired {
   name: string;

@@ -1,5 +1,5 @@
 import { lookupNetwork } from "../network-lookup.js";
-import type { Reconciler } from "../../shared/types.js";
+import type { Reconciler } from "../../contract.js";
 import type { Spec } from "../../../schema/spec.js";
 import { networkNodes, toObserved, type ObservedNetwork } from "./model.js";
 

@@ -1,5 +1,5 @@
 import type { Network } from "../network-lookup.js";
-import { desiredNode, type DesiredNode, type Observed } from "../../shared/types.js";
+import { desiredNode, type DesiredNode, type Observed } from "../../contract.js";
 import { ownSubnets, type SubnetChooser } from "../../../schema/queries.js";
 import type { Spec } from "../../../schema/spec.js";
 

@@ -9,8 +9,8 @@ import {
   type SecurityGroupRule as AwsSecurityGroupRule,
 } from "@aws-sdk/client-ec2";
 import { awsErrorIs, isNotFound } from "../../../aws/errors.js";
-import { known } from "../../shared/diff-helpers.js";
-import { STACK_TAG, type Context, type Reconciler } from "../../shared/types.js";
+import { known } from "../../diff-helpers.js";
+import { STACK_TAG, type Context, type Reconciler } from "../../contract.js";
 import { describeSecurityGroups } from "../api.js";
 import {
   authorizeInput,

@@ -8,8 +8,8 @@ import type { FieldDiff, KnownAfterApply } from "../../../plan/model.js";
 import { physicalName } from "../../../schema/names.js";
 import type { SecurityGroupRuleSpec, SecurityGroupSpec } from "../../../schema/security-groups.js";
 import type { Spec } from "../../../schema/spec.js";
-import { diffField, fromTagList, toTagList } from "../../shared/diff-helpers.js";
-import { addressOf, desiredNode, ID_TAG, ownedTags, type DesiredNode, type Diff, type Observed, type Tags } from "../../shared/types.js";
+import { diffField, fromTagList, toTagList } from "../../diff-helpers.js";
+import { addressOf, desiredNode, ID_TAG, ownedTags, type DesiredNode, type Diff, type Observed, type Tags } from "../../contract.js";
 import {
   DIRECTIONS,
   normaliseProtocol,

@@ -2,8 +2,8 @@
 import type { IpPermission, SecurityGroupRule as AwsSecurityGroupRule, SecurityGroupRuleRequest } from "@aws-sdk/client-ec2";
 import { KnownAfterApply } from "../../../plan/model.js";
 import type { SecurityGroupRuleSpec } from "../../../schema/security-groups.js";
-import { fromTagList, known } from "../../shared/diff-helpers.js";
-import { ID_TAG, STACK_TAG, type Tags } from "../../shared/types.js";
+import { fromTagList, known } from "../../diff-helpers.js";
+import { ID_TAG, STACK_TAG, type Tags } from "../../contract.js";
 
 export type RuleDirection = "ingress" | "egress";
 export const DIRECTIONS: readonly RuleDirection[] = ["ingress", "egress"];

@@ -1,7 +1,7 @@
 import { CreateSecurityGroupCommand, DeleteSecurityGroupCommand } from "@aws-sdk/client-ec2";
 import { isNotFound } from "../../../aws/errors.js";
-import { applyTagChange } from "../../shared/diff-helpers.js";
-import { STACK_TAG, type Context, type Reconciler } from "../../shared/types.js";
+import { applyTagChange } from "../../diff-helpers.js";
+import { STACK_TAG, type Context, type Reconciler } from "../../contract.js";
 import { describeSecurityGroups, writeEc2Tags } from "../api.js";
 import {
   createSecurityGroupInput,

@@ -3,8 +3,8 @@ import type { FieldDiff, KnownAfterApply } from "../../../plan/model.js";
 import { physicalName } from "../../../schema/names.js";
 import type { SecurityGroupSpec } from "../../../schema/security-groups.js";
 import type { Spec } from "../../../schema/spec.js";
-import { diffField, diffTags, fromTagList, known, tagChange, toTagList, type TagChange } from "../../shared/diff-helpers.js";
-import { desiredNode, ownedTags, type DesiredNode, type Diff, type Observed, type Outputs, type Tags } from "../../shared/types.js";
+import { diffField, diffTags, fromTagList, known, tagChange, toTagList, type TagChange } from "../../diff-helpers.js";
+import { desiredNode, ownedTags, type DesiredNode, type Diff, type Observed, type Outputs, type Tags } from "../../contract.js";
 
 /** A group the stack creates and owns. */
 export interface OwnedSecurityGroupDesired {

@@ -20,9 +20,9 @@ import {
   paginateListServices,
 } from "@aws-sdk/client-ecs";
 import { isNotFound } from "../../../aws/errors.js";
-import { inBatches } from "../../shared/collections.js";
-import { findTaggedResources, resourcesOfType } from "../../shared/tagged-resources.js";
-import { STACK_TAG, type Context, type Reconciler } from "../../shared/types.js";
+import { inBatches } from "../../collections.js";
+import { findTaggedResources, resourcesOfType } from "../../tagged-resources.js";
+import { STACK_TAG, type Context, type Reconciler } from "../../contract.js";
 import { describeLiveServices, writeEcsTags } from "../api.js";
 import { fromEcsTags } from "../model.js";
 import {

@@ -7,8 +7,8 @@ import type { FieldDiff } from "../../../plan/model.js";
 import type { ClusterSpec } from "../../../schema/ecs.js";
 import { physicalName } from "../../../schema/names.js";
 import type { Spec } from "../../../schema/spec.js";
-import { applyTagChange, diffField, diffTags, sortedSet, tagChange, type TagChange } from "../../shared/diff-helpers.js";
-import { desiredNode, ownedTags, STACK_TAG, type DesiredNode, type Diff, type Observed, type Tags } from "../../shared/types.js";
+import { applyTagChange, diffField, diffTags, sortedSet, tagChange, type TagChange } from "../../diff-helpers.js";
+import { desiredNode, ownedTags, STACK_TAG, type DesiredNode, type Diff, type Observed, type Tags } from "../../contract.js";
 import { fromEcsTags, normaliseStrategy, toAwsStrategy, toEcsTags, type StrategyItem } from "../model.js";
 
 export type ContainerInsights = NonNullable<ClusterSpec["containerInsights"]>;

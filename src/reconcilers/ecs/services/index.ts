@@ -47,12 +47,12 @@ import {
   type UpdateServiceCommandInput,
 } from "@aws-sdk/client-ecs";
 import { awsErrorIs, isNotFound } from "../../../aws/errors.js";
-import { applyTagChange } from "../../shared/diff-helpers.js";
-import { groupBy } from "../../shared/collections.js";
-import { findTaggedResources, resourcesOfType } from "../../shared/tagged-resources.js";
-import { STACK_TAG, type Context, type Reconciler } from "../../shared/types.js";
+import { applyTagChange } from "../../diff-helpers.js";
+import { groupBy } from "../../collections.js";
+import { findTaggedResources, resourcesOfType } from "../../tagged-resources.js";
+import { STACK_TAG, type Context, type Reconciler } from "../../contract.js";
 import { describeLiveServices, writeEcsTags } from "../api.js";
-import { resolved, type Pending } from "../../shared/diff-helpers.js";
+import { resolved, type Pending } from "../../diff-helpers.js";
 import { waitForServiceInactive, waitForServiceStable } from "../stability.js";
 import {
   createServiceInput,

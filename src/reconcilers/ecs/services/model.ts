@@ -15,20 +15,11 @@ import type {
 import { KnownAfterApply, UNKNOWN, type FieldDiff } from "../../../plan/model.js";
 import { physicalName } from "../../../schema/names.js";
 import type { Spec } from "../../../schema/spec.js";
-import { diffField, diffTags, sortedSet, tagChange, type TagChange } from "../../shared/diff-helpers.js";
+import { diffField, diffTags, sortedSet, tagChange, type TagChange } from "../../diff-helpers.js";
 import { fromEcsTags, normaliseStrategy, toAwsStrategy, toEcsTags, type StrategyItem } from "../model.js";
-import { type Pending } from "../../shared/diff-helpers.js";
+import { type Pending } from "../../diff-helpers.js";
 import { clusterOf, listenersForwardingTo, subnetsAddress } from "../../../schema/queries.js";
-import {
-  addressOf,
-  desiredNode,
-  ownedTags,
-  type DesiredNode,
-  type Diff,
-  type Observed,
-  type Outputs,
-  type Tags,
-} from "../../shared/types.js";
+import { addressOf, desiredNode, ownedTags, type DesiredNode, type Diff, type Observed, type Outputs, type Tags } from "../../contract.js";
 
 export interface LoadBalancerAttachment {
   targetGroupArn: string | KnownAfterApply;

@@ -19,14 +19,14 @@ import {
   type TaskDefinitionStatus,
 } from "@aws-sdk/client-ecs";
 import { awsErrorIs } from "../../../aws/errors.js";
-import { inBatches } from "../../shared/collections.js";
-import { applyTagChange } from "../../shared/diff-helpers.js";
-import { findTaggedResources, queryTaggedResources, resourcesOfType } from "../../shared/tagged-resources.js";
-import { parseArn } from "../../shared/arns.js";
-import { STACK_TAG, type Context, type Reconciler } from "../../shared/types.js";
+import { inBatches } from "../../collections.js";
+import { applyTagChange } from "../../diff-helpers.js";
+import { findTaggedResources, queryTaggedResources, resourcesOfType } from "../../tagged-resources.js";
+import { parseArn } from "../../arns.js";
+import { STACK_TAG, type Context, type Reconciler } from "../../contract.js";
 import { writeEcsTags } from "../api.js";
 import { fromEcsTags } from "../model.js";
-import { resolved, type Pending } from "../../shared/diff-helpers.js";
+import { resolved, type Pending } from "../../diff-helpers.js";
 import {
   diffTaskDefinitionResource,
   previewTaskDefinition,

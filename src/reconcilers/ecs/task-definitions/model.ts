@@ -7,19 +7,10 @@ import type { FieldDiff } from "../../../plan/model.js";
 import type { ContainerSpec, TaskDefinitionSpec } from "../../../schema/ecs.js";
 import { physicalName } from "../../../schema/names.js";
 import type { Spec } from "../../../schema/spec.js";
-import { diffTags, tagChange, type TagChange } from "../../shared/diff-helpers.js";
-import {
-  addressOf,
-  desiredNode,
-  ownedTags,
-  type DesiredNode,
-  type Diff,
-  type Observed,
-  type Outputs,
-  type Tags,
-} from "../../shared/types.js";
+import { diffTags, tagChange, type TagChange } from "../../diff-helpers.js";
+import { addressOf, desiredNode, ownedTags, type DesiredNode, type Diff, type Observed, type Outputs, type Tags } from "../../contract.js";
 import { toEcsTags } from "../model.js";
-import { type Pending } from "../../shared/diff-helpers.js";
+import { type Pending } from "../../diff-helpers.js";
 import {
   containerSummary,
   diffTaskDefinition,

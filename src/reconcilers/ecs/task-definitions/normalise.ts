@@ -11,7 +11,7 @@
 import type { ContainerDefinition, LogDriver, RegisterTaskDefinitionCommandInput } from "@aws-sdk/client-ecs";
 import { KnownAfterApply, type FieldDiff } from "../../../plan/model.js";
 import { parseCpu, parseMemory } from "../../../schema/units.js";
-import { diffField } from "../../shared/diff-helpers.js";
+import { diffField } from "../../diff-helpers.js";
 
 export type Unknowable<T> = T | KnownAfterApply;
 

@@ -9,7 +9,7 @@
  */
 import type { Action, RuleCondition } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { KnownAfterApply } from "../../../plan/model.js";
-import { sortedSet } from "../../shared/diff-helpers.js";
+import { sortedSet } from "../../diff-helpers.js";
 import type { ListenerActionSpec, ListenerSpec } from "../../../schema/load-balancing.js";
 
 /** A target group's ARN, or UNKNOWN while the group is still to be created (or replaced). */

@@ -27,9 +27,9 @@ import {
   type Rule as AwsRule,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { isNotFound } from "../../../aws/errors.js";
-import { known, toTagList } from "../../shared/diff-helpers.js";
-import { findTaggedResources, resourcesOfType } from "../../shared/tagged-resources.js";
-import { sharedRead, STACK_TAG, type Context, type Reconciler, type Tags } from "../../shared/types.js";
+import { known, toTagList } from "../../diff-helpers.js";
+import { findTaggedResources, resourcesOfType } from "../../tagged-resources.js";
+import { sharedRead, STACK_TAG, type Context, type Reconciler, type Tags } from "../../contract.js";
 import { describeElbTags, writeElbTags } from "../api.js";
 import { actionToAws, conditionsToAws } from "./actions.js";
 import {

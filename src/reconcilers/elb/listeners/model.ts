@@ -8,8 +8,8 @@ import type { ListenerSpec } from "../../../schema/load-balancing.js";
 import { physicalName } from "../../../schema/names.js";
 import { targetGroupsOf } from "../../../schema/queries.js";
 import type { Spec } from "../../../schema/spec.js";
-import { diffField, diffTags, sortedSet, tagChange, type TagChange } from "../../shared/diff-helpers.js";
-import { parseArn } from "../../shared/arns.js";
+import { diffField, diffTags, sortedSet, tagChange, type TagChange } from "../../diff-helpers.js";
+import { parseArn } from "../../arns.js";
 import {
   addressOf,
   desiredNode,
@@ -20,7 +20,7 @@ import {
   type Diff,
   type Observed,
   type Tags,
-} from "../../shared/types.js";
+} from "../../contract.js";
 import {
   actionFromAws,
   actionFromSpec,

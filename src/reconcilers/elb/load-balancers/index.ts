@@ -33,9 +33,9 @@ import {
   type LoadBalancer,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { isNotFound } from "../../../aws/errors.js";
-import { applyTagChange, known, sortedSet, toTagList } from "../../shared/diff-helpers.js";
-import { findTaggedResources, resourcesOfType } from "../../shared/tagged-resources.js";
-import { STACK_TAG, type Context, type Reconciler } from "../../shared/types.js";
+import { applyTagChange, known, sortedSet, toTagList } from "../../diff-helpers.js";
+import { findTaggedResources, resourcesOfType } from "../../tagged-resources.js";
+import { STACK_TAG, type Context, type Reconciler } from "../../contract.js";
 import { describeEach, describeElbTags, writeElbTags } from "../api.js";
 import { arnSuffix, attributeList } from "../model.js";
 import {

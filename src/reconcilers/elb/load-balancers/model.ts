@@ -8,8 +8,8 @@ import type { LoadBalancerSpec } from "../../../schema/load-balancing.js";
 import { physicalName } from "../../../schema/names.js";
 import { subnetsAddress } from "../../../schema/queries.js";
 import type { Spec } from "../../../schema/spec.js";
-import { diffField, diffTags, sortedSet, tagChange, type TagChange } from "../../shared/diff-helpers.js";
-import { addressOf, desiredNode, ownedTags, type DesiredNode, type Diff, type Observed, type Tags } from "../../shared/types.js";
+import { diffField, diffTags, sortedSet, tagChange, type TagChange } from "../../diff-helpers.js";
+import { addressOf, desiredNode, ownedTags, type DesiredNode, type Diff, type Observed, type Tags } from "../../contract.js";
 import { attributeMap } from "../model.js";
 
 export interface AccessLogs {

@@ -34,9 +34,9 @@ import {
   type TargetTypeEnum,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { awsErrorIs, formatAwsError, isNotFound } from "../../../aws/errors.js";
-import { applyTagChange, known, toTagList } from "../../shared/diff-helpers.js";
-import { findTaggedResources, resourcesOfType } from "../../shared/tagged-resources.js";
-import { ID_TAG, STACK_TAG, type Context, type Reconciler, type Tags } from "../../shared/types.js";
+import { applyTagChange, known, toTagList } from "../../diff-helpers.js";
+import { findTaggedResources, resourcesOfType } from "../../tagged-resources.js";
+import { ID_TAG, STACK_TAG, type Context, type Reconciler, type Tags } from "../../contract.js";
 import { describeEach, describeElbTags, writeElbTags } from "../api.js";
 import { arnSuffix, attributeList, attributeMap } from "../model.js";
 import {

@@ -8,7 +8,7 @@ import { KnownAfterApply, type FieldDiff } from "../../../plan/model.js";
 import type { TargetGroupSpec } from "../../../schema/load-balancing.js";
 import { physicalName } from "../../../schema/names.js";
 import type { Spec } from "../../../schema/spec.js";
-import { diffField, diffTags, known, tagChange, type TagChange } from "../../shared/diff-helpers.js";
+import { diffField, diffTags, known, tagChange, type TagChange } from "../../diff-helpers.js";
 import {
   desiredNode,
   ID_TAG,
@@ -19,7 +19,7 @@ import {
   type Observed,
   type Outputs,
   type Tags,
-} from "../../shared/types.js";
+} from "../../contract.js";
 
 export type HealthCheckMatcher = { httpCode: string } | { grpcCode: string };
 

@@ -18,9 +18,9 @@ import {
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { AwsClients } from "../../../aws/clients.js";
 import { isNotFound } from "../../../aws/errors.js";
-import { mapConcurrently } from "../../shared/collections.js";
-import { fromTagList, toTagList } from "../../shared/diff-helpers.js";
-import { STACK_TAG, type Context, type Reconciler, type Tags } from "../../shared/types.js";
+import { mapConcurrently } from "../../collections.js";
+import { fromTagList, toTagList } from "../../diff-helpers.js";
+import { STACK_TAG, type Context, type Reconciler, type Tags } from "../../contract.js";
 import { writeIamRoleTags } from "../api.js";
 import {
   createdRole,

@@ -3,8 +3,8 @@ import type { FieldDiff } from "../../../plan/model.js";
 import type { PolicyDocument, RoleSpec } from "../../../schema/iam.js";
 import { physicalName } from "../../../schema/names.js";
 import type { Spec } from "../../../schema/spec.js";
-import { applyTagChange, diffField, diffTags, fromTagList, tagChange, type TagChange } from "../../shared/diff-helpers.js";
-import { desiredNode, ownedTags, type DesiredNode, type Diff, type Observed, type Tags } from "../../shared/types.js";
+import { applyTagChange, diffField, diffTags, fromTagList, tagChange, type TagChange } from "../../diff-helpers.js";
+import { desiredNode, ownedTags, type DesiredNode, type Diff, type Observed, type Tags } from "../../contract.js";
 import { normalisePolicyDocument, type CanonicalPolicyDocument } from "./policy-document.js";
 
 /** A managed policy as the spec names it: AWS's or the account's by name, or any by ARN. */

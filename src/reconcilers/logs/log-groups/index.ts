@@ -9,9 +9,9 @@ import {
   type LogGroup,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { isNotFound } from "../../../aws/errors.js";
-import { applyTagChange } from "../../shared/diff-helpers.js";
-import { findTaggedResources, resourcesOfType, type TaggedResource } from "../../shared/tagged-resources.js";
-import { STACK_TAG, type Context, type Reconciler } from "../../shared/types.js";
+import { applyTagChange } from "../../diff-helpers.js";
+import { findTaggedResources, resourcesOfType, type TaggedResource } from "../../tagged-resources.js";
+import { STACK_TAG, type Context, type Reconciler } from "../../contract.js";
 import { readLogsTags, writeLogsTags } from "../api.js";
 import {
   arnOf,

@@ -1,8 +1,8 @@
 import type { CreateLogGroupRequest, LogGroup } from "@aws-sdk/client-cloudwatch-logs";
 import { physicalName } from "../../../schema/names.js";
 import type { Spec } from "../../../schema/spec.js";
-import { diffField, diffTags, tagChange, type TagChange } from "../../shared/diff-helpers.js";
-import { desiredNode, ownedTags, type DesiredNode, type Diff, type Observed, type Tags } from "../../shared/types.js";
+import { diffField, diffTags, tagChange, type TagChange } from "../../diff-helpers.js";
+import { desiredNode, ownedTags, type DesiredNode, type Diff, type Observed, type Tags } from "../../contract.js";
 
 export interface LogGroupDesired {
   name: string;

@@ -15,9 +15,9 @@
  * Errors from AWS are not caught here: the AWS layer retries what can be retried and the engine reports
  * the rest with the resource's address.
  */
-import type { AwsClients } from "../../aws/clients.js";
-import type { FieldDiff, KnownAfterApply } from "../../plan/model.js";
-import type { Spec } from "../../schema/spec.js";
+import type { AwsClients } from "../aws/clients.js";
+import type { FieldDiff, KnownAfterApply } from "../plan/model.js";
+import type { Spec } from "../schema/spec.js";
 
 export type Kind =
   | "network"

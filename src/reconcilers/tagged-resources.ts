@@ -1,7 +1,7 @@
 import { paginateGetResources } from "@aws-sdk/client-resource-groups-tagging-api";
 import { fromTagList } from "./diff-helpers.js";
 import { parseArn, type ParsedArn } from "./arns.js";
-import { sharedRead, STACK_TAG, type Context, type Tags } from "./types.js";
+import { sharedRead, STACK_TAG, type Context, type Tags } from "./contract.js";
 
 export interface TaggedResource {
   arn: string;

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
-import { KnownAfterApply, type FieldDiff } from "../../plan/model.js";
-import type { Tags } from "./types.js";
+import { KnownAfterApply, type FieldDiff } from "../plan/model.js";
+import type { Tags } from "./contract.js";
 
 /** One field: no diff when equal; a value still unknown always differs (it shows as `(known after apply)`). */
 export function diffField(path: string, before: unknown, after: unknown, options: { forcesReplacement?: boolean } = {}): FieldDiff[] {
