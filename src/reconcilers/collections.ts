@@ -5,6 +5,9 @@ export function inBatches<T>(items: readonly T[], size: number): T[][] {
   return batches;
 }
 
+/** Distinct values, in the order first seen. */
+export const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];
+
 export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);

@@ -8,7 +8,7 @@ import type {
 } from "@aws-sdk/client-application-auto-scaling";
 import type { PutMetricAlarmCommandInput } from "@aws-sdk/client-cloudwatch";
 import { KnownAfterApply, UNKNOWN, type FieldDiff } from "../../../plan/model.js";
-import { diffField, diffTags, tagChange, type TagChange } from "../../diff-helpers.js";
+import { diffField, diffTags, sortedSet, tagChange, type TagChange } from "../../diff-helpers.js";
 import type { Diff, Tags } from "../../contract.js";
 import {
   itemName,
@@ -128,7 +128,7 @@ function diffItems<D, O>(
   compare: (path: string, d: D, o: O) => FieldDiff[],
   show: (o: O) => unknown,
 ): ItemDiff[] {
-  const names = [...new Set([...Object.keys(desired), ...Object.keys(observed)])].sort();
+  const names = sortedSet([...Object.keys(desired), ...Object.keys(observed)]);
   return names.map((name) => {
     const path = `${section}.${name}`;
     const d = desired[name];
@@ -211,7 +211,7 @@ function diffStepAlarm(name: string, desired: ScalingDesired, observed: Observed
 
 function diffStepScaling(desired: ScalingDesired, observed: ObservedScaling) {
   const policies = diffItems("stepScaling", desired.stepScaling, observed.stepScaling, compareStepPolicy, withoutArn);
-  const alarmNames = [...new Set([...Object.keys(desired.stepScaling), ...Object.keys(observed.alarms)])].sort();
+  const alarmNames = sortedSet([...Object.keys(desired.stepScaling), ...Object.keys(observed.alarms)]);
   const alarms = new Map(alarmNames.map((name) => [name, diffStepAlarm(name, desired, observed)]));
   const policyLines = new Map(policies.map((p) => [p.name, p.lines]));
 

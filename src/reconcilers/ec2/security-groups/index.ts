@@ -1,6 +1,7 @@
 import { CreateSecurityGroupCommand, DeleteSecurityGroupCommand } from "@aws-sdk/client-ec2";
 import { isNotFound } from "../../../aws/errors.js";
 import { applyTagChange } from "../../diff-helpers.js";
+import { unique } from "../../collections.js";
 import { STACK_TAG, type Context, type Reconciler } from "../../contract.js";
 import { describeSecurityGroups, writeEc2Tags } from "../api.js";
 import {
@@ -14,8 +15,6 @@ import {
   type SecurityGroupChange,
   type SecurityGroupDesired,
 } from "./model.js";
-
-const unique = (values: readonly string[]) => [...new Set(values)];
 
 /**
  * Groups by name (in the spec's VPC) come from one call filtered by vpc-id and group-name, groups by id from

@@ -28,6 +28,7 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { isNotFound } from "../../../aws/errors.js";
 import { known, toTagList } from "../../diff-helpers.js";
+import { unique } from "../../collections.js";
 import { findTaggedResources, resourcesOfType } from "../../tagged-resources.js";
 import { sharedRead, STACK_TAG, type Context, type Reconciler, type Tags } from "../../contract.js";
 import { describeElbTags, writeElbTags } from "../api.js";
@@ -40,7 +41,6 @@ import {
   parseRule,
   pickListeners,
   previewListener,
-  unique,
   type ListenerChange,
   type ListenerDesired,
   type ListenerRuleDesired,

@@ -9,6 +9,7 @@ import { physicalName } from "../../../schema/names.js";
 import { targetGroupsOf } from "../../../schema/queries.js";
 import type { Spec } from "../../../schema/spec.js";
 import { diffField, diffTags, sortedSet, tagChange, type TagChange } from "../../diff-helpers.js";
+import { unique } from "../../collections.js";
 import { parseArn } from "../../arns.js";
 import {
   addressOf,
@@ -119,8 +120,6 @@ export interface ListenerChange {
   tags: TagChange;
   rules: RuleChanges;
 }
-
-export const unique = <T>(values: readonly T[]) => [...new Set(values)];
 
 const listenerName = (loadBalancerName: string, protocol: string, port: number) => `${loadBalancerName} ${protocol}:${port}`;
 

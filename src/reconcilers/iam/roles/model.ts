@@ -3,7 +3,7 @@ import type { FieldDiff } from "../../../plan/model.js";
 import type { PolicyDocument, RoleSpec } from "../../../schema/iam.js";
 import { physicalName } from "../../../schema/names.js";
 import type { Spec } from "../../../schema/spec.js";
-import { applyTagChange, diffField, diffTags, fromTagList, tagChange, type TagChange } from "../../diff-helpers.js";
+import { applyTagChange, diffField, diffTags, fromTagList, sortedSet, tagChange, type TagChange } from "../../diff-helpers.js";
 import { desiredNode, ownedTags, type DesiredNode, type Diff, type Observed, type Tags } from "../../contract.js";
 import { normalisePolicyDocument, type CanonicalPolicyDocument } from "./policy-document.js";
 
@@ -148,7 +148,7 @@ function diffInlinePolicies(desired: Record<string, PolicyDocument>, observed: R
   const lines: FieldDiff[] = [];
   const put: Record<string, PolicyDocument> = {};
   const remove: string[] = [];
-  for (const name of [...new Set([...Object.keys(desired), ...Object.keys(observed)])].sort()) {
+  for (const name of sortedSet([...Object.keys(desired), ...Object.keys(observed)])) {
     const want = desired[name];
     const line = diffField(`${INLINE_PREFIX}${name}`, observed[name], want === undefined ? undefined : normalisePolicyDocument(want));
     if (line.length === 0) continue;
