@@ -16,7 +16,8 @@ import { ListNamespacesCommand } from "@aws-sdk/client-servicediscovery";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createClients, type AwsClients } from "../../src/aws/index.js";
-import { LookupError, lookupNetwork } from "../../src/reconcilers/ec2/network-lookup.js";
+import { CallStats } from "../../src/aws/index.js";
+import { LookupError, lookupNetwork, lookupNetworks } from "../../src/reconcilers/ec2/network-lookup.js";
 import type { NetworkSpec } from "../../src/schema/network.js";
 import { motoClientConfig } from "../support/moto-env.js";
 
@@ -78,6 +79,30 @@ describe("lookupNetwork", () => {
     const ids = net.subnets.map((s) => s.id).reverse();
     const byIds = await lookupNetwork({ vpc: { id: net.vpcId }, subnets: { ids } }, clients);
     expect(byIds.subnets.map((s) => s.id)).toEqual(ids);
+  });
+
+  it("reads a VPC that several lookups share once: the network and the subnets a resource chooses for itself", async () => {
+    const stats = new CallStats();
+    const counted = createClients({ ...motoClientConfig(), maxAttempts: 2, stats });
+    try {
+      const [network, own] = await lookupNetworks(
+        [
+          { vpc: "default", subnets: { availabilityZones: ["us-east-1a", "us-east-1b"] } },
+          { vpc: "default", subnets: { availabilityZones: ["us-east-1c"] } },
+        ],
+        counted,
+      );
+      expect(own!.vpcId).toBe(network!.vpcId);
+      expect(own!.subnets.map((s) => s.availabilityZone)).toEqual(["us-east-1c"]);
+      expect(
+        stats
+          .snapshot()
+          .byAction.map((a) => `${a.action} ${a.calls}`)
+          .sort(),
+      ).toEqual(["DescribeSubnets 2", "DescribeVpcs 1"]);
+    } finally {
+      counted.destroy();
+    }
   });
 
   it("names the zone that has no default subnet", async () => {

@@ -25,8 +25,23 @@ export interface Network {
  * once both answers are in, so a lookup waits for one round trip rather than two.
  */
 export async function lookupNetwork(spec: NetworkSpec, clients: AwsClients): Promise<Network> {
+  return (await lookupNetworks([spec], clients))[0]!;
+}
+
+/** Several lookups at once (the network and the subnets resources choose for themselves): each VPC is read once. */
+export function lookupNetworks(specs: readonly NetworkSpec[], clients: AwsClients): Promise<Network[]> {
+  const vpcs = new Map<string, Promise<Vpc>>();
+  const vpcOf = (selector: VpcSelector) => {
+    const key = JSON.stringify(selector);
+    if (!vpcs.has(key)) vpcs.set(key, findVpc(selector, clients, clients.options.region));
+    return vpcs.get(key)!;
+  };
+  return Promise.all(specs.map((spec) => lookupOne(spec, vpcOf(spec.vpc), clients)));
+}
+
+async function lookupOne(spec: NetworkSpec, vpcLookup: Promise<Vpc>, clients: AwsClients): Promise<Network> {
   const region = clients.options.region;
-  const [vpc, candidates] = await Promise.all([findVpc(spec.vpc, clients, region), readSubnets(spec.subnets, clients)]);
+  const [vpc, candidates] = await Promise.all([vpcLookup, readSubnets(spec.subnets, clients)]);
   const subnets = chooseSubnets(spec.subnets, vpc, candidates, region);
   return {
     vpcId: vpc.VpcId!,

@@ -1,4 +1,4 @@
-import { lookupNetwork } from "../network-lookup.js";
+import { lookupNetworks } from "../network-lookup.js";
 import type { Reconciler } from "../../contract.js";
 import type { Spec } from "../../../schema/spec.js";
 import { networkNodes, toObserved, type ObservedNetwork } from "./model.js";
@@ -13,10 +13,11 @@ export const networkReconciler: Reconciler<Spec["network"], ObservedNetwork, und
   looksUp: [],
   nodes: networkNodes,
   async observe(desired, ctx) {
-    const found = await Promise.all(
-      desired.map(async ({ address, value }) => [address, toObserved(await lookupNetwork(value, ctx.clients))] as const),
+    const found = await lookupNetworks(
+      desired.map((d) => d.value),
+      ctx.clients,
     );
-    return new Map(found);
+    return new Map(desired.map(({ address }, i) => [address, toObserved(found[i]!)]));
   },
   discover: async () => [],
   diff: () => ({ lines: [], change: undefined }),
