@@ -35,8 +35,6 @@ export function tagChange(desired: Tags, observed: Tags): TagChange {
   return { set, remove };
 }
 
-export const hasTagWrites = (change: TagChange): boolean => Object.keys(change.set).length > 0 || change.remove.length > 0;
-
 /** The tags once the change is made: the observed ones with its keys set or removed (AWS's own stay). */
 export function applyTagChange(observed: Tags, change: TagChange): Tags {
   const tags = { ...observed, ...change.set };
