@@ -1,6 +1,7 @@
 import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECSClient, type ECSClientConfig } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
@@ -55,6 +56,8 @@ const CLIENTS = {
   serviceDiscovery: [ServiceDiscoveryClient, "servicediscovery"],
   cloudWatch: [CloudWatchClient, "monitoring"],
   sts: [STSClient, "sts"],
+  /** The stacks' leases (src/aws/lease.ts). */
+  dynamodb: [DynamoDBClient, "dynamodb"],
   /** The Resource Groups Tagging API: finds a stack's resources of most kinds in one paged call. */
   tagging: [ResourceGroupsTaggingAPIClient, "tagging"],
 } as const;

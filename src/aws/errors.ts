@@ -97,8 +97,9 @@ function isEventuallyConsistent(code: string, message: string): boolean {
 
 const isNotFoundCode = (code: string): boolean => /^NoSuch/.test(code) || /NotFound(Exception)?$/.test(code);
 
+/** Already there, or (DynamoDB's ConditionalCheckFailed) not as the write required: sending it again changes nothing. */
 const isConflictCode = (code: string): boolean =>
-  /AlreadyExists/.test(code) || /^Duplicate|\.Duplicate$/.test(code) || /Conflict/.test(code);
+  /AlreadyExists/.test(code) || /^Duplicate|\.Duplicate$/.test(code) || /Conflict/.test(code) || /^ConditionalCheckFailed/.test(code);
 
 /**
  * Actions whose caller takes "not found" as success (the thing is already gone). Any other write that is told
@@ -108,6 +109,11 @@ const isConflictCode = (code: string): boolean =>
  */
 const REMOVAL = /^(Delete|Deregister|Revoke|Detach|Remove|Untag|Disassociate)/;
 const READ = /^(Describe|List|Get)/;
+/**
+ * DynamoDB's item writes answer ResourceNotFoundException when the table does not exist or is not ACTIVE yet:
+ * waiting does not make a table; whoever writes there creates it or waits for it (src/aws/lease.ts does both).
+ */
+const TABLE_ITEM_WRITE = /^(PutItem|UpdateItem)$/;
 
 const shapeOf = (error: unknown): ErrorShape => (typeof error === "object" && error !== null ? (error as ErrorShape) : {});
 const str = (value: unknown): string => (typeof value === "string" ? value : "");
@@ -169,7 +175,8 @@ export function classifyAwsError(error: unknown, action?: string): ErrorClass {
   if (named(TIMEOUTS) || isNetworkFailure(error)) return "retryable";
   if (named(SERVER_FAULTS) || named(CONCURRENT_CHANGE)) return "retryable";
   if (any((code) => isEventuallyConsistent(code, message))) return "retryable";
-  if (any(isNotFoundCode)) return action !== undefined && !READ.test(action) && !REMOVAL.test(action) ? "retryable" : "notFound";
+  if (any(isNotFoundCode))
+    return action !== undefined && !READ.test(action) && !REMOVAL.test(action) && !TABLE_ITEM_WRITE.test(action) ? "retryable" : "notFound";
   if (any(isConflictCode)) return "conflict";
   if (status !== undefined && status >= 500 && status <= 599) return "retryable";
   return "terminal";

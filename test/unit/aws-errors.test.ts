@@ -5,6 +5,7 @@ import {
   ResourceNotFoundException,
   ThrottlingException,
 } from "@aws-sdk/client-cloudwatch-logs";
+import { ConditionalCheckFailedException, ResourceNotFoundException as DynamoResourceNotFoundException } from "@aws-sdk/client-dynamodb";
 import { EC2ServiceException } from "@aws-sdk/client-ec2";
 import {
   ClientException,
@@ -354,6 +355,12 @@ const notFound: Row[] = [
     "notFound",
   ],
   [
+    "DynamoDB ResourceNotFoundException on an item write: the table is missing, and its writer creates it",
+    new DynamoResourceNotFoundException({ message: "Requested resource not found", ...meta() }),
+    "PutItem",
+    "notFound",
+  ],
+  [
     "not found without an action: taken as it is",
     new ClusterNotFoundException({ message: "Cluster not found.", ...meta() }),
     undefined,
@@ -415,6 +422,12 @@ const conflict: Row[] = [
   ],
   ["ECS ConflictException", new ConflictException({ message: "conflict", ...meta() }), "UpdateService", "conflict"],
   ["Cloud Map NamespaceAlreadyExists", new NamespaceAlreadyExists({ message: "exists", ...meta() }), "CreateHttpNamespace", "conflict"],
+  [
+    "DynamoDB ConditionalCheckFailed: the item is not as the write required",
+    new ConditionalCheckFailedException({ message: "The conditional request failed", ...meta() }),
+    "PutItem",
+    "conflict",
+  ],
 ];
 
 const terminal: Row[] = [
