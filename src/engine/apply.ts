@@ -50,7 +50,8 @@ export async function applyPlan(planned: EnginePlan, ctx: Context, options: Appl
     const { reconciler, node, change } = entry;
     const live = entry.observed;
     if (change.action === "delete" || entry.half === "delete") return reconciler.delete(live!, ctx);
-    if (change.action === "read") return;
+    // A held change makes no call; its row is reported failed (describeOutcome), and what depends on it goes ahead.
+    if (change.action === "read" || change.action === "held") return;
     if (change.action === "conflict") throw new ConflictError(`${change.name} ${change.reason ?? "is not this stack's"}`);
     const value = node!.build(lookup);
     let result: Observed | undefined;
@@ -74,7 +75,8 @@ export async function applyPlan(planned: EnginePlan, ctx: Context, options: Appl
     run: async () => {
       if (!started.has(entry.change)) {
         started.set(entry.change, now());
-        if (entry.change.action !== "noop" && entry.change.action !== "read") options.onStart?.(entry.change);
+        const { action } = entry.change;
+        if (action !== "noop" && action !== "read" && action !== "held") options.onStart?.(entry.change);
       }
       await carryOut(entry);
     },
@@ -137,6 +139,7 @@ function describeOutcome(
   const old = oldHalf(entry) ? `the new one was created, but the old one (${entry.observed!.id}) ` : "";
   switch (outcome.status) {
     case "done":
+      if (entry.change.action === "held") return { outcome: "failed", error: entry.change.reason ?? "it failed before" };
       return { outcome: "done" };
     case "failed":
       return { outcome: "failed", error: `${old && `${old}could not be deleted: `}${describeFailure(outcome.error)}` };

@@ -47,6 +47,11 @@ export class PlanError extends Error {
 export interface PlanOptions {
   /** At most this many kinds are observed (or discovered) at once (default 8). */
   readParallelism?: number;
+  /**
+   * Make the changes a kind holds because they failed before (Reconciler.held: an ECS deployment of content whose
+   * deployment failed) instead of planning them `held`. The CLI's `--retry-failed`.
+   */
+  retryFailed?: boolean;
 }
 
 type SpecNode = { reconciler: AnyReconciler; node: DesiredNode<unknown> };
@@ -74,7 +79,7 @@ export async function planStack(
   }
   const order = graph.topologicalOrder();
 
-  const read = await observeInWaves(spec, ctx, kinds, nodes, options.readParallelism ?? 8);
+  const read = await observeInWaves(spec, ctx, kinds, nodes, options);
   const byAddress = new Map(nodes.map((n) => [n.node.address, n]));
   const doomed = findDoomed(spec, mode, byAddress, read.observed, read.discovered);
 
@@ -106,7 +111,7 @@ const kindOfAddress = (address: string): Kind => address.slice(0, (address + "."
  * nothing undone are read together, so a plan waits for about as many AWS round trips as the kind graph is deep.
  * A kind's discovery of the stack's other resources follows its observation, beside the rest.
  */
-async function observeInWaves(spec: Spec, ctx: Context, kinds: KindGraph, nodes: readonly SpecNode[], parallelism: number) {
+async function observeInWaves(spec: Spec, ctx: Context, kinds: KindGraph, nodes: readonly SpecNode[], options: PlanOptions) {
   const outputs: KnownOutputs = new Map();
   const lookup = outputsFrom(outputs);
   const observed = new Map<string, Observed>();
@@ -133,7 +138,7 @@ async function observeInWaves(spec: Spec, ctx: Context, kinds: KindGraph, nodes:
           const live = found.get(kind)!.get(node.address);
           if (!live && node.readOnly) throw new PlanError(`${node.address}: ${node.name} not found`);
           if (live) observed.set(node.address, live);
-          const entry = convergeEntry(reconciler, node, node.build(lookup), live, spec.stack);
+          const entry = convergeEntry(reconciler, node, node.build(lookup), live, spec.stack, options.retryFailed === true);
           converge.set(node.address, entry);
           // What refers to a resource builds on its outputs only while that resource stays: not when it is
           // replaced or gets a new version (its id changes), nor when someone else owns it (it waits for the
@@ -155,7 +160,7 @@ async function observeInWaves(spec: Spec, ctx: Context, kinds: KindGraph, nodes:
     return [observe, plan, discover];
   });
 
-  const outcomes = await runJobs(jobs, { parallelism });
+  const outcomes = await runJobs(jobs, { parallelism: options.readParallelism ?? 8 });
   for (const job of jobs) {
     const outcome = outcomes.get(job.id)!;
     if (outcome.status !== "failed") continue;
@@ -239,6 +244,7 @@ function convergeEntry(
   value: unknown,
   live: Observed | undefined,
   stack: string,
+  retryFailed: boolean,
 ): PlannedResource {
   const base = { address: node.address, kind: node.kind, logical: node.logical, name: node.name };
   const entry = (change: Omit<ResourceChange, keyof typeof base>): PlannedResource => ({
@@ -284,6 +290,9 @@ function convergeEntry(
     });
   }
   if (diffs.length === 0) return entry({ action: "noop", id: live.id, diffs });
+  // Held: what the change would be is still shown; nothing is sent, and the row is reported failed.
+  const held = retryFailed ? undefined : reconciler.held?.(value, live, change);
+  if (held !== undefined) return entry({ action: "held", id: live.id, diffs, reason: held });
   const reason = adopting
     ? "adopted: it gets this stack's ownership tags"
     : owner.kind === "renamed"

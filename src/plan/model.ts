@@ -3,8 +3,11 @@
  * it out. Nothing here talks to AWS.
  */
 
-/** `read`: a lookup of something the stack uses but does not own (the VPC, an existing security group). */
-export type Action = "create" | "update" | "replace" | "delete" | "noop" | "conflict" | "read";
+/**
+ * `read`: a lookup of something the stack uses but does not own (the VPC, an existing security group). `held`: an
+ * update not made because the same change failed before (an ECS deployment of the same content); reported failed.
+ */
+export type Action = "create" | "update" | "replace" | "delete" | "noop" | "conflict" | "read" | "held";
 
 /** A value that will exist only once a dependency has been created in this run. */
 export class KnownAfterApply {
@@ -52,7 +55,7 @@ export interface ResourceChange {
   createBeforeDelete?: boolean;
   /** For `update`: AWS keeps the old version and makes a new one with a new id (a task definition's next revision). */
   newVersion?: boolean;
-  /** For people: why this action (conflict, pruning, replacement). */
+  /** For people: why this action (conflict, pruning, replacement, what failed before for `held`). */
   reason?: string;
 }
 
@@ -62,6 +65,7 @@ export interface PlanSummary {
   replace: number;
   destroy: number;
   conflict: number;
+  held: number;
 }
 
 export interface Plan {
@@ -75,16 +79,20 @@ export interface Plan {
 }
 
 export function summarise(resources: readonly ResourceChange[]): PlanSummary {
-  const summary: PlanSummary = { add: 0, change: 0, replace: 0, destroy: 0, conflict: 0 };
+  const summary: PlanSummary = { add: 0, change: 0, replace: 0, destroy: 0, conflict: 0, held: 0 };
   for (const r of resources) {
     if (r.action === "create") summary.add++;
     else if (r.action === "update") summary.change++;
     else if (r.action === "replace") summary.replace++;
     else if (r.action === "delete") summary.destroy++;
     else if (r.action === "conflict") summary.conflict++;
+    else if (r.action === "held") summary.held++;
   }
   return summary;
 }
+
+/** Rows that a run reports failed without a call, so that `plan` fails too: conflicts, and changes held after a failure. */
+export const hasBlockedRows = (plan: Plan): boolean => plan.summary.conflict + plan.summary.held > 0;
 
 export const hasChanges = (plan: Plan): boolean => plan.resources.some((r) => r.action !== "noop" && r.action !== "read");
 

@@ -30,7 +30,7 @@ export interface PlanJson {
   resources: ResourceChangeJson[];
   /** How many resources each kind of action touches. */
   summary: PlanSummary;
-  /** Whether anything is to be done: false when every resource is `noop` or `read`. A conflict counts as something. */
+  /** Whether anything is to be done: false when every resource is `noop` or `read`. A conflict or a held row counts as something. */
   changes: boolean;
   /** After a run: the AWS calls it made, by service and action. */
   stats?: CallStatsSnapshot;
@@ -52,7 +52,9 @@ export interface ResourceChangeJson {
   /**
    * `create`, `update` (in place), `replace` (delete and create, or create and delete: see `createBeforeDelete`), `delete`, `noop` (up to date),
    * `conflict` (a resource of that name that this stack does not own: left alone, it blocks that resource),
-   * `read` (a lookup of something the stack uses but does not own).
+   * `read` (a lookup of something the stack uses but does not own), `held` (an update not made because the same
+   * change failed before, such as an ECS deployment of the same content: `reason` says what failed, when and why;
+   * reported failed, what depends on it goes ahead).
    */
   action: Action;
   /** The fields that differ between the live resource and the spec. */
@@ -63,7 +65,7 @@ export interface ResourceChangeJson {
   createBeforeDelete?: true;
   /** For `update`: a new version is made beside the old one, with a new id (a task definition's next revision). */
   newVersion?: true;
-  /** For people: why this action (a conflict's cause, pruning, a replacement). */
+  /** For people: why this action (a conflict's cause, pruning, a replacement, the failure a `held` row remembers). */
   reason?: string;
 }
 

@@ -8,7 +8,8 @@ export function formatDuration(ms: number): string {
   return rounded < 1000 ? `${rounded}ms` : `${(ms / 1000).toFixed(1)}s`;
 }
 
-const DONE_WORDS: Record<Action, string> = {
+/** What a finished change did, in the past tense: "created", "updated". */
+export const DONE_WORDS: Record<Action, string> = {
   create: "created",
   update: "updated",
   replace: "replaced",
@@ -16,6 +17,7 @@ const DONE_WORDS: Record<Action, string> = {
   read: "read",
   noop: "checked",
   conflict: "left alone",
+  held: "held",
 };
 
 /** One line for a resource whose change has finished (done, failed, or skipped because a dependency failed). No trailing newline. */
@@ -26,6 +28,9 @@ export function renderProgress(result: ResourceResult, change: ResourceChange, s
     case "done":
       return `${actionSymbol(result.action, style, change.createBeforeDelete)} ${who}: ${DONE_WORDS[result.action]} in ${elapsed}`;
     case "failed":
+      // A held row was not tried: how long it took says nothing.
+      if (result.action === "held")
+        return `  ${style.red("✗")} ${who}: ${style.red("not deployed again")}: ${result.error ?? "it failed before"}`;
       return `  ${style.red("✗")} ${who}: ${style.red(`failed after ${elapsed}`)}: ${result.error ?? "unknown error"}`;
     case "skipped": {
       const cause = result.skippedBecause ? `${result.skippedBecause} failed` : "a dependency failed";
@@ -55,25 +60,28 @@ export function renderRunSummary(report: RunReport, style: Style): string {
   const done = changes.filter((r) => r.outcome === "done");
   const cancelled = changes.filter((r) => r.outcome === "cancelled").length;
   const conflicts = report.plan.resources.filter((r) => r.action === "conflict").map((r) => r.address);
+  const held = report.plan.resources.filter((r) => r.action === "held").map((r) => r.address);
   const conflictNote =
     conflicts.length > 0 ? ` Left alone because of ${conflicts.length === 1 ? "a conflict" : "conflicts"}: ${conflicts.join(", ")}.` : "";
+  const heldNote = held.length > 0 ? ` Not deployed again, as the same content failed before: ${held.join(", ")}.` : "";
+  const notes = conflictNote + heldNote;
 
   if (cancelled > 0) {
     const parts = [`${done.length} done`, ...(failed > 0 ? [`${failed} failed`] : []), `${cancelled} not started`];
-    return `${style.bold(style.red(`${verb} stopped:`))} ${parts.join(", ")} in ${elapsed}.${conflictNote}`;
+    return `${style.bold(style.red(`${verb} stopped:`))} ${parts.join(", ")} in ${elapsed}.${notes}`;
   }
   if (failed > 0) {
     const parts = [`${failed} failed`];
     if (skipped > 0) parts.push(`${skipped} skipped because of ${failed === 1 ? "it" : "them"}`);
     parts.push(`${done.length} done`);
-    return `${style.bold(style.red(`${verb} failed:`))} ${parts.join(", ")} in ${elapsed}.${conflictNote}`;
+    return `${style.bold(style.red(`${verb} failed:`))} ${parts.join(", ")} in ${elapsed}.${notes}`;
   }
   const count = (action: Action) => done.filter((r) => r.action === action).length;
   const counts =
     report.plan.mode === "delete"
       ? `${count("delete")} destroyed`
       : `${count("create")} added, ${count("update")} changed, ${count("replace")} replaced, ${count("delete")} destroyed`;
-  return `${style.bold(style.green(`${verb} complete:`))} ${counts} in ${elapsed}.${conflictNote}`;
+  return `${style.bold(style.green(`${verb} complete:`))} ${counts} in ${elapsed}.${notes}`;
 }
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;

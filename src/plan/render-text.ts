@@ -29,6 +29,8 @@ export function actionSymbol(action: Action, style: Style, createBeforeDelete = 
       return `  ${style.red("-")}`;
     case "conflict":
       return `  ${style.red("!")}`;
+    case "held":
+      return `  ${style.red("✗")}`;
     case "read":
       return ` ${style.dim("<=")}`;
     case "noop":
@@ -65,6 +67,8 @@ function actionWords(change: ResourceChange, style: Style): string {
       return "will be destroyed";
     case "conflict":
       return style.red("conflict");
+    case "held":
+      return style.red("not deployed again");
     case "noop":
       return style.dim("up to date");
     case "read":
@@ -192,8 +196,10 @@ function summaryLine(plan: Plan, style: Style): string {
   return `${style.bold("Plan:")} ${summaryCounts(plan.summary)}.`;
 }
 
-function summaryCounts(s: PlanSummary): string {
+/** `1 to add, 2 to change, 0 to replace, 0 to destroy`, then conflicts and held rows when there are any. */
+export function summaryCounts(s: PlanSummary): string {
   const counts = [`${s.add} to add`, `${s.change} to change`, `${s.replace} to replace`, `${s.destroy} to destroy`];
   if (s.conflict > 0) counts.push(`${s.conflict} ${s.conflict === 1 ? "conflict" : "conflicts"}`);
+  if (s.held > 0) counts.push(`${s.held} held after a failed deployment`);
   return counts.join(", ");
 }

@@ -157,7 +157,7 @@ describe("planning", () => {
       ["logGroups.kept", "noop", undefined],
       ["logGroups.gone", "delete", "no longer in the spec"],
     ]);
-    expect(plan.summary).toEqual({ add: 0, change: 0, replace: 0, destroy: 1, conflict: 0 });
+    expect(plan.summary).toEqual({ add: 0, change: 0, replace: 0, destroy: 1, conflict: 0, held: 0 });
   });
 
   it("replaces a renamed resource by creating the new one, then deleting the old copy", async () => {

@@ -357,7 +357,7 @@ describe("a plan as JSON", () => {
           reason: "the path of a role cannot change",
         },
       ],
-      summary: { add: 0, change: 0, replace: 1, destroy: 0, conflict: 0 },
+      summary: { add: 0, change: 0, replace: 1, destroy: 0, conflict: 0, held: 0 },
       changes: true,
     });
   });

@@ -37,6 +37,11 @@ export class ServiceNotStableError extends Error {
   override readonly name = "ServiceNotStableError";
 }
 
+/** The run was stopped while it waited: the change was made, and the next run sees how it went. Not a failed deployment. */
+export class WaitStoppedError extends Error {
+  override readonly name = "WaitStoppedError";
+}
+
 /** Between two DescribeServices calls: from 5 s, backing off to 30 s. */
 const ECS_POLL = { minDelaySeconds: 5, maxDelaySeconds: 30 };
 
@@ -167,7 +172,8 @@ export async function waitForServiceStable(
   let last: Observation | undefined;
   const bounds = waiterBounds(policy.timeoutMs, options, ECS_POLL);
 
-  const result = await createWaiter({ client: ctx.clients.ecs, ...bounds }, target, async (ecs) => {
+  const stop = policy.signal && { abortSignal: policy.signal };
+  const result = await createWaiter({ client: ctx.clients.ecs, ...bounds, ...stop }, target, async (ecs) => {
     last = await describeService(ecs, target, target.deploymentId);
     if (last.service) reporter.observe(last.service, last.stability);
     const state = { stable: WaiterState.SUCCESS, failed: WaiterState.FAILURE, waiting: WaiterState.RETRY }[last.stability.state];
@@ -175,6 +181,8 @@ export async function waitForServiceStable(
   });
 
   if (result.state === WaiterState.SUCCESS && last?.service) return last.service;
+  if (result.state === WaiterState.ABORTED)
+    throw new WaitStoppedError(`stopped waiting for service ${name}: its change was made; the next run follows it up`);
   if (last?.stability.state === "failed") {
     const deployment = target.deploymentId ?? last.service?.deployments?.find((d) => d.status === "PRIMARY")?.id;
     const what = deployment ? `service ${name}: deployment ${deployment} failed` : `service ${name} failed`;
@@ -195,11 +203,19 @@ function timeoutMessage(name: string, seconds: number, last: Observation | undef
  * error, so one last DescribeServices decides between them and names the status in the timeout's message. (The SDK's
  * waiter retries every error, so a cluster deleted meanwhile is only noticed then.)
  */
-export async function waitForServiceInactive(ctx: Context, ref: ServiceRef, timeoutMs: number, options: PollOptions = {}): Promise<void> {
+export async function waitForServiceInactive(
+  ctx: Context,
+  ref: ServiceRef,
+  timeoutMs: number,
+  options: PollOptions & { signal?: AbortSignal } = {},
+): Promise<void> {
   const bounds = waiterBounds(timeoutMs, options, ECS_POLL);
+  const stop = options.signal && { abortSignal: options.signal };
   try {
-    await waitUntilServicesInactive({ client: ctx.clients.ecs, ...bounds }, { cluster: ref.cluster, services: [ref.service] });
+    await waitUntilServicesInactive({ client: ctx.clients.ecs, ...bounds, ...stop }, { cluster: ref.cluster, services: [ref.service] });
   } catch {
+    if (options.signal?.aborted)
+      throw new WaitStoppedError(`stopped waiting for service ${shortName(ref.service)} to go: its deletion was sent`);
     const status = (await describeService(ctx.clients.ecs, ref, undefined)).service?.status;
     if (status === undefined || status === "INACTIVE") return;
     throw new Error(`service ${shortName(ref.service)} was not inactive after ${bounds.maxWaitTime} s: it is ${status}`);

@@ -20,6 +20,7 @@ import { fromEcsTags, normaliseStrategy, toAwsStrategy, toEcsTags, type Strategy
 import { type Pending } from "../../diff-helpers.js";
 import { clusterOf, listenersForwardingTo, subnetsAddress } from "../../../schema/queries.js";
 import { addressOf, desiredNode, ownedTags, type DesiredNode, type Diff, type Observed, type Outputs, type Tags } from "../../contract.js";
+import { contentFingerprint, failedDeploymentOf, heldBecause, withoutFailureRecord, type FailedDeployment } from "./failed-deployment.js";
 
 export interface LoadBalancerAttachment {
   targetGroupArn: string | KnownAfterApply;
@@ -89,6 +90,8 @@ export interface ServiceDesired {
   propagateTags?: string;
   enableExecuteCommand?: boolean;
   tags: Tags;
+  /** The spec's content this service deploys, hashed (see failed-deployment.ts): what a failure record names. */
+  fingerprint: string;
 }
 
 export interface ObservedService extends Observed {
@@ -114,6 +117,8 @@ export interface ObservedService extends Observed {
   enableExecuteCommand: boolean;
   /** The deployment UpdateService or CreateService started, which waiting follows. */
   primaryDeploymentId?: string;
+  /** The last deployment that failed, as its tag records it; absent once a deployment became stable. */
+  failedDeployment?: FailedDeployment;
 }
 
 /** The deployment controller every service of the stack has: the rolling updates UpdateService drives. */
@@ -188,7 +193,13 @@ export function observedFromAws(service: Service, tags: Tags = fromEcsTags(servi
     propagateTags: service.propagateTags ?? AWS_DEFAULTS.propagateTags,
     enableExecuteCommand: service.enableExecuteCommand ?? AWS_DEFAULTS.enableExecuteCommand,
     ...(primary?.id !== undefined && { primaryDeploymentId: primary.id }),
+    ...failedDeploymentField(tags),
   };
+}
+
+function failedDeploymentField(tags: Tags): { failedDeployment?: FailedDeployment } {
+  const failedDeployment = failedDeploymentOf(tags);
+  return failedDeployment ? { failedDeployment } : {};
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -247,6 +258,7 @@ export function buildServiceDesired(spec: Spec, logical: string, entry: ServiceE
     ...(entry.propagateTags !== undefined && { propagateTags: entry.propagateTags }),
     ...(entry.enableExecuteCommand !== undefined && { enableExecuteCommand: entry.enableExecuteCommand }),
     tags: ownedTags(spec, "services", logical, entry.tags),
+    fingerprint: contentFingerprint(spec, entry),
   };
 }
 
@@ -352,6 +364,8 @@ export interface ServiceChange {
   /** The UpdateService input; absent when only tags differ (or nothing does). */
   update?: Pending<UpdateServiceCommandInput>;
   tags: TagChange;
+  /** The desired content's fingerprint: what a failure of the deployment the update starts is recorded as. */
+  fingerprint: string;
 }
 
 type UpdateFields = Pending<Omit<UpdateServiceCommandInput, "cluster" | "service">>;
@@ -455,18 +469,28 @@ export function diffService(desired: ServiceDesired, observed: ObservedService):
     ifSet("enableExecuteCommand"),
   ];
   const update: UpdateFields = Object.assign({}, ...fields.map((f) => f.update));
+  const liveTags = withoutFailureRecord(observed.tags);
   return {
-    lines: [...fields.flatMap((f) => f.lines), ...diffTags(desired.tags, observed.tags)],
+    lines: [...fields.flatMap((f) => f.lines), ...diffTags(desired.tags, liveTags)],
     change: {
       ...(Object.keys(update).length > 0 && { update: { cluster: observed.cluster, service: observed.name, ...update } }),
-      tags: tagChange(desired.tags, observed.tags),
+      tags: tagChange(desired.tags, liveTags),
+      fingerprint: desired.fingerprint,
     },
   };
 }
 
+/**
+ * A change that would deploy (any UpdateService: the one that starts a deployment carries the rest too) of content
+ * whose deployment failed before is held, with the failure's record as its reason. A change of tags alone is not.
+ */
+export function heldService(desired: ServiceDesired, observed: ObservedService, change: ServiceChange): string | undefined {
+  return change.update ? heldBecause(desired.fingerprint, observed.failedDeployment) : undefined;
+}
+
 /** A new service's lines: its count as one number (and the range auto scaling keeps it in), then the rest, leaf by leaf. */
 export function previewService(desired: ServiceDesired): FieldDiff[] {
-  const { name, cluster, taskDefinition, desiredCount, ...rest } = desired;
+  const { name, cluster, taskDefinition, desiredCount, fingerprint: _bookkeeping, ...rest } = desired;
   const range = desiredCount.scaling && { autoScalingRange: `${desiredCount.scaling.min}-${desiredCount.scaling.max}` };
   return fieldLines({ cluster, taskDefinition, desiredCount: desiredCount.count, ...range, ...rest });
 }
