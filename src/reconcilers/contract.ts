@@ -11,12 +11,17 @@
  *   create   sets the ownership tags in the create call itself, so a crash never leaves an untagged orphan.
  *   update   calls the narrowest API for the typed change it is given; it never reads a field line.
  *   delete   already gone is success.
+ *   status   (optional) read only: how the live resources are doing (counts, deployments, target health, alarms),
+ *            for `reconcile status`; batched like observe.
+ *   held     (optional) pure: a change the live resource records as failed before (an ECS service's deployment of the
+ *            same content): the reason, and the planner plans the row `held`, which apply reports failed without a call.
  *
  * Errors from AWS are not caught here: the AWS layer retries what can be retried and the engine reports
  * the rest with the resource's address.
  */
 import type { AwsClients } from "../aws/clients.js";
 import type { FieldDiff, KnownAfterApply } from "../plan/model.js";
+import type { ResourceStatus } from "../plan/status.js";
 import type { Spec } from "../schema/spec.js";
 
 export type Kind =
@@ -93,6 +98,8 @@ export interface Context {
 export interface WaitPolicy {
   /** How long one resource may take to settle before its change is reported failed. */
   timeoutMs: number;
+  /** A stopped run (SIGINT, SIGTERM, a lost lease) stops waiting: the change was made, the next run follows it up. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -171,6 +178,17 @@ export interface Reconciler<D, O extends Observed = Observed, C = unknown> {
    * so what refers to the resource sees its id as known after apply, and is planned to change with it.
    */
   newVersion?(change: C): boolean;
+  /**
+   * How these live resources of the kind are doing, by their `id`, for `reconcile status`: read only, batched like
+   * observe (one DescribeServices per cluster, not per service). A kind without it reports nothing beyond the plan.
+   */
+  status?(observed: readonly O[], ctx: Context): Promise<Map<string, ResourceStatus>>;
+  /**
+   * Asked of a row that would be updated in place: why this change is not to be made again, or undefined to make it.
+   * With a reason the row is `held`: apply makes no call for it and reports it failed with the reason, while what
+   * depends on it goes ahead (the resource exists as it is). A plan with `retryFailed` does not ask.
+   */
+  held?(desired: D, observed: O, change: C): string | undefined;
 }
 
 export const addressOf = (kind: Kind, logical: string): string => `${kind}.${logical}`;

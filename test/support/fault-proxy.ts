@@ -35,6 +35,11 @@ export interface SeenRequest {
 export interface FaultProxyOptions {
   /** Held before each request is passed on, so that calls take about as long as real AWS calls (default 0). */
   latencyMs?: number;
+  /**
+   * Actions moto does not implement, answered here as AWS would (JSON protocols only): the action's name, and the
+   * answer's body for the request's. A rule's fault still comes first.
+   */
+  standIns?: Record<string, (request: Record<string, unknown>) => unknown>;
 }
 
 export interface FaultProxy {
@@ -135,6 +140,11 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
       };
       seen.push(request);
       res.on("finish", () => (request.endedAt = performance.now()));
+      const standIn = options.standIns?.[parsed.action];
+      if (!rule && standIn && parsed.protocol.kind === "json") {
+        res.writeHead(200, { "content-type": parsed.protocol.contentType, "x-amzn-requestid": REQUEST_ID });
+        return void res.end(JSON.stringify(standIn(JSON.parse(body.toString("utf8") || "{}") as Record<string, unknown>)));
+      }
       const latency = options.latencyMs ?? 0;
       if (!rule) return latency > 0 ? void setTimeout(() => forward(upstream, req, body, res), latency) : forward(upstream, req, body, res);
       if (rule.fault === "drop") return req.socket.destroy();

@@ -20,6 +20,7 @@ import {
   PutScalingPolicyCommand,
   PutScheduledActionCommand,
   RegisterScalableTargetCommand,
+  DescribeScalingActivitiesCommand,
   paginateDescribeScalableTargets,
   paginateDescribeScalingPolicies,
   paginateDescribeScheduledActions,
@@ -27,6 +28,7 @@ import {
   type DeleteScheduledActionCommandInput,
   type PutScalingPolicyCommandInput,
   type ScalableTarget,
+  type ScalingActivity,
   type ScalingPolicy,
   type ScheduledAction,
 } from "@aws-sdk/client-application-auto-scaling";
@@ -50,6 +52,8 @@ import {
   type ScalingDesired,
 } from "./model.js";
 import { ECS_DESIRED_COUNT, drivingPolicy, policyRef, scheduledActionRef, targetRef, targetTrackingInput } from "./requests.js";
+import { policyAlarms, scalingStatusOf } from "./status.js";
+import type { ResourceStatus } from "../../../plan/status.js";
 
 export type { ObservedScaling, ScalingDesired } from "./model.js";
 
@@ -350,6 +354,35 @@ function orphanRefs(stack: string, tagged: readonly TaggedResource[], services: 
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Status.
+
+/** The first page of the target's scaling activities of the last six weeks (it takes one resource id a call). */
+async function describeActivities(ctx: Context, resourceId: string): Promise<ScalingActivity[]> {
+  const { ScalingActivities } = await ctx.clients.autoScaling.send(new DescribeScalingActivitiesCommand(targetRef(resourceId)));
+  return (ScalingActivities ?? []).filter((a) => a.ResourceId === resourceId);
+}
+
+/**
+ * Per target its policies (which list the alarms AWS made for target tracking) and its activities, the targets side
+ * by side; then ONE DescribeAlarms for every alarm of them all.
+ */
+async function scalingStatuses(observed: readonly ObservedScaling[], ctx: Context): Promise<Map<string, ResourceStatus>> {
+  const read = await Promise.all(
+    observed.map(async (o) => {
+      const [policies, activities] = o.target
+        ? await Promise.all([describePolicies(ctx, o.resourceId), describeActivities(ctx, o.resourceId)])
+        : [[], []];
+      return { observed: o, alarms: policyAlarms(ctx.stack, o, policies), activities };
+    }),
+  );
+  const states = await describeAlarms(
+    ctx,
+    read.flatMap((r) => r.alarms.map((a) => a.name)),
+  );
+  return new Map(read.map((r) => [r.observed.id, scalingStatusOf(r.observed, r.alarms, states, r.activities)]));
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // The reconciler.
 
 export const autoScalingReconciler: Reconciler<ScalingDesired, ObservedScaling, ScalingChange> = {
@@ -400,4 +433,5 @@ export const autoScalingReconciler: Reconciler<ScalingDesired, ObservedScaling, 
   },
 
   outputs: (observed) => ({ resourceId: observed.resourceId }),
+  status: scalingStatuses,
 };

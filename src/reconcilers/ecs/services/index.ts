@@ -36,7 +36,10 @@
  * removes it before the service is deleted or replaced, and recreates it after a replacement.
  *
  * Apply waits (ctx.wait) for every service it created or changed (anything but tags) to be stable; deletion always
- * waits until the service is gone, because its cluster and task definitions are deleted next.
+ * waits until the service is gone, because its cluster and task definitions are deleted next. A wait that fails
+ * (rolled back, rollout FAILED, out of time) is recorded on the service in the tag `reconcile:failed-deployment`
+ * (failed-deployment.ts) before the change is reported failed; later plans hold a deployment of the same content
+ * (`held`), and a deployment that becomes stable removes the record.
  */
 import {
   CreateServiceCommand,
@@ -53,10 +56,13 @@ import { findTaggedResources, resourcesOfType } from "../../tagged-resources.js"
 import { STACK_TAG, type Context, type Reconciler } from "../../contract.js";
 import { describeLiveServices, writeEcsTags } from "../api.js";
 import { resolved, type Pending } from "../../diff-helpers.js";
-import { waitForServiceInactive, waitForServiceStable } from "../stability.js";
+import { ServiceNotStableError, waitForServiceInactive, waitForServiceStable } from "../stability.js";
+import { FAILED_DEPLOYMENT_TAG, failedDeploymentTagValue, withoutFailureRecord } from "./failed-deployment.js";
+import { serviceStatuses } from "./status.js";
 import {
   createServiceInput,
   diffService,
+  heldService,
   observedFromAws,
   previewService,
   serviceNode,
@@ -82,18 +88,50 @@ function clusterAndName(resource: string): { cluster: string; name: string } | u
   return parts.length === 2 ? { cluster: parts[0]!, name: parts[1]! } : undefined;
 }
 
-/** With ctx.wait: until the service is stable, following the PRIMARY deployment of the answer that changed it. */
-async function waitIfAsked(ctx: Context, service: ObservedService): Promise<void> {
-  if (!ctx.wait) return;
-  await waitForServiceStable(
-    ctx,
-    {
-      cluster: service.cluster,
-      service: service.name,
-      ...(service.primaryDeploymentId !== undefined && { deploymentId: service.primaryDeploymentId }),
-    },
-    ctx.wait,
-  );
+/**
+ * With ctx.wait: until the service is stable, following the PRIMARY deployment of the answer that changed it. A
+ * deployment that does not become stable is recorded on the service as this content's failure, then reported; one that
+ * does clears an earlier record. Returns the service with its tags as they are then.
+ */
+async function waitIfAsked(ctx: Context, service: ObservedService, fingerprint: string): Promise<ObservedService> {
+  if (!ctx.wait) return service;
+  try {
+    await waitForServiceStable(
+      ctx,
+      {
+        cluster: service.cluster,
+        service: service.name,
+        ...(service.primaryDeploymentId !== undefined && { deploymentId: service.primaryDeploymentId }),
+      },
+      ctx.wait,
+    );
+  } catch (error) {
+    throw error instanceof ServiceNotStableError ? await recordFailure(ctx, service, fingerprint, error) : error;
+  }
+  if (!(FAILED_DEPLOYMENT_TAG in service.tags)) return service;
+  await writeEcsTags(ctx, service.id, { set: {}, remove: [FAILED_DEPLOYMENT_TAG] });
+  const { failedDeployment: _cleared, ...rest } = service;
+  return { ...rest, tags: withoutFailureRecord(service.tags) };
+}
+
+/**
+ * Tags the service with the failure and gives back the error to report: the deployment's failure, with the tag write's
+ * own failure added when there is one (the next run then deploys the content again).
+ */
+async function recordFailure(
+  ctx: Context,
+  service: ObservedService,
+  fingerprint: string,
+  failure: ServiceNotStableError,
+): Promise<ServiceNotStableError> {
+  const record = { [FAILED_DEPLOYMENT_TAG]: failedDeploymentTagValue(fingerprint, new Date(), failure.message) };
+  try {
+    await writeEcsTags(ctx, service.id, { set: record, remove: [] });
+    return failure;
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return new ServiceNotStableError(`${failure.message}; recording the failure on the service failed too: ${why}`, { cause: error });
+  }
 }
 
 async function updateService(ctx: Context, input: Pending<UpdateServiceCommandInput>): Promise<Service> {
@@ -159,6 +197,7 @@ export const servicesReconciler: Reconciler<ServiceDesired, ObservedService, Ser
   },
 
   diff: diffService,
+  held: heldService,
   preview: previewService,
 
   async create(desired, ctx) {
@@ -168,16 +207,14 @@ export const servicesReconciler: Reconciler<ServiceDesired, ObservedService, Ser
     // capacityProviderStrategy, so there ONE UpdateService sets what did not take.
     const { update } = diffService(desired, observed).change;
     if (update) observed = observedFromAws(await updateService(ctx, update), desired.tags);
-    await waitIfAsked(ctx, observed);
-    return observed;
+    return waitIfAsked(ctx, observed, desired.fingerprint);
   },
 
   async update(change, observed, ctx) {
     const changed = change.update && observedFromAws(await updateService(ctx, change.update), observed.tags);
     await writeEcsTags(ctx, observed.id, change.tags);
     const result = { ...(changed ?? observed), tags: applyTagChange(observed.tags, change.tags) };
-    if (changed) await waitIfAsked(ctx, result);
-    return result;
+    return changed ? waitIfAsked(ctx, result, change.fingerprint) : result;
   },
 
   async delete(observed, ctx) {
@@ -191,8 +228,9 @@ export const servicesReconciler: Reconciler<ServiceDesired, ObservedService, Ser
       // Already being deleted (DRAINING): what is left is to wait for it to go.
       if (!awsErrorIs(e, "ServiceNotActiveException")) throw e;
     }
-    await waitForServiceInactive(ctx, ref, ctx.wait?.timeoutMs ?? DELETE_WAIT_MS);
+    await waitForServiceInactive(ctx, ref, ctx.wait?.timeoutMs ?? DELETE_WAIT_MS, { ...(ctx.wait?.signal && { signal: ctx.wait.signal }) });
   },
 
   outputs: (observed) => ({ arn: observed.id, name: observed.name, clusterArn: observed.clusterArn }),
+  status: (observed, ctx) => serviceStatuses(observed, (cluster, names) => describeLiveServices(ctx, cluster, names)),
 };

@@ -36,6 +36,7 @@ import { isNotFound } from "../../../aws/errors.js";
 import { applyTagChange, known, sortedSet, toTagList } from "../../diff-helpers.js";
 import { findTaggedResources, resourcesOfType } from "../../tagged-resources.js";
 import { STACK_TAG, type Context, type Reconciler } from "../../contract.js";
+import type { LoadBalancerStatus, ResourceStatus } from "../../../plan/status.js";
 import { describeEach, describeElbTags, writeElbTags } from "../api.js";
 import { arnSuffix, attributeList } from "../model.js";
 import {
@@ -186,6 +187,17 @@ async function deleteLoadBalancer(observed: ObservedLoadBalancer, ctx: Context):
   }
 }
 
+/** The DNS name and state, as the plan's DescribeLoadBalancers read them a moment ago: no call of its own. */
+async function loadBalancerStatuses(observed: readonly ObservedLoadBalancer[]): Promise<Map<string, ResourceStatus>> {
+  const statusOf = (lb: ObservedLoadBalancer): LoadBalancerStatus => ({
+    kind: "loadBalancer",
+    dnsName: lb.dnsName,
+    state: lb.state,
+    scheme: lb.scheme,
+  });
+  return new Map(observed.map((lb) => [lb.id, statusOf(lb)]));
+}
+
 export const loadBalancersReconciler: Reconciler<LoadBalancerDesired, ObservedLoadBalancer, LoadBalancerChange> = {
   kind: "loadBalancers",
   refersTo: ["network", "securityGroups"],
@@ -207,4 +219,5 @@ export const loadBalancersReconciler: Reconciler<LoadBalancerDesired, ObservedLo
     canonicalHostedZoneId: observed.canonicalHostedZoneId,
   }),
   shownOutputs: ["dnsName"],
+  status: loadBalancerStatuses,
 };

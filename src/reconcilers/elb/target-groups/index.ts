@@ -27,6 +27,7 @@ import {
   DeleteTargetGroupCommand,
   DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
   ModifyTargetGroupAttributesCommand,
   ModifyTargetGroupCommand,
   type ProtocolEnum,
@@ -37,6 +38,7 @@ import { awsErrorIs, formatAwsError, isNotFound } from "../../../aws/errors.js";
 import { applyTagChange, known, toTagList } from "../../diff-helpers.js";
 import { findTaggedResources, resourcesOfType } from "../../tagged-resources.js";
 import { ID_TAG, STACK_TAG, type Context, type Reconciler, type Tags } from "../../contract.js";
+import type { ResourceStatus } from "../../../plan/status.js";
 import { describeEach, describeElbTags, writeElbTags } from "../api.js";
 import { arnSuffix, attributeList, attributeMap } from "../model.js";
 import {
@@ -56,6 +58,7 @@ import {
   type TargetGroupChange,
   type TargetGroupDesired,
 } from "./model.js";
+import { targetGroupStatusOf } from "./status.js";
 
 // ---------------------------------------------------------------------------------------------------------
 // Writes
@@ -249,6 +252,20 @@ async function discoverTargetGroups(ctx: Context, knownIds: ReadonlySet<string>)
   return owned.flatMap((g) => withAttributes(g, attributes) ?? []).sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** The targets' health: one DescribeTargetHealth per group (it takes one), side by side; a group gone since the plan is left out. */
+async function targetGroupStatuses(groups: readonly ObservedTargetGroup[], ctx: Context): Promise<Map<string, ResourceStatus>> {
+  const read = async (group: ObservedTargetGroup): Promise<Array<[string, ResourceStatus]>> => {
+    try {
+      const { TargetHealthDescriptions } = await ctx.clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: group.id }));
+      return [[group.id, targetGroupStatusOf(TargetHealthDescriptions ?? [])]];
+    } catch (error) {
+      if (isNotFound(error)) return [];
+      throw error;
+    }
+  };
+  return new Map((await Promise.all(groups.map(read))).flat());
+}
+
 /** Target groups: replaced beside the old group under an alternating name (see the header). */
 export const targetGroupsReconciler: Reconciler<TargetGroupDesired, ObservedTargetGroup, TargetGroupChange> = {
   kind: "targetGroups",
@@ -265,4 +282,5 @@ export const targetGroupsReconciler: Reconciler<TargetGroupDesired, ObservedTarg
   preview: previewTargetGroup,
   outputs: (observed) => ({ arn: observed.id, name: observed.name, arnSuffix: arnSuffix(observed.id) }),
   successor: successorOf,
+  status: targetGroupStatuses,
 };

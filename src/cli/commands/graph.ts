@@ -1,0 +1,33 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import { resourceGraph } from "../../engine/resource-graph.js";
+import { GRAPH_FORMATS, renderGraph, type GraphFormat } from "../../plan/render-graph.js";
+import { loadSpec } from "../../schema/index.js";
+import { EXIT } from "../exit-codes.js";
+import { reportDiagnostics } from "../report-diagnostics.js";
+import { specFilesOption } from "./options.js";
+
+function graphFormat(value: string): GraphFormat {
+  if (!(GRAPH_FORMATS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${GRAPH_FORMATS.join(", ")}`);
+  return value as GraphFormat;
+}
+
+export function graphCommand(): Command {
+  return new Command("graph")
+    .description("print the resources of the spec and what each depends on, as the engine orders them; offline, no AWS call")
+    .addOption(specFilesOption({ required: true }))
+    .addOption(
+      new Option("--format <format>", `${GRAPH_FORMATS.join(" or ")} (Mermaid renders in GitHub's Markdown)`)
+        .argParser(graphFormat)
+        .default("mermaid"),
+    )
+    .action(async (options: { file: string[]; format: GraphFormat }) => {
+      const result = await loadSpec(options.file);
+      reportDiagnostics(result, { errorsOnly: true });
+      if (!result.spec) {
+        process.exitCode = EXIT.failure;
+        return;
+      }
+      process.stdout.write(renderGraph(resourceGraph(result.spec), options.format, result.spec.stack));
+      process.exitCode = EXIT.ok;
+    });
+}
