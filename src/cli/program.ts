@@ -3,8 +3,12 @@ import { createRequire } from "node:module";
 import { applyCommand } from "./commands/apply.js";
 import { deleteCommand } from "./commands/delete.js";
 import { doctorCommand } from "./commands/doctor.js";
+import { graphCommand } from "./commands/graph.js";
 import { planCommand } from "./commands/plan.js";
+import { runCommand } from "./commands/run.js";
 import { schemaCommand } from "./commands/schema.js";
+import { statusCommand } from "./commands/status.js";
+import { unlockCommand } from "./commands/unlock.js";
 import { validateCommand } from "./commands/validate.js";
 import { EXIT } from "./exit-codes.js";
 
@@ -16,7 +20,18 @@ export function buildProgram(): Command {
     .version(version)
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const command of [validateCommand(), planCommand(), applyCommand(), deleteCommand(), schemaCommand(), doctorCommand()])
+  for (const command of [
+    validateCommand(),
+    planCommand(),
+    applyCommand(),
+    deleteCommand(),
+    runCommand(),
+    statusCommand(),
+    graphCommand(),
+    unlockCommand(),
+    schemaCommand(),
+    doctorCommand(),
+  ])
     program.addCommand(command.exitOverride());
   return program;
 }

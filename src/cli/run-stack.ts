@@ -1,12 +1,14 @@
 import { createInterface } from "node:readline/promises";
-import { applyPlan, openStack, planStack, PlanError, type StackSession } from "../engine/index.js";
-import { hasChanges, type Plan, type RunReport } from "../plan/model.js";
+import { describeLease, leaseDescription, removeLease } from "../aws/lease.js";
+import { openStack, planStack, PlanError, runnable, runStack, type RunMode, type StackSession } from "../engine/index.js";
+import { hasBlockedRows, hasChanges, type ResourceResult, type RunReport } from "../plan/model.js";
 import { renderPlanJson } from "../plan/render-json.js";
 import { renderPlanText } from "../plan/render-text.js";
 import { renderOutputs, renderProgress, renderRunSummary, renderStats, renderWaitNews } from "../plan/render-run.js";
 import { loadSpec, type Spec } from "../schema/index.js";
 import type { ChangeOptions, StackOptions } from "./commands/stack-options.js";
-import { EXIT } from "./exit-codes.js";
+import { EXIT, type StopSignal } from "./exit-codes.js";
+import { onInterrupt } from "./interrupt.js";
 import { reportDiagnostics } from "./report-diagnostics.js";
 import { styleFor } from "./style.js";
 
@@ -34,14 +36,12 @@ async function withSession<T>(spec: Spec, options: StackOptions, work: (session:
   }
 }
 
-const conflicts = (plan: Plan) => plan.summary.conflict > 0;
-
 /** `plan`: exit 0 (no changes), 2 (changes, with --detailed-exitcode), 1 (error or conflict). */
-export async function runPlan(options: StackOptions & { detailedExitcode?: boolean }): Promise<void> {
+export async function runPlan(options: StackOptions & { detailedExitcode?: boolean; retryFailed?: boolean }): Promise<void> {
   const spec = await loadOrExit(options.file);
   if (!spec) return;
   await withSession(spec, options, async (session) => {
-    const { plan } = await planStack(spec, session.ctx, "apply");
+    const { plan } = await planStack(spec, session.ctx, "apply", undefined, { retryFailed: options.retryFailed === true });
     const stats = session.stats.snapshot();
     if (options.json) write(renderPlanJson(plan, { stats }));
     else {
@@ -49,54 +49,93 @@ export async function runPlan(options: StackOptions & { detailedExitcode?: boole
       write(renderPlanText(plan, style));
       if (options.stats) write(renderStats(stats, style));
     }
-    process.exitCode = conflicts(plan) ? EXIT.failure : options.detailedExitcode && hasChanges(plan) ? EXIT.changes : EXIT.ok;
+    process.exitCode = hasBlockedRows(plan) ? EXIT.failure : options.detailedExitcode && hasChanges(plan) ? EXIT.changes : EXIT.ok;
   });
 }
 
-/** `apply` and `delete`: plan, show, confirm, carry out, report. */
-export async function runChange(mode: "apply" | "delete", options: ChangeOptions): Promise<void> {
+/** `apply` and `delete`: take the stack's lease, plan, show, confirm, carry out, report. */
+export async function runChange(mode: RunMode, options: ChangeOptions): Promise<void> {
   const spec = await loadOrExit(options.file);
   if (!spec) return;
   const style = styleFor(process.stdout);
-  await withSession(spec, options, async (session) => {
-    const started = performance.now();
-    const planned = await planStack(spec, session.ctx, mode);
-    const { plan } = planned;
-    if (!options.json) write(renderPlanText(plan, style));
-
-    const runnable = plan.resources.some((r) => r.action !== "noop" && r.action !== "read" && r.action !== "conflict");
-    if (runnable && !(await confirmed(mode, spec, options))) return;
-    // With conflicts alone there is nothing to confirm: the run only reports them, failed, without an AWS call.
-    // Deleting always waits for services to go: their cluster and task definitions are deleted after them.
-    const waits = mode === "delete" || options.wait !== false;
-    // With --json, stdout holds the JSON alone: the news of a wait goes to stderr.
-    const news = options.json ? process.stderr : process.stdout;
-    const ctx = {
-      ...session.ctx,
-      ...(waits && { wait: { timeoutMs: options.waitTimeout } }),
-      progress: (resource: string, message: string) => news.write(`${renderWaitNews(resource, message, styleFor(news))}\n`),
-    };
-    const results = await applyPlan(planned, ctx, {
-      parallelism: options.parallelism,
-      onResult:
-        options.json || !runnable
-          ? undefined
-          : (result, change) => result.action !== "noop" && result.action !== "read" && write(renderProgress(result, change, style)),
+  // With --json, stdout holds the JSON alone: news of waits and signals goes to stderr.
+  const news = options.json ? process.stderr : process.stdout;
+  const interruption = onInterrupt((signal) =>
+    news.write(`\n${signal}: calls in flight finish, nothing new starts (${signal} again stops at once, leaving the lease to expire).\n`),
+  );
+  try {
+    await withSession(spec, options, async (session) => {
+      const started = performance.now();
+      // Deleting always waits for services to go: their cluster and task definitions are deleted after them.
+      const waits = mode === "delete" || options.wait !== false;
+      const ctx = {
+        ...session.ctx,
+        ...(waits && { wait: { timeoutMs: options.waitTimeout } }),
+        progress: (resource: string, message: string) => news.write(`${renderWaitNews(resource, message, styleFor(news))}\n`),
+      };
+      let changing = false;
+      const outcome = await runStack({
+        mode,
+        spec,
+        ctx,
+        command: mode,
+        lease: {
+          waitMs: options.lockTimeout,
+          ttlMs: options.lockTtl,
+          onWait: (lease) => news.write(`reconcile: ${leaseDescription(lease)}; waiting up to ${options.lockTimeout / 1000} s for it\n`),
+        },
+        plan: { retryFailed: options.retryFailed === true },
+        signal: interruption.signal,
+        parallelism: options.parallelism,
+        onPlan: (plan) => {
+          changing = runnable(plan);
+          if (!options.json) write(renderPlanText(plan, style));
+        },
+        confirm: () => confirmed(mode, spec, options),
+        onResult: (result, change) =>
+          // With conflicts alone nothing is carried out: the summary reports them.
+          changing && !options.json && result.action !== "noop" && result.action !== "read" && write(renderProgress(result, change, style)),
+      });
+      if (outcome.status === "lock-held") {
+        process.stderr.write(`reconcile: ${leaseDescription(outcome.lease)}. Nothing was read or changed.\n`);
+        process.exitCode = EXIT.lockHeld;
+        return;
+      }
+      if (outcome.status === "declined") return;
+      const { plan, results } = outcome;
+      const report: RunReport = { plan, results, elapsedMs: performance.now() - started, stats: session.stats.snapshot() };
+      if (options.json) write(renderPlanJson(plan, { stats: report.stats, results }));
+      else {
+        if (runnable(plan) || hasBlockedRows(plan)) write(renderRunSummary(report, style));
+        const outputs = renderOutputs(results, style);
+        if (outputs) write(outputs);
+        if (options.stats) write(renderStats(report.stats, style));
+      }
+      if (outcome.leaseLost)
+        process.stderr.write(`reconcile: the lease on stack ${spec.stack} could not be renewed: the run stopped starting changes.\n`);
+      process.exitCode = changeExitCode(results, interruption.received(), options.detailedExitcode === true);
     });
-    const report: RunReport = { plan, results, elapsedMs: performance.now() - started, stats: session.stats.snapshot() };
-    if (options.json) write(renderPlanJson(plan, { stats: report.stats, results }));
-    else {
-      if (runnable || conflicts(plan)) write(renderRunSummary(report, style));
-      const outputs = renderOutputs(results, style);
-      if (outputs) write(outputs);
-      if (options.stats) write(renderStats(report.stats, style));
-    }
-    process.exitCode = results.some((r) => r.outcome === "failed" || r.outcome === "cancelled") ? EXIT.failure : EXIT.ok;
-  });
+  } finally {
+    interruption.dispose();
+  }
 }
 
+/** 130/143 when a signal stopped the run, 1 when something failed or was not started, else 0 or (detailed) 2 for changes made. */
+function changeExitCode(results: readonly ResourceResult[], signal: StopSignal | undefined, detailed: boolean): number {
+  if (signal) return EXIT.interrupted[signal];
+  if (results.some((r) => r.outcome !== "done")) return EXIT.failure;
+  const changed = results.some((r) => r.action !== "noop" && r.action !== "read");
+  return detailed && changed ? EXIT.changes : EXIT.ok;
+}
+
+const QUESTIONS: Record<RunMode | "unlock", (spec: Spec) => string> = {
+  apply: (spec) => `Apply these changes to stack ${spec.stack} in ${spec.region}?`,
+  delete: (spec) => `Delete every resource of stack ${spec.stack} in ${spec.region}?`,
+  unlock: (spec) => `Remove this lease on stack ${spec.stack} in ${spec.region}, whoever holds it?`,
+};
+
 /** On a terminal, asks; elsewhere only `--yes` lets it go ahead. */
-async function confirmed(mode: "apply" | "delete", spec: Spec, options: { yes?: boolean; json?: boolean }): Promise<boolean> {
+async function confirmed(mode: RunMode | "unlock", spec: Spec, options: { yes?: boolean; json?: boolean }): Promise<boolean> {
   if (options.yes) return true;
   if (!process.stdin.isTTY || !process.stdout.isTTY || options.json) {
     process.stderr.write(
@@ -107,14 +146,29 @@ async function confirmed(mode: "apply" | "delete", spec: Spec, options: { yes?: 
   }
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    const answer = await rl.question(
-      `\n${mode === "apply" ? "Apply these changes to" : "Delete every resource of"} stack ${spec.stack} in ${spec.region}? Only "yes" goes ahead: `,
-    );
+    const answer = await rl.question(`\n${QUESTIONS[mode](spec)} Only "yes" goes ahead: `);
     if (answer.trim() === "yes") return true;
-    write(`${mode === "apply" ? "Apply" : "Delete"} cancelled. Nothing was changed.`);
+    write(`${mode[0]!.toUpperCase()}${mode.slice(1)} cancelled. Nothing was changed.`);
     process.exitCode = EXIT.failure;
     return false;
   } finally {
     rl.close();
   }
+}
+
+/** `unlock`: shows the stack's lease and, once confirmed, removes it, whoever holds it. */
+export async function runUnlock(options: StackOptions & { yes?: boolean }): Promise<void> {
+  const spec = await loadOrExit(options.file);
+  if (!spec) return;
+  await withSession(spec, options, async (session) => {
+    const lease = await describeLease(session.ctx.clients, spec.stack);
+    if (!lease) {
+      write(`Stack ${spec.stack} in ${spec.region} is not locked.`);
+      return;
+    }
+    write(`${leaseDescription(lease)}.`);
+    if (!(await confirmed("unlock", spec, options))) return;
+    await removeLease(session.ctx.clients, spec.stack);
+    write(`Lease on stack ${spec.stack} removed.`);
+  });
 }

@@ -4,6 +4,7 @@ import type { Spec } from "../schema/spec.js";
 
 export { planStack, PlanError, type EnginePlan, type PlannedResource } from "./planner.js";
 export { applyPlan, ConflictError, type ApplyOptions } from "./apply.js";
+export { stackStatus } from "./status.js";
 
 export interface StackConnection {
   /** AWS profile; without it the SDK's default chain applies. */
@@ -27,3 +28,4 @@ export function openStack(spec: Spec, connection: StackConnection = {}): StackSe
   const clients = createClients({ region: spec.region, ...connection, stats });
   return { ctx: { stack: spec.stack, region: spec.region, clients }, stats, close: () => clients.destroy() };
 }
+export { runnable, runStack, type RunMode, type RunOutcome, type RunRequest } from "./run.js";

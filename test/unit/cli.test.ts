@@ -12,10 +12,10 @@ describe("the reconcile command", () => {
     const { code, stdout } = reconcile("--help");
     expect(code).toBe(0);
     const commands = [...stdout.split("Commands:")[1]!.matchAll(/^ {2}(\w+)/gm)].map((m) => m[1]);
-    expect(commands).toEqual(["validate", "plan", "apply", "delete", "schema", "doctor", "help"]);
+    expect(commands).toEqual(["validate", "plan", "apply", "delete", "run", "status", "graph", "unlock", "schema", "doctor", "help"]);
   });
 
-  it.each(["validate", "schema", "doctor"])("%s has --help", (command) => {
+  it.each(["validate", "schema", "doctor", "run", "status", "graph", "unlock"])("%s has --help", (command) => {
     const { code, stdout } = reconcile(command, "--help");
     expect(code).toBe(0);
     expect(stdout).toContain(`Usage: reconcile ${command}`);

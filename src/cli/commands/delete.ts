@@ -1,13 +1,9 @@
 import { Command } from "commander";
 import { runChange } from "../run-stack.js";
-import { waitTimeoutOption } from "./options.js";
-import { addStackOptions, type ChangeOptions } from "./stack-options.js";
+import { addChangeOptions, type ChangeOptions } from "./stack-options.js";
 
 export function deleteCommand(): Command {
-  return addStackOptions(
+  return addChangeOptions(
     new Command("delete").description("delete everything the stack owns (tag reconcile:stack), in reverse dependency order; nothing else"),
-  )
-    .option("-y, --yes", "go ahead without asking (required when not on a terminal)")
-    .addOption(waitTimeoutOption())
-    .action((options: ChangeOptions) => runChange("delete", options));
+  ).action((options: ChangeOptions) => runChange("delete", options));
 }

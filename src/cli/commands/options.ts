@@ -10,10 +10,33 @@ const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000 };
 
 /** A duration as people write it: `90s`, `10m`, `1h`, or a bare number of seconds. */
 export function parseDuration(value: string): number {
-  const match = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(value.trim());
-  const ms = match ? Number(match[1]) * UNIT_MS[match[2] ?? "s"]! : NaN;
+  const ms = durationMs(value);
   if (!(ms > 0)) throw new InvalidArgumentError("expected a duration such as 90s, 10m or 1h");
   return ms;
+}
+
+/** As parseDuration, zero allowed (`--lock-timeout 0`: do not wait). */
+function parseDurationOrZero(value: string): number {
+  const ms = durationMs(value);
+  if (!(ms >= 0)) throw new InvalidArgumentError("expected a duration such as 0, 30s or 5m");
+  return ms;
+}
+
+function durationMs(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(value.trim());
+  return match ? Number(match[1]) * UNIT_MS[match[2] ?? "s"]! : NaN;
+}
+
+/** `--lock-timeout` and `--lock-ttl`: the stack's lease, which apply, delete and run take before their first read. */
+export function lockOptions(): Option[] {
+  return [
+    new Option("--lock-timeout <duration>", "how long to wait while another run holds the stack's lease (0: exit 3 at once)")
+      .argParser(parseDurationOrZero)
+      .default(0, "0"),
+    new Option("--lock-ttl <duration>", "how long the lease lasts unless renewed; a killed run blocks others this long at most")
+      .argParser(parseDuration)
+      .default(120_000, "2m"),
+  ];
 }
 
 /** `--wait-timeout`: how long one ECS service may take to become stable (apply) or inactive (delete). */

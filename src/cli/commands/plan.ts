@@ -7,5 +7,6 @@ export function planCommand(): Command {
     new Command("plan").description("show what apply would change, resource by resource and field by field; changes nothing"),
   )
     .option("--detailed-exitcode", "exit 0 when nothing would change, 2 when something would, 1 on error")
-    .action((options: StackOptions & { detailedExitcode?: boolean }) => runPlan(options));
+    .option("--retry-failed", "plan to deploy again a task definition whose deployment failed, as apply --retry-failed would")
+    .action((options: StackOptions & { detailedExitcode?: boolean; retryFailed?: boolean }) => runPlan(options));
 }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { specFilesOption } from "./options.js";
+import { lockOptions, specFilesOption, waitTimeoutOption } from "./options.js";
 
 export interface StackOptions {
   file: string[];
@@ -17,6 +17,13 @@ export interface ChangeOptions extends StackOptions {
   waitTimeout: number;
   /** `--no-wait` makes it false (apply only). */
   wait?: boolean;
+  /** Milliseconds to wait for another run's lease (0: fail at once). */
+  lockTimeout: number;
+  /** Milliseconds the lease lasts unless renewed. */
+  lockTtl: number;
+  detailedExitcode?: boolean;
+  /** Deploy again a task definition content whose deployment failed (apply only). */
+  retryFailed?: boolean;
 }
 
 function positiveInteger(value: string): number {
@@ -34,4 +41,14 @@ export function addStackOptions(command: Command): Command {
     .option("--json", "print the result as JSON on stdout (format in the README)")
     .option("--stats", "show the AWS calls made, by service and action")
     .option("--parallelism <n>", "at most this many resources change at once", positiveInteger, 10);
+}
+
+/** The options of the commands that change AWS: confirmation, the lease, the service waits, exit codes. */
+export function addChangeOptions(command: Command): Command {
+  addStackOptions(command)
+    .option("-y, --yes", "go ahead without asking (required when not on a terminal)")
+    .addOption(waitTimeoutOption())
+    .option("--detailed-exitcode", "exit 0 when nothing changed, 2 when something did, 1 on failure");
+  for (const option of lockOptions()) command.addOption(option);
+  return command;
 }

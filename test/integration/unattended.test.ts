@@ -1,0 +1,225 @@
+import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { ListServicesCommand, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
+import { PutRetentionPolicyCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { DescribeSecurityGroupsCommand, RevokeSecurityGroupIngressCommand } from "@aws-sdk/client-ec2";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startMoto } from "../../scripts/moto.mjs";
+import { createClients, type AwsClients } from "../../src/aws/index.js";
+import { describeLease } from "../../src/aws/lease.js";
+import { reconcile, startReconcile } from "../support/cli.js";
+import { CREDENTIALS, specFile, uniqueStack } from "../support/engine.js";
+import { startFaultProxy } from "../support/fault-proxy.js";
+import { ecsStackYaml } from "../support/specs.js";
+import { MOTO_RUNNING_TASKS } from "../support/global-setup.js";
+
+/**
+ * Runs that overlap, as cron and loops make them, on a moto server of this file's own: the example's names are
+ * fixed (albCurso107), and each round starts from an empty account (moto's reset), which the shared server cannot.
+ * moto runs no containers: MOTO_ECS_SERVICE_RUNNING makes the example's service report its 2 tasks running.
+ */
+const EXAMPLE = fileURLToPath(new URL("../../examples/microblog.yaml", import.meta.url));
+
+describe("runs that overlap", () => {
+  let moto: { endpoint: string; stop(): Promise<void> };
+  let aws: AwsClients;
+  const cli = (...args: string[]) => startReconcile([...args, "--endpoint", moto.endpoint], CREDENTIALS);
+
+  beforeAll(async () => {
+    moto = await startMoto({ ecsServiceRunning: MOTO_RUNNING_TASKS });
+    aws = createClients({ region: "us-east-1", endpoint: moto.endpoint, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+  }, 60_000);
+  afterAll(async () => {
+    aws?.destroy();
+    await moto?.stop();
+  });
+
+  it("two applies of examples/microblog.yaml started at once, 5 times on an empty account: one applies, the other exits 3 naming the holder; one of everything, and the re-plan is empty", async () => {
+    for (let round = 1; round <= 5; round++) {
+      await fetch(`${moto.endpoint}/moto-api/reset`, { method: "POST" });
+      const [a, b] = await Promise.all([cli("apply", "-f", EXAMPLE, "--yes").exited, cli("apply", "-f", EXAMPLE, "--yes").exited]);
+      const codes = [a.code, b.code].sort();
+      expect(codes, `round ${round}: ${a.stderr}\n${b.stderr}`).toEqual([0, 3]);
+      const loser = a.code === 3 ? a : b;
+      expect(loser.stderr).toMatch(
+        /stack microblog is locked by "apply" on .+ \(pid \d+, started .+\) until .+\. Nothing was read or changed\./,
+      );
+
+      const { LoadBalancers } = await aws.elbv2.send(new DescribeLoadBalancersCommand({}));
+      expect(LoadBalancers?.map((lb) => lb.LoadBalancerName)).toEqual(["albCurso107"]);
+      const { TargetGroups } = await aws.elbv2.send(new DescribeTargetGroupsCommand({}));
+      expect(TargetGroups).toHaveLength(1);
+      const { taskDefinitionArns } = await aws.ecs.send(new ListTaskDefinitionsCommand({}));
+      expect(taskDefinitionArns).toHaveLength(1);
+      const { serviceArns } = await aws.ecs.send(new ListServicesCommand({ cluster: "clusterFargateCurso107" }));
+      expect(serviceArns).toHaveLength(1);
+      const replan = reconcile(["plan", "-f", EXAMPLE, "--detailed-exitcode", "--endpoint", moto.endpoint], CREDENTIALS);
+      expect(replan.code, replan.stdout + replan.stderr).toBe(0);
+      expect(await describeLease(aws, "microblog")).toBeUndefined();
+    }
+  }, 300_000);
+
+  it("status and graph on both examples (after the rounds above, examples/microblog.yaml is applied)", async () => {
+    // moto does not implement DescribeScalingActivities (HTTP 500, which the SDK retries for minutes): the proxy
+    // answers it as AWS does for a service that has not scaled yet.
+    const proxy = await startFaultProxy(moto.endpoint, { standIns: { DescribeScalingActivities: () => ({ ScalingActivities: [] }) } });
+    // The proxy runs in this process: the CLI runs beside it (startReconcile), never blocking it as spawnSync would.
+    const run = (...args: string[]) => startReconcile([...args, "--endpoint", proxy.endpoint], CREDENTIALS).exited;
+    try {
+      const text = await run("status", "-f", EXAMPLE);
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout).toContain("lock: free");
+      expect(text.stdout).toContain("in sync: the live resources match the spec");
+      expect(text.stdout).toContain("services.web (svcFargateCurso107) in clusterFargateCurso107: ACTIVE, 2 desired, 2 running, 0 pending");
+      expect(text.stdout).toMatch(/loadBalancers\.web \(albCurso107\): active, internet-facing, albCurso107-\S+\.elb\.amazonaws\.com/);
+      expect(text.stdout).toContain("autoScaling.web (service/clusterFargateCurso107/svcFargateCurso107): between 2 and 6 tasks");
+      const json = JSON.parse((await run("status", "-f", EXAMPLE, "--json")).stdout);
+      expect(json).toMatchObject({ formatVersion: 1, stack: "microblog", drift: { inSync: true }, unavailable: [] });
+      expect(json.resources.map((r: { address: string }) => r.address)).toEqual([
+        "targetGroups.web",
+        "loadBalancers.web",
+        "services.web",
+        "autoScaling.web",
+      ]);
+
+      // One private DNS namespace per VPC on moto: the shared-db example goes up once the first is gone.
+      expect((await run("delete", "-f", EXAMPLE, "--yes")).code).toBe(0);
+      const sharedDb = EXAMPLE.replace("microblog.yaml", "microblog-shared-db.yaml");
+      // Its database service wants one task, which moto (2 running) never reports stable: --no-wait.
+      expect((await run("apply", "-f", sharedDb, "--yes", "--no-wait")).code).toBe(0);
+      const shared = await run("status", "-f", sharedDb);
+      expect(shared.code, shared.stderr).toBe(0);
+      expect(shared.stdout).toMatch(/services\.db \(\S+\) in \S+: ACTIVE, 1 desired, 2 running/);
+      expect(shared.stdout).toMatch(/services\.web \(\S+\) in \S+: ACTIVE, 2 desired, 2 running/);
+      expect((await run("delete", "-f", sharedDb, "--yes")).code).toBe(0);
+
+      for (const example of [EXAMPLE, sharedDb]) {
+        const graph = reconcile(["graph", "-f", example]);
+        expect(graph.code).toBe(0);
+        expect(graph.stdout.split("\n")[0]).toBe("flowchart LR");
+        expect(graph.stdout).toContain("services_web --> taskDefinitions_web");
+        const dot = reconcile(["graph", "-f", example, "--format", "dot"]);
+        expect(dot.stdout).toMatch(/^digraph /);
+      }
+    } finally {
+      await proxy.close();
+    }
+  }, 120_000);
+
+  it("a lease left by a run killed with SIGKILL blocks the next run until it expires, then the next run proceeds", async () => {
+    const stack = uniqueStack("killed");
+    // desiredCount 1 against MOTO_ECS_SERVICE_RUNNING=2: moto reports 2/1 running, never stable, so the victim holds
+    // its lease while it waits; the runs after it pass --no-wait.
+    const file = specFile(ecsStackYaml(stack, { desiredCount: 1 }));
+    const victim = cli("apply", "-f", file, "--yes", "--lock-ttl", "8s");
+    await waitFor(async () => (await describeLease(aws, stack)) !== undefined);
+    victim.child.kill("SIGKILL");
+    await victim.exited;
+    const left = await describeLease(aws, stack);
+    expect(left).toMatchObject({ expired: false, holder: { command: "apply", pid: victim.child.pid } });
+
+    const blocked = reconcile(["apply", "-f", file, "--yes", "--no-wait", "--endpoint", moto.endpoint], CREDENTIALS);
+    expect(blocked.code, blocked.stderr).toBe(3);
+    expect(blocked.stderr).toMatch(
+      new RegExp(`stack ${stack} is locked by "apply" on .+ \\(pid ${victim.child.pid}, started .+\\) until `),
+    );
+
+    const waited = reconcile(
+      ["apply", "-f", file, "--yes", "--no-wait", "--lock-timeout", "60s", "--endpoint", moto.endpoint],
+      CREDENTIALS,
+    );
+    expect(waited.code, waited.stderr).toBe(0);
+    expect(waited.stdout).toContain("waiting up to 60 s");
+    expect(Date.now()).toBeGreaterThanOrEqual(left!.expiresAt.getTime());
+    const replan = reconcile(["plan", "-f", file, "--detailed-exitcode", "--endpoint", moto.endpoint], CREDENTIALS);
+    expect(replan.code, replan.stdout).toBe(0);
+  }, 120_000);
+
+  it("the loop corrects drift made between two ticks (a retention changed, a rule revoked), writes JSON lines that parse, and ends a tick cleanly on SIGTERM with exit 0", async () => {
+    const stack = uniqueStack("loop");
+    const file = specFile(`
+stack: ${stack}
+region: us-east-1
+network: { vpc: default, subnets: { availabilityZones: [us-east-1a] } }
+securityGroups:
+  web: { ingress: [{ protocol: tcp, port: 8080, cidr: 10.0.0.0/8 }] }
+logGroups:
+  app: { retentionDays: 7 }
+  audit: { retentionDays: 30 }
+`);
+    const loop = cli("run", "-f", file, "--interval", "2s", "--log-format", "json");
+    const parsed = (line: string) => JSON.parse(line) as Record<string, unknown>;
+    const finished = () => loop.nextLine((line) => parsed(line).event === "tick-finished");
+    expect(parsed(await finished())).toMatchObject({ tick: 1, result: "changed", failures: 0 });
+
+    // Between two ticks, someone changes a retention and revokes a rule by hand.
+    await loop.nextLine((line) => parsed(line).event === "sleeping");
+    await aws.logs.send(new PutRetentionPolicyCommand({ logGroupName: `/reconcile/${stack}/app`, retentionInDays: 1 }));
+    const { SecurityGroups } = await aws.ec2.send(
+      new DescribeSecurityGroupsCommand({ Filters: [{ Name: "tag:reconcile:stack", Values: [stack] }] }),
+    );
+    await aws.ec2.send(
+      new RevokeSecurityGroupIngressCommand({
+        GroupId: SecurityGroups![0]!.GroupId!,
+        IpPermissions: [{ IpProtocol: "tcp", FromPort: 8080, ToPort: 8080, IpRanges: [{ CidrIp: "10.0.0.0/8" }] }],
+      }),
+    );
+    expect(parsed(await finished())).toMatchObject({ tick: 2, result: "changed", driftCorrected: 2, failures: 0 });
+
+    // SIGTERM as a tick begins: it ends with nothing half-done, the lease released, exit 0.
+    await loop.nextLine((line) => parsed(line).event === "tick-started");
+    loop.child.kill("SIGTERM");
+    const ended = await loop.exited;
+    expect(ended.code, ended.stderr).toBe(0);
+    const events = ended.stdout.trim().split("\n").map(parsed);
+    const drift = events.filter((e) => e.event === "drift-corrected").map((e) => e.address);
+    expect(drift).toEqual(expect.arrayContaining(["logGroups.app", expect.stringMatching(/^securityGroup/)]));
+    expect(drift).toHaveLength(2);
+    expect(events.at(-1)).toMatchObject({ event: "stopping", reason: "SIGTERM" });
+    for (const event of events) expect(Number.isNaN(Date.parse(String(event.time)))).toBe(false);
+    expect(await describeLease(aws, stack)).toBeUndefined();
+    const replan = reconcile(["plan", "-f", file, "--detailed-exitcode", "--endpoint", moto.endpoint], CREDENTIALS);
+    expect(replan.code, replan.stdout).toBe(0);
+  }, 90_000);
+
+  it("exit codes a wrapper can act on: 2 changes made, 0 nothing to do, 64 usage, 130 and 143 stopped by SIGINT and SIGTERM with a report of what was done", async () => {
+    const stack = uniqueStack("codes");
+    const logs = specFile(`
+stack: ${stack}
+region: us-east-1
+network: { vpc: default, subnets: { availabilityZones: [us-east-1a] } }
+logGroups:
+  app: { retentionDays: 7 }
+`);
+    const run = (...args: string[]) => reconcile([...args, "--endpoint", moto.endpoint], CREDENTIALS);
+    expect(run("apply", "-f", logs, "--yes", "--detailed-exitcode").code).toBe(2);
+    expect(run("apply", "-f", logs, "--yes", "--detailed-exitcode").code).toBe(0);
+    expect(run("run", "-f", logs, "--once", "--detailed-exitcode").code).toBe(0);
+    expect(run("run", "-f", logs, "--log-format", "xml").code).toBe(64);
+    expect(run("apply", "-f", logs, "--yes", "--lock-timeout", "soon").code).toBe(64);
+
+    // A service moto never reports stable (desiredCount 1, MOTO_ECS_SERVICE_RUNNING=2): the signal comes while apply waits for it.
+    for (const [signal, code] of [
+      ["SIGINT", 130],
+      ["SIGTERM", 143],
+    ] as const) {
+      const file = specFile(ecsStackYaml(uniqueStack(signal.toLowerCase()), { desiredCount: 1 }));
+      const apply = cli("apply", "-f", file, "--yes");
+      await apply.nextLine((line) => /… .*running/.test(line));
+      apply.child.kill(signal);
+      const ended = await apply.exited;
+      expect(ended.code, ended.stderr).toBe(code);
+      expect(ended.stdout).toContain(`${signal}: calls in flight finish, nothing new starts`);
+      expect(ended.stdout).toMatch(/stopped waiting for service \S+: its change was made; the next run follows it up/);
+      expect(ended.stdout).toMatch(/Apply (stopped|failed):/);
+    }
+  }, 120_000);
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
