@@ -67,7 +67,7 @@ function fields(event: LoopEvent): Record<string, unknown> {
       return { summary: { add, change, replace, destroy, conflict, held } };
     }
     case "change-applied":
-      return { address: event.address, action: event.action, elapsedMs: event.elapsedMs };
+      return { address: event.address, action: event.action, elapsedMs: Math.round(event.elapsedMs) };
     case "drift-corrected":
       return { address: event.address, action: event.action };
     case "failure":
@@ -81,7 +81,7 @@ function fields(event: LoopEvent): Record<string, unknown> {
       return {
         tick: event.tick,
         result: outcome.result,
-        durationMs: outcome.durationMs,
+        durationMs: Math.round(outcome.durationMs),
         changes: outcome.changes,
         driftCorrected: outcome.driftCorrected,
         failures: outcome.failures.length,

@@ -67,7 +67,7 @@ describe("plan, apply and delete on the command line", () => {
     const again = run("delete", "-f", file, "--yes");
     expect(again.code).toBe(0);
     expect(again.stdout).toContain(`Nothing to delete: stack ${stack} owns no resources in us-east-1.`);
-  });
+  }, 90_000);
 
   it.skipIf(!hasScript)("on a terminal, asks first and goes ahead only on yes", () => {
     const stack = uniqueStack("tty");

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMoto } from "../../scripts/moto.mjs";
 import { createClients, type AwsClients } from "../../src/aws/index.js";
-import { describeLease } from "../../src/aws/lease.js";
+import { acquireLease, currentHolder, describeLease } from "../../src/aws/lease.js";
 import { reconcile, startReconcile } from "../support/cli.js";
 import { CREDENTIALS, specFile, uniqueStack } from "../support/engine.js";
 import { startFaultProxy } from "../support/fault-proxy.js";
@@ -134,6 +134,32 @@ describe("runs that overlap", () => {
     const replan = reconcile(["plan", "-f", file, "--detailed-exitcode", "--endpoint", moto.endpoint], CREDENTIALS);
     expect(replan.code, replan.stdout).toBe(0);
   }, 120_000);
+
+  it("unlock shows the lease and removes it only once confirmed; a stack without one is not locked", async () => {
+    const stack = uniqueStack("unlock");
+    const file = specFile(`
+stack: ${stack}
+region: us-east-1
+network: { vpc: default, subnets: { availabilityZones: [us-east-1a] } }
+`);
+    const held = await acquireLease(aws, stack, currentHolder("apply"));
+    const run = (...args: string[]) => reconcile([...args, "--endpoint", moto.endpoint], CREDENTIALS);
+    try {
+      const refused = run("unlock", "-f", file);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toMatch(new RegExp(`stack ${stack} is locked by "apply" on .+ \\(pid ${process.pid}, started .+\\) until `));
+      expect(refused.stderr).toContain("unlock changes AWS and needs confirmation");
+      expect(await describeLease(aws, stack)).toBeDefined();
+
+      const removed = run("unlock", "-f", file, "--yes");
+      expect(removed.code, removed.stderr).toBe(0);
+      expect(removed.stdout).toContain(`Lease on stack ${stack} removed.`);
+      expect(await describeLease(aws, stack)).toBeUndefined();
+      expect(run("unlock", "-f", file, "--yes").stdout).toContain(`Stack ${stack} in us-east-1 is not locked.`);
+    } finally {
+      await held.release();
+    }
+  });
 
   it("the loop corrects drift made between two ticks (a retention changed, a rule revoked), writes JSON lines that parse, and ends a tick cleanly on SIGTERM with exit 0", async () => {
     const stack = uniqueStack("loop");
