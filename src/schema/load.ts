@@ -1,9 +1,11 @@
-import { readFile } from "node:fs/promises";
-import { Alias, isAlias, isMap, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument, type Document, type Node } from "yaml";
+import { LineCounter, parse as parseYaml, parseDocument, type Scalar, type YAMLError } from "yaml";
 import type { Diagnostic, SourceLocation } from "./diagnostics.js";
 import { hasInterpolation, interpolate, type Environment } from "./interpolate.js";
 import { deepMerge } from "./merge.js";
 import { isPlainObject, SourceMap } from "./source-map.js";
+import { decodeSpecFile, DEFAULT_MAX_FILE_BYTES, readSpecBytes } from "./spec-file.js";
+import { censusLimitExceeded, TOO_DEEP, TOO_MANY_VALUES } from "./yaml-census.js";
+import { documentValue } from "./yaml-walk.js";
 
 export interface LoadedSource {
   /** The merged, interpolated document, before schema validation. */
@@ -17,23 +19,29 @@ export interface LoadedSource {
 
 export interface LoadOptions {
   env?: Environment;
-  /** Reads a file; tests and editors can pass text that is not on disk. */
-  readText?: (file: string) => Promise<string>;
+  /**
+   * Reads a file; tests and editors can pass content that is not on disk: text, or bytes to be checked
+   * and decoded as a file's are (UTF-8 only).
+   */
+  readText?: (file: string) => Promise<string | Uint8Array>;
+  /** Files larger than this many bytes are refused unread (default DEFAULT_MAX_FILE_BYTES, 5 MB). */
+  maxFileBytes?: number;
 }
 
 /** Reads, interpolates and merges spec files in order. Problems come back as diagnostics, never thrown. */
 export async function loadSources(files: readonly string[], options: LoadOptions = {}): Promise<LoadedSource> {
   if (files.length === 0) throw new Error("no spec file given");
   const env = options.env ?? process.env;
-  const readText = options.readText ?? ((file: string) => readFile(file, "utf8"));
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const readText = options.readText ?? ((file: string) => readSpecBytes(file, maxFileBytes));
   const diagnostics: Diagnostic[] = [];
   const parsed: { value: unknown; sourceMap: SourceMap }[] = [];
   const texts = new Map<string, string>();
 
   for (const file of files) {
-    let text: string;
+    let content: string | Uint8Array;
     try {
-      text = await readText(file);
+      content = await readText(file);
     } catch (error) {
       diagnostics.push({
         severity: "error",
@@ -44,8 +52,13 @@ export async function loadSources(files: readonly string[], options: LoadOptions
       });
       continue;
     }
-    texts.set(file, text);
-    parsed.push(parseSpecText(text, file, env, diagnostics));
+    const decoded = decodeSpecFile(content, file, maxFileBytes);
+    if ("problem" in decoded) {
+      diagnostics.push(decoded.problem);
+      continue;
+    }
+    texts.set(file, decoded.text);
+    parsed.push(parseSpecText(decoded.text, file, env, diagnostics));
   }
 
   const value = parsed.reduce<unknown>((merged, next) => (merged === undefined ? next.value : deepMerge(merged, next.value)), undefined);
@@ -54,7 +67,11 @@ export async function loadSources(files: readonly string[], options: LoadOptions
   return { value, sourceMap, files, texts, diagnostics };
 }
 
-/** Parses one YAML text, keeping the location of every key and value and interpolating `${VAR}`. */
+/**
+ * Parses one YAML text, keeping the location of every key and value and interpolating `${VAR}`. A text over
+ * the limits (MAX_VALUES with aliases expanded, MAX_DEPTH), with more than one document, or with an alias or
+ * merge key inside the node it names is refused with a diagnostic at the line where it goes wrong.
+ */
 export function parseSpecText(
   text: string,
   file: string,
@@ -62,40 +79,31 @@ export function parseSpecText(
   diagnostics: Diagnostic[],
 ): { value: unknown; sourceMap: SourceMap } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number): SourceLocation => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
   };
-  const sourceMap = new SourceMap(at(0));
-
-  for (const error of doc.errors) {
-    diagnostics.push({ severity: "error", code: "yaml-syntax", message: firstLine(error.message), path: [], location: at(error.pos[0]) });
+  const census = censusLimitExceeded(text);
+  if (census) {
+    // The parser has not counted the lines: count them up to the offset here.
+    const before = text.slice(0, census.offset);
+    const line = before.split("\n").length;
+    const location = { file, line, column: census.offset - before.lastIndexOf("\n") };
+    const message = census.limit === "depth" ? TOO_DEEP : TOO_MANY_VALUES;
+    diagnostics.push({ severity: "error", code: census.limit === "depth" ? "too-deep" : "too-many-values", message, path: [], location });
+    return { value: undefined, sourceMap: new SourceMap({ file, line: 1, column: 1 }) };
   }
+
+  // Duplicate keys are found by the walk: the library's check compares each key with every other (quadratic).
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true });
+  const sourceMap = new SourceMap(at(0));
+  // The composer reports running out of stack once for each level it unwinds: the first says it all.
+  const firstExhaustion = doc.errors.findIndex((e) => e.code === "RESOURCE_EXHAUSTION");
+  const errors = doc.errors.filter((error, i) => error.code !== "RESOURCE_EXHAUSTION" || i === firstExhaustion);
+  for (const error of errors) diagnostics.push({ ...yamlErrorDiagnostic(error), path: [], location: at(error.pos[0]) });
   if (doc.errors.length > 0) return { value: undefined, sourceMap };
 
-  const visit = (node: Node | null, path: (string | number)[]): unknown => {
-    if (node === null) return null;
-    if (node.range) sourceMap.setValue(path, at(node.range[0]));
-    if (isAlias(node)) return visit((node as Alias).resolve(doc as Document) ?? null, path);
-    if (isMap(node)) {
-      const out: Record<string, unknown> = {};
-      for (const pair of node.items) {
-        const keyNode = pair.key as Node | null;
-        const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
-        const childPath = [...path, key];
-        if (keyNode?.range) sourceMap.setKey(childPath, at(keyNode.range[0]));
-        out[key] = visit(pair.value as Node | null, childPath);
-        if (!(pair.value as Node | null)?.range && keyNode?.range) sourceMap.setValue(childPath, at(keyNode.range[0]));
-      }
-      return out;
-    }
-    if (isSeq(node)) return node.items.map((item, i) => visit(item as Node | null, [...path, i]));
-    if (isScalar(node)) return scalarValue(node, path);
-    return undefined;
-  };
-
-  const scalarValue = (node: import("yaml").Scalar, path: (string | number)[]): unknown => {
+  const scalarValue = (node: Scalar, path: (string | number)[]): unknown => {
     if (typeof node.value !== "string" || !hasInterpolation(node.source ?? node.value)) return node.value;
     const { value, problems } = interpolate(node.value, env);
     for (const problem of problems) {
@@ -106,7 +114,7 @@ export function parseSpecText(
     return node.type === "PLAIN" ? readPlainScalar(value) : value;
   };
 
-  const value = visit(doc.contents as Node | null, []);
+  const value = documentValue(doc, { at, sourceMap, diagnostics, scalarValue });
   if (value !== null && value !== undefined && !isPlainObject(value)) {
     diagnostics.push({
       severity: "error",
@@ -117,6 +125,17 @@ export function parseSpecText(
     });
   }
   return { value: value ?? {}, sourceMap };
+}
+
+/** The library's errors in the words of the other diagnostics; most are kept as it writes them. */
+function yamlErrorDiagnostic(error: YAMLError): Pick<Diagnostic, "severity" | "code" | "message"> {
+  if (error.code === "MULTIPLE_DOCS") {
+    const message = "a second YAML document starts here: a spec file holds one; put each in a file of its own and merge them with -f";
+    return { severity: "error", code: "multiple-documents", message };
+  }
+  // The composer ran out of stack on nesting the census let through (block nesting, which it does not measure).
+  if (error.code === "RESOURCE_EXHAUSTION") return { severity: "error", code: "too-deep", message: TOO_DEEP };
+  return { severity: "error", code: "yaml-syntax", message: firstLine(error.message) };
 }
 
 function readPlainScalar(text: string): unknown {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatPath, loadSpec } from "../../src/schema/index.js";
+import { HOSTILE_SPECS } from "../support/hostile-specs.js";
 import { validateOverlay, validateTexts } from "../support/specs.js";
 
 interface Case {
@@ -119,7 +120,13 @@ describe("problems in the files themselves", () => {
       message: /flow sequence|Missing|end/i,
       code: "yaml-syntax",
     },
-    { why: "a key written twice", text: "stack: demo\nstack: other\n", line: 2, message: /unique/i, code: "yaml-syntax" },
+    {
+      why: "a key written twice",
+      text: "stack: demo\nstack: other\n",
+      line: 2,
+      message: /`stack` appears twice .*first on line 1/,
+      code: "duplicate-key",
+    },
     { why: "a list where the spec is a map", text: "- stack: demo\n", line: 1, message: /a spec file is a YAML map/, code: "not-a-map" },
   ])("$why", async ({ text, line, message, code }) => {
     const result = await validateTexts({ "broken.yaml": text });
@@ -127,6 +134,15 @@ describe("problems in the files themselves", () => {
     const error = result.diagnostics.find((d) => d.code === code);
     expect(error?.message).toMatch(message);
     expect(error?.location).toMatchObject({ file: "broken.yaml", line });
+  });
+
+  // Hostile files: each refused with the file and line (their CLI runs and times are in hostile-yaml.test.ts).
+  it.each(HOSTILE_SPECS)("$why", async ({ content, line, message, code }) => {
+    const result = await loadSpec(["hostile.yaml"], { readText: async () => content });
+    expect(result.spec).toBeUndefined();
+    const error = result.diagnostics.find((d) => d.code === code);
+    expect(error?.message, result.diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n")).toMatch(message);
+    expect(error?.location).toMatchObject({ file: "hostile.yaml", line });
   });
 
   it("names a file that cannot be read", async () => {

@@ -1,9 +1,29 @@
 import { InvalidArgumentError, Option } from "commander";
+import { DEFAULT_MAX_FILE_BYTES } from "../../schema/index.js";
 
 /** `-f FILE`, repeatable (`-f base.yaml -f prod.yaml`): later files are merged over earlier ones. */
 export function specFilesOption({ required }: { required: boolean }): Option {
   const option = new Option("-f, --file <path...>", "spec file; give several to merge overlays over a base, in order");
   return required ? option.makeOptionMandatory() : option;
+}
+
+/** `--max-file-size`: spec files larger than this are refused unread (default 5 MB). */
+export function maxFileSizeOption(): Option {
+  return new Option("--max-file-size <size>", "refuse a spec file larger than this (such as 5MB, 512kB)")
+    .argParser((value: string) => {
+      const bytes = parseByteSize(value);
+      if (!(bytes > 0)) throw new InvalidArgumentError("expected a size such as 5MB, 512kB or 1048576 (bytes)");
+      return bytes;
+    })
+    .default(DEFAULT_MAX_FILE_BYTES, "5MB");
+}
+
+const UNIT_BYTES: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** `5MB`, `512kB`, `1048576`: a size in bytes (binary units), NaN when it is not one. */
+export function parseByteSize(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(?:(k|m|g)i?b?|b)?$/i.exec(value.trim());
+  return match ? Math.floor(Number(match[1]) * UNIT_BYTES[(match[2] ?? "b").toLowerCase()]!) : NaN;
 }
 
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000 };

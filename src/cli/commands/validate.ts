@@ -4,15 +4,16 @@ import { EXIT } from "../exit-codes.js";
 import { diagnosticsJson } from "../render-diagnostics.js";
 import { reportDiagnostics } from "../report-diagnostics.js";
 import { styleFor } from "../style.js";
-import { specFilesOption } from "./options.js";
+import { maxFileSizeOption, specFilesOption } from "./options.js";
 
 export function validateCommand(): Command {
   return new Command("validate")
     .description("check spec files offline: schema, references, sizes, names; print errors and warnings")
     .addOption(specFilesOption({ required: true }))
+    .addOption(maxFileSizeOption())
     .option("--json", "print the result as JSON on stdout")
-    .action(async (options: { file: string[]; json?: boolean }) => {
-      const result = await loadSpec(options.file);
+    .action(async (options: { file: string[]; json?: boolean; maxFileSize: number }) => {
+      const result = await loadSpec(options.file, { maxFileBytes: options.maxFileSize });
       if (options.json) {
         process.stdout.write(JSON.stringify(diagnosticsJson(options.file, result.diagnostics), null, 2) + "\n");
       } else {
