@@ -51,7 +51,7 @@ export const stepScalingPolicy = z
         periodSeconds: z
           .number()
           .int()
-          .refine((p) => [10, 30].includes(p) || (p >= 60 && p % 60 === 0), "a period is 10, 30 or a multiple of 60 seconds")
+          .refine((p) => [10, 20, 30].includes(p) || (p >= 60 && p % 60 === 0), "a period is 10, 20, 30 or a multiple of 60 seconds")
           .default(60),
         evaluationPeriods: z.number().int().min(1).default(1),
         datapointsToAlarm: z.number().int().min(1).optional(),
