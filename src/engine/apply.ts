@@ -1,5 +1,6 @@
 import { runJobs, type Job, type JobOutcome } from "../graph/executor.js";
 import type { FieldDiff, ResourceChange, ResourceResult } from "../plan/model.js";
+import { redact, sensitiveValuesOf } from "../plan/redact.js";
 import type { Context, Kind, Observed } from "../reconcilers/contract.js";
 import { describeFailure } from "./failure.js";
 import { outputsFrom } from "./outputs.js";
@@ -45,6 +46,8 @@ export async function applyPlan(planned: EnginePlan, ctx: Context, options: Appl
   const byJob = new Map(planned.entries.map((e) => [e.job, e]));
   const jobsOfRow = new Map<ResourceChange, PlannedResource[]>();
   for (const e of planned.entries) jobsOfRow.set(e.change, [...(jobsOfRow.get(e.change) ?? []), e]);
+  // Any failure's message may echo what a call sent or found (AWS quotes the request): these are cut out of every one.
+  const sensitive = new Set(planned.plan.resources.flatMap((r) => sensitiveValuesOf(r.diffs)));
 
   const carryOut = async (entry: PlannedResource): Promise<void> => {
     const { reconciler, node, change } = entry;
@@ -54,6 +57,7 @@ export async function applyPlan(planned: EnginePlan, ctx: Context, options: Appl
     if (change.action === "read" || change.action === "held") return;
     if (change.action === "conflict") throw new ConflictError(`${change.name} ${change.reason ?? "is not this stack's"}`);
     const value = node!.build(lookup);
+    for (const secret of reconciler.sensitiveValues?.(value) ?? []) sensitive.add(secret);
     let result: Observed | undefined;
     if (change.action === "create") {
       result = await reconciler.create(value, ctx);
@@ -95,6 +99,7 @@ export async function applyPlan(planned: EnginePlan, ctx: Context, options: Appl
     if (restToCome) return;
     reported.add(change);
     const ended = describeOutcome(entry, outcome, byJob);
+    if (ended.error !== undefined) ended.error = redact(ended.error, sensitive);
     const shown =
       ended.outcome === "done" && change.action !== "delete"
         ? shownOutputs(reconciler.shownOutputs, outputs.get(change.address))

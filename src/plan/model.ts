@@ -31,8 +31,8 @@ export interface FieldDiff {
   after?: unknown;
   /** AWS cannot change this field in place: the resource is replaced. */
   forcesReplacement?: boolean;
-  /** Never printed: rendered as `(sensitive)` in every output. */
-  sensitive?: boolean;
+  /** The values are never printed: `(sensitive)` in text, no `before`/`after` in JSON, cut out of failure messages. */
+  sensitive?: true;
 }
 
 export interface ResourceChange {

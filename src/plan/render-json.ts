@@ -15,7 +15,7 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 /**
  * The JSON form of a plan (`plan --json`, and of a run with `results` and `stats`). Stable: a field keeps
  * its name and meaning within a `formatVersion`; new optional fields may be added without a new version.
- * Every value is plain JSON: secrets never appear, unknown values are a marker string.
+ * Every value is plain JSON: sensitive values never appear, unknown values are a marker string.
  */
 export interface PlanJson {
   /** The version of this format; `1` for the shape described here. */
@@ -73,19 +73,22 @@ export interface FieldDiffJson {
   /** Where in the resource, such as `retentionDays`, `ingress[tcp/80 from 0.0.0.0/0]`, `tags.team`. */
   path: string;
   /**
-   * The live value; absent when the field does not exist yet. `"(sensitive)"` for a secret,
-   * `"(known after apply)"` (also nested) for a value that exists only once a dependency is created.
+   * The live value; absent when the field does not exist yet, and for a sensitive field. `"(known after apply)"`
+   * (also nested) for a value that exists only once a dependency is created.
    */
   before?: JsonValue;
-  /** The value the spec asks for; absent when the field goes away. Masked like `before`. */
+  /** The value the spec asks for; absent when the field goes away, and for a sensitive field. */
   after?: JsonValue;
   /** `true` when AWS cannot change this field in place and the resource is replaced; absent otherwise. */
   forcesReplacement?: true;
-  /** `true` when the values are secret: both sides are then `"(sensitive)"`; absent otherwise. */
+  /** `true` when the values are secret: neither `before` nor `after` is given, `change` says what happens; absent otherwise. */
   sensitive?: true;
+  /** For a sensitive field only: whether its value is `added`, `removed` or `changed`. */
+  change?: SensitiveChange;
 }
 
-export const SENSITIVE_MARKER = "(sensitive)";
+export type SensitiveChange = "added" | "removed" | "changed";
+
 export const UNKNOWN_MARKER = "(known after apply)";
 
 export function planToJson(plan: Plan, extras: { stats?: CallStatsSnapshot; results?: ResourceResult[] } = {}): PlanJson {
@@ -123,14 +126,19 @@ function resourceToJson(change: ResourceChange): ResourceChangeJson {
 }
 
 function diffToJson(diff: FieldDiff): FieldDiffJson {
-  const value = (v: unknown) => (diff.sensitive ? SENSITIVE_MARKER : toJsonValue(v));
+  const forces = diff.forcesReplacement && { forcesReplacement: true as const };
+  if (diff.sensitive) return { path: diff.path, ...forces, sensitive: true, change: sensitiveChange(diff) };
   return {
     path: diff.path,
-    ...(diff.before !== undefined && { before: value(diff.before) }),
-    ...(diff.after !== undefined && { after: value(diff.after) }),
-    ...(diff.forcesReplacement && { forcesReplacement: true as const }),
-    ...(diff.sensitive && { sensitive: true as const }),
+    ...(diff.before !== undefined && { before: toJsonValue(diff.before) }),
+    ...(diff.after !== undefined && { after: toJsonValue(diff.after) }),
+    ...forces,
   };
+}
+
+function sensitiveChange(diff: FieldDiff): SensitiveChange {
+  if (diff.before === undefined && diff.after !== undefined) return "added";
+  return diff.after === undefined && diff.before !== undefined ? "removed" : "changed";
 }
 
 /** What JSON.stringify would make of the value, with unknowns as their marker, at any depth. */

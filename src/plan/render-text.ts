@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { Style } from "../cli/style.js";
 import { hasChanges, KnownAfterApply, type Action, type FieldDiff, type Plan, type PlanSummary, type ResourceChange } from "./model.js";
+import { SENSITIVE_MARKER } from "./redact.js";
 
 /**
  * The plan as people read it, in the style of infrastructure tools: a header, one line per resource with
@@ -93,10 +94,8 @@ interface Leaf {
   after?: unknown;
 }
 
-const SENSITIVE = "(sensitive)";
-
 function leafLine(leaf: Leaf, sensitive: boolean, style: Style): string {
-  const show = (value: unknown) => (sensitive ? SENSITIVE : formatValue(value));
+  const show = (value: unknown) => (sensitive ? SENSITIVE_MARKER : formatValue(value));
   const path = style.dim(leaf.path);
   if (leaf.sign === "+") return `${style.green("+")} ${path} = ${show(leaf.after)}`;
   if (leaf.sign === "-") return `${style.red("-")} ${path} = ${show(leaf.before)}`;

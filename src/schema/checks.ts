@@ -1,10 +1,12 @@
 import { DependencyGraph } from "../graph/graph.js";
+import { writeTimeProblems } from "./aws-limits.js";
 import type { Diagnostic, Severity, SpecPath } from "./diagnostics.js";
 import { fargateSizeProblem } from "./fargate.js";
 import type { ListenerActionSpec } from "./load-balancing.js";
 import { explicitName, NAME_RULES, physicalName, type NamedKind } from "./names.js";
 import type { SourceMap } from "./source-map.js";
 import { listenersForwardingTo, targetGroupsOf } from "./queries.js";
+import { looksSecret } from "./sensitive.js";
 import type { Spec } from "./spec.js";
 
 type Report = (severity: Severity, code: string, path: SpecPath, message: string, preferKey?: boolean) => void;
@@ -22,6 +24,7 @@ export function checkSpec(spec: Spec, sourceMap: SourceMap): Diagnostic[] {
   checkTaskDefinitions(spec, report);
   checkServices(spec, report);
   checkDiscovery(spec, report);
+  for (const problem of writeTimeProblems(spec)) report("error", problem.code, problem.path, problem.message, problem.preferKey);
   warnAboutRisks(spec, report);
   return diagnostics;
 }
@@ -433,8 +436,6 @@ function checkDiscovery(spec: Spec, report: Report): void {
   }
 }
 
-const SECRET_LOOKING = /PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|(^|_)KEY($|_)/i;
-
 function warnAboutRisks(spec: Spec, report: Report): void {
   const usedByLoadBalancer = new Set(Object.values(spec.loadBalancers).flatMap((lb) => lb.securityGroups));
   const usedByService = new Map<string, string>();
@@ -459,12 +460,12 @@ function warnAboutRisks(spec: Spec, report: Report): void {
   for (const [logical, task] of Object.entries(spec.taskDefinitions)) {
     for (const [name, container] of Object.entries(task.containers)) {
       for (const variable of Object.keys(container.environment)) {
-        if (SECRET_LOOKING.test(variable)) {
+        if (looksSecret(variable)) {
           report(
             "warning",
             "plain-secret",
             ["taskDefinitions", logical, "containers", name, "environment", variable],
-            `${variable} looks secret but is a plain environment value (stored and shown in clear): move it to \`secrets\``,
+            `${variable} looks secret but is a plain environment value (never printed, but stored in clear in the task definition): move it to \`secrets\``,
             true,
           );
         }

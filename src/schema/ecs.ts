@@ -3,6 +3,7 @@ import { logicalName, port, tags } from "./common.js";
 import { subnetSelector } from "./network.js";
 import { cpuUnits, memoryMiB } from "./units.js";
 import { autoScaling } from "./autoscaling.js";
+import type { EnvironmentValue } from "./sensitive.js";
 
 /** ECS cluster, service, task family and container names share one rule. */
 const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
@@ -88,6 +89,19 @@ const ULIMIT_NAMES = [
   "stack",
 ] as const;
 
+const environmentText = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+
+/** A value as is, or `{ value, sensitive: true }`; validated into one form, whether the spec marked it or not. */
+const environmentValue = z.union([
+  environmentText.transform((value): EnvironmentValue => ({ value, sensitive: false })),
+  z
+    .strictObject({
+      value: environmentText,
+      sensitive: z.boolean().default(false).describe("`true`: the value is shown as `(sensitive)` in plans, reports, logs and errors"),
+    })
+    .describe('A value with how it is shown, such as `{ value: "…", sensitive: true }`'),
+]);
+
 export const container = z.strictObject({
   image: z.string().min(1),
   cpu: cpuUnits.optional(),
@@ -96,11 +110,11 @@ export const container = z.strictObject({
   essential: z.boolean().default(true),
   portMappings: z.array(portMapping).default([]),
   environment: z
-    .record(
-      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "invalid environment variable name"),
-      z.union([z.string(), z.number(), z.boolean()]).transform(String),
-    )
-    .default({}),
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "invalid environment variable name"), environmentValue)
+    .default({})
+    .describe(
+      "Plain values, stored in clear in the task definition. Values of names that look secret (PASSWORD, TOKEN, API_KEY, …) and values marked `sensitive: true` are never printed",
+    ),
   secrets: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "invalid environment variable name"), secretSource).default({}),
   dependsOn: z
     .array(z.strictObject({ container: z.string().min(1), condition: z.enum(["START", "COMPLETE", "SUCCESS", "HEALTHY"]) }))

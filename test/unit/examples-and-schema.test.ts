@@ -8,6 +8,9 @@ import { validateTexts } from "../support/specs.js";
 
 const repo = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 const EXAMPLES = ["examples/microblog.yaml", "examples/microblog-shared-db.yaml"];
+/** Environment values as validated: each with whether the spec marked it sensitive. */
+const unmarked = (values: Record<string, string>) =>
+  Object.fromEntries(Object.entries(values).map(([name, value]) => [name, { value, sensitive: false }]));
 
 describe("the examples", () => {
   it("microblog.yaml is valid and warns about exactly the reference system's flaws", async () => {
@@ -88,7 +91,7 @@ describe("the examples", () => {
               memory: 512,
               essential: true,
               portMappings: [{ containerPort: 8080, hostPort: 8080, protocol: "tcp" }],
-              environment: { DB_DATABASE: "kubenews", DB_USERNAME: "kubenews", DB_PASSWORD: "Pg#123", DB_HOST: "localhost" },
+              environment: unmarked({ DB_DATABASE: "kubenews", DB_USERNAME: "kubenews", DB_PASSWORD: "Pg#123", DB_HOST: "localhost" }),
               dependsOn: [{ container: "container2Curso107", condition: "HEALTHY" }],
               logging: { awslogs: { logGroup: "app", region: "us-east-1", streamPrefix: "container1Curso107" } },
             },
@@ -98,7 +101,7 @@ describe("the examples", () => {
               memory: 512,
               essential: false,
               portMappings: [{ containerPort: 5432, hostPort: 5432, protocol: "tcp" }],
-              environment: { POSTGRES_DB: "kubenews", POSTGRES_USER: "kubenews", POSTGRES_PASSWORD: "Pg#123" },
+              environment: unmarked({ POSTGRES_DB: "kubenews", POSTGRES_USER: "kubenews", POSTGRES_PASSWORD: "Pg#123" }),
               healthCheck: {
                 command: ["CMD-SHELL", "pg_isready -q -d kubenews -U kubenews"],
                 intervalSeconds: 10,

@@ -6,6 +6,7 @@ import type { RegisterTaskDefinitionCommandInput, TaskDefinition } from "@aws-sd
 import type { FieldDiff } from "../../../plan/model.js";
 import type { ContainerSpec, TaskDefinitionSpec } from "../../../schema/ecs.js";
 import { physicalName } from "../../../schema/names.js";
+import { sensitiveVariables } from "../../../schema/sensitive.js";
 import type { Spec } from "../../../schema/spec.js";
 import { diffTags, tagChange, type TagChange } from "../../diff-helpers.js";
 import { addressOf, desiredNode, ownedTags, type DesiredNode, type Diff, type Observed, type Outputs, type Tags } from "../../contract.js";
@@ -28,6 +29,8 @@ export interface TaskDefinitionDesired {
   /** What RegisterTaskDefinition is sent, apart from the family and the tags. */
   definition: TaskDefinitionInput;
   tags: Tags;
+  /** By container: the environment variables whose values are never printed (marked `sensitive`, or names that look secret). */
+  sensitiveVariables: Record<string, string[]>;
 }
 
 export interface ObservedTaskDefinition extends Observed {
@@ -88,7 +91,7 @@ function containerDefinition(spec: Spec, name: string, c: ContainerSpec, outputs
     ...(c.memoryReservation !== undefined && { memoryReservation: c.memoryReservation }),
     essential: c.essential,
     ...(c.portMappings.length > 0 && { portMappings: c.portMappings.map(portMapping) }),
-    ...(environment.length > 0 && { environment: environment.map(([key, value]) => ({ name: key, value })) }),
+    ...(environment.length > 0 && { environment: environment.map(([key, entry]) => ({ name: key, value: entry.value })) }),
     ...(secrets.length > 0 && { secrets: secrets.map(([key, source]) => ({ name: key, valueFrom: secretValueFrom(source) })) }),
     ...(c.dependsOn.length > 0 && { dependsOn: c.dependsOn.map((d) => ({ containerName: d.container, condition: d.condition })) }),
     ...(c.healthCheck && { healthCheck: healthCheck(c.healthCheck) }),
@@ -131,6 +134,7 @@ export function desiredTaskDefinition(spec: Spec, logical: string, entry: TaskDe
       containerDefinitions: Object.entries(entry.containers).map(([name, c]) => containerDefinition(spec, name, c, outputs)),
     },
     tags: ownedTags(spec, "taskDefinitions", logical, entry.tags),
+    sensitiveVariables: Object.fromEntries(Object.entries(entry.containers).map(([name, c]) => [name, sensitiveVariables(c.environment)])),
   };
 }
 
@@ -171,12 +175,36 @@ export const registerInput = (desired: TaskDefinitionDesired): Pending<RegisterT
 export function diffTaskDefinitionResource(desired: TaskDefinitionDesired, observed: ObservedTaskDefinition): Diff<TaskDefinitionChange> {
   const content = diffTaskDefinition(normaliseTaskDefinition(desired.definition), observed.definition);
   return {
-    lines: [...content, ...diffTags(desired.tags, observed.tags)],
+    lines: [
+      ...content.map((line) => (isSensitiveLine(desired, line) ? { ...line, sensitive: true as const } : line)),
+      ...diffTags(desired.tags, observed.tags),
+    ],
     change:
       content.length > 0
         ? { revision: registerInput(desired), keepRevisions: desired.keepRevisions }
         : { tags: tagChange(desired.tags, observed.tags) },
   };
+}
+
+const ENVIRONMENT_LINE = /^containers\.([^.]+)\.environment\.(.+)$/;
+
+/**
+ * A variable's line whose values are never printed: one the spec marks or whose name looks secret, and one the spec
+ * no longer has, since the spec can no longer say whether it was sensitive.
+ */
+function isSensitiveLine(desired: TaskDefinitionDesired, line: FieldDiff): boolean {
+  const match = ENVIRONMENT_LINE.exec(line.path);
+  if (!match) return false;
+  const [, container = "", variable = ""] = match;
+  return line.after === undefined || (desired.sensitiveVariables[container] ?? []).includes(variable);
+}
+
+/** The values a failure's message must not echo: every sensitive variable's value in the definition sent. */
+export function sensitiveTaskDefinitionValues(desired: TaskDefinitionDesired): string[] {
+  return desired.definition.containerDefinitions.flatMap((c) => {
+    const hidden = new Set(desired.sensitiveVariables[c.name] ?? []);
+    return (c.environment ?? []).flatMap((v) => (v.name !== undefined && v.value !== undefined && hidden.has(v.name) ? [v.value] : []));
+  });
 }
 
 /** A new family: its task-level settings and one line per container, not every leaf. */
