@@ -27,5 +27,6 @@ export {
 } from "./lease.js";
 export { CALL_MIDDLEWARE_NAME, callMiddleware, callPlugin, type CallMiddlewareOptions } from "./middleware.js";
 export { probeServices, type ProbeResult } from "./probe.js";
+export { checkBeforeRetry, type TookEffect } from "./retry-check.js";
 export { DEFAULT_RETRY_POLICY, withRetry, type FailedAttempt, type RetryHooks, type RetryPolicy } from "./retry.js";
 export { CallStats, isWriteAction } from "./stats.js";

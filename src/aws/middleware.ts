@@ -1,6 +1,7 @@
 import type { FinalizeHandlerOutput, FinalizeRequestMiddleware, HandlerExecutionContext, MetadataBearer, Pluggable } from "@smithy/types";
 import { annotateAwsError, classifyAwsError } from "./errors.js";
 import { policyFor, withRetry, type RetryPolicy } from "./retry.js";
+import { retryCheckOf } from "./retry-check.js";
 import type { CallStats } from "./stats.js";
 
 export interface CallMiddlewareOptions {
@@ -51,8 +52,11 @@ export function callMiddleware<Input extends object, Output extends MetadataBear
           stats?.recordAttempts(service, action, attempts);
         }
       } else {
+        const tookEffect = retryCheckOf(args.input);
         result = await withRetry(
-          () => {
+          async (attempt) => {
+            const earlier = attempt > 1 && tookEffect ? await tookEffect() : undefined;
+            if (earlier) return { output: { ...earlier, $metadata: {} } as Output, response: {} };
             attempts++;
             stats?.recordAttempts(service, action);
             return next(args);

@@ -162,13 +162,15 @@ export interface Reconciler<D, O extends Observed = Observed, C = unknown> {
   isEmpty?(observed: O): boolean;
   /** The field lines shown for a resource to be created; without it, the desired value is shown leaf by leaf. */
   preview?(desired: D): FieldDiff[];
+  /** Values of the desired resource never to be printed (a secret-looking environment value): cut out of a failure's message. */
+  sensitiveValues?(desired: D): string[];
   /** Values other nodes refer to (ids, ARNs, names). */
   outputs(observed: O): Record<string, string | string[]>;
   /** Outputs people need after a run (a load balancer's DNS name): printed after apply and part of its JSON. */
   readonly shownOutputs?: readonly string[];
   /**
    * How a resource AWS cannot change in place is replaced. Without this hook: deleted, then created, because
-   * its name must stay unique (a security group). With it: the successor is created beside the old resource
+   * its name must stay unique (a load balancer). With it: the successor is created beside the old resource
    * under the name returned here, what refers to the resource moves over to it, and the old one is deleted
    * with the run's other deletions, so that nothing is left pointing at nothing (a target group).
    */

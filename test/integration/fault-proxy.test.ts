@@ -1,4 +1,4 @@
-import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { CreateLogGroupCommand, DeleteLogGroupCommand, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeVpcsCommand } from "@aws-sdk/client-ec2";
 import { ListClustersCommand } from "@aws-sdk/client-ecs";
 import { CreateRoleCommand, DeleteRoleCommand, GetRoleCommand, NoSuchEntityException } from "@aws-sdk/client-iam";
@@ -110,6 +110,59 @@ describe("retryable faults are retried under our policy, each attempt counted", 
     const namespaceId = operation.Operation?.Targets?.NAMESPACE;
     expect(namespaceId).toBeTruthy();
     await c.serviceDiscovery.send(new DeleteNamespaceCommand({ Id: namespaceId }));
+  });
+});
+
+describe("lost answers: the write reaches moto, its answer never reaches the caller", () => {
+  it("a lost CreateRole took effect in moto, and the caller saw a dropped connection", async () => {
+    const c = connect({ retry: false, maxAttempts: 1 });
+    const name = uniqueName();
+    proxy.inject({ action: "CreateRole", fault: "lost" });
+    const error = await c.iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust })).catch((e: unknown) => e);
+    expect(error).toMatchObject({ errorClass: "retryable" });
+    expect(String((error as Error).message)).toMatch(/socket hang up|ECONNRESET/);
+    expect(sentOf("CreateRole").map((r) => r.fault)).toEqual(["lost"]);
+    const direct = createClients({ ...motoClientConfig(), maxAttempts: 1 });
+    try {
+      expect((await direct.iam.send(new GetRoleCommand({ RoleName: name }))).Role?.RoleName).toBe(name);
+      await direct.iam.send(new DeleteRoleCommand({ RoleName: name }));
+    } finally {
+      direct.destroy();
+    }
+  });
+
+  it("lostWrites loses the same share of writes for the same seed, and never a read", async () => {
+    const losing = async (seed: number) => {
+      const lossy = await startFaultProxy(inject("motoEndpoint"), { lostWrites: { rate: 0.5, seed } });
+      const aws = createClients({ ...motoClientConfig(), endpoint: lossy.endpoint, retry: false, maxAttempts: 1 });
+      const prefix = `/lost/${uniqueName()}/`;
+      try {
+        const outcomes: string[] = [];
+        for (let i = 0; i < 12; i++) {
+          const sent = await aws.logs.send(new CreateLogGroupCommand({ logGroupName: `${prefix}${i}` })).then(
+            () => "answered",
+            () => "lost",
+          );
+          outcomes.push(sent);
+          await aws.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: prefix }));
+        }
+        const { logGroups = [] } = await aws.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: prefix }));
+        expect(logGroups).toHaveLength(12); // every write took effect, answered or not
+        // A DeleteLogGroup whose answer is lost has deleted the group all the same.
+        for (const group of logGroups)
+          await aws.logs.send(new DeleteLogGroupCommand({ logGroupName: group.logGroupName })).catch(() => undefined);
+        expect(lossy.seen.filter((r) => r.fault === "lost" && r.action.startsWith("Describe"))).toEqual([]);
+        return outcomes.join(" ");
+      } finally {
+        aws.destroy();
+        await lossy.close();
+      }
+    };
+    const first = await losing(3);
+    expect(first).toContain("lost");
+    expect(first).toContain("answered");
+    expect(await losing(3)).toBe(first);
+    expect(await losing(4)).not.toBe(first);
   });
 });
 

@@ -147,6 +147,8 @@ describe("a service with everything the spec sets, against moto", () => {
 
     expect(writes().map((c) => c.action)).toEqual(["CreateService", "UpdateService"]);
     expect(writes()[0]!.input).toEqual({
+      // Derived from the stack, the address and the request: a retry or the next run sends the same one.
+      clientToken: expect.stringMatching(/^[0-9a-f]{36}$/),
       cluster: world.cluster,
       serviceName: `${stack}-web`,
       taskDefinition: world.taskDefinition,

@@ -37,6 +37,9 @@ const CLOUD_MAP_POLL = { minDelaySeconds: 2, maxDelaySeconds: 15 };
 /** How long an operation may take when ctx.wait sets no bound. */
 const DEFAULT_OPERATION_TIMEOUT_MS = 5 * 60_000;
 
+/** The longest CreatorRequestId Cloud Map takes (CreatePrivateDnsNamespace, CreateService). */
+export const CREATOR_REQUEST_ID_MAX = 64;
+
 /** A fresh CreatorRequestId / UpdaterRequestId: Cloud Map takes a repeated one as a retry of the same request. */
 export const newRequestId = (): string => randomUUID();
 

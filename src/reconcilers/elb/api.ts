@@ -47,3 +47,24 @@ export async function writeElbTags(ctx: Context, arn: string, change: TagChange)
     await ctx.clients.elbv2.send(new AddTagsCommand({ ResourceArns: [arn], Tags: toTagList(change.set) }));
   }
 }
+
+/**
+ * The ELBv2 resources an exact describe finds (a load balancer or target group by name), each with its tags;
+ * none when ELBv2 answers that it does not exist.
+ */
+export async function describeWithTags<T>(
+  ctx: Context,
+  describe: () => Promise<T[]>,
+  arnOf: (found: T) => string | undefined,
+): Promise<Array<{ found: T; tags: Tags }>> {
+  let found: T[];
+  try {
+    found = await describe();
+  } catch (error) {
+    if (isNotFound(error)) return [];
+    throw error;
+  }
+  const arns = found.map(arnOf).filter((arn): arn is string => arn !== undefined);
+  const tags = arns.length === 0 ? new Map<string, Tags>() : await describeElbTags(ctx, arns);
+  return found.map((one) => ({ found: one, tags: tags.get(arnOf(one) ?? "") ?? {} }));
+}

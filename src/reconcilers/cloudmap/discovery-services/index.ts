@@ -24,8 +24,8 @@ import { KnownAfterApply } from "../../../plan/model.js";
 import {
   CloudMapOperationError,
   cloudMapBounds,
+  CREATOR_REQUEST_ID_MAX,
   followWrite,
-  newRequestId,
   newsReporter,
   readCloudMapTags,
   stackCandidates,
@@ -33,7 +33,8 @@ import {
   type CloudMapPoll,
 } from "../api.js";
 import { applyTagChange, known, toTagList } from "../../diff-helpers.js";
-import { sharedRead, type Context, type Reconciler, type Tags } from "../../contract.js";
+import { ID_TAG, sharedRead, type Context, type Reconciler, type Tags } from "../../contract.js";
+import { createRecognising, idempotencyToken, recogniseBeforeRetry } from "../../recognise.js";
 import {
   afterServiceUpdate,
   diffDiscoveryService,
@@ -88,9 +89,20 @@ async function readService(
  * matched here and the namespace confirmed on GetService's answer.
  */
 async function observeService(ctx: Context, name: string, namespaceId: string): Promise<ObservedDiscoveryService | undefined> {
+  const found = await findService(ctx, name, namespaceId);
+  return found && toObservedDiscoveryService(found.service, found.tags);
+}
+
+/** The service of this name in this namespace, as GetService answers, with its tags. */
+async function findService(ctx: Context, name: string, namespaceId: string): Promise<{ service: Service; tags: Tags } | undefined> {
   const matches = (await listServices(ctx, namespaceId)).filter((s) => s.Name === name);
-  const live = await Promise.all(matches.map((s) => readService(ctx, { id: s.Id!, arn: s.Arn! })));
-  return live.find((s) => s?.namespaceId === namespaceId);
+  const live = await Promise.all(
+    matches.map(async (s) => {
+      const [service, tags] = await Promise.all([getService(ctx, s.Id!), readCloudMapTags(ctx, s.Arn!)]);
+      return service && tags ? { service, tags } : undefined;
+    }),
+  );
+  return live.find((s) => s?.service.NamespaceId === namespaceId);
 }
 
 /** Every instance id registered with the service; undefined when the service is gone. */
@@ -161,19 +173,27 @@ export const discoveryServicesReconciler: Reconciler<DiscoveryServiceDesired, Ob
   diff: diffDiscoveryService,
 
   async create(desired, ctx) {
-    const { Service: service } = await ctx.clients.serviceDiscovery.send(
-      new CreateServiceCommand({
-        Name: desired.name,
-        NamespaceId: known(desired.namespaceId, `the namespace of ${subject(desired.name)}`),
-        Description: desired.description,
-        DnsConfig: { RoutingPolicy: desired.routingPolicy, DnsRecords: toAwsRecords(desired.dnsRecords) },
-        HealthCheckCustomConfig: desired.customHealthCheck && { FailureThreshold: desired.customHealthCheck.failureThreshold },
-        Tags: toTagList(desired.tags),
-        CreatorRequestId: newRequestId(),
-      }),
-    );
+    const namespaceId = known(desired.namespaceId, `the namespace of ${subject(desired.name)}`);
+    const request = {
+      Name: desired.name,
+      NamespaceId: namespaceId,
+      Description: desired.description,
+      DnsConfig: { RoutingPolicy: desired.routingPolicy, DnsRecords: toAwsRecords(desired.dnsRecords) },
+      HealthCheckCustomConfig: desired.customHealthCheck && { FailureThreshold: desired.customHealthCheck.failureThreshold },
+      Tags: toTagList(desired.tags),
+    };
+    const CreatorRequestId = idempotencyToken(ctx.stack, desired.tags[ID_TAG] ?? desired.name, request, CREATOR_REQUEST_ID_MAX);
+    const recognition = {
+      read: () => findService(ctx, desired.name, namespaceId),
+      tagsOf: (found: { service: Service; tags: Tags }) => found.tags,
+    };
+    const command = new CreateServiceCommand({ ...request, CreatorRequestId });
+    // AWS answers a repeated CreatorRequestId with the service it made; moto (5.2) ignores the token and makes a second one.
+    recogniseBeforeRetry(command, desired.tags, recognition, (found) => ({ Service: found.service }));
+    const created = async () => ({ service: (await ctx.clients.serviceDiscovery.send(command)).Service, tags: { ...desired.tags } });
+    const { service, tags } = await createRecognising(created, desired.tags, { alreadyExists: ["ServiceAlreadyExists"], ...recognition });
     if (!service?.Id) throw new Error(`${subject(desired.name)}: CreateService answered without the service`);
-    return toObservedDiscoveryService(service, { ...desired.tags });
+    return toObservedDiscoveryService(service, tags);
   },
 
   async update(change, observed, ctx) {

@@ -14,6 +14,7 @@
  */
 import {
   CreatePrivateDnsNamespaceCommand,
+  type CreatePrivateDnsNamespaceCommandInput,
   DeleteNamespaceCommand,
   GetNamespaceCommand,
   UpdatePrivateDnsNamespaceCommand,
@@ -21,9 +22,10 @@ import {
   type NamespaceSummary,
 } from "@aws-sdk/client-servicediscovery";
 import { isNotFound } from "../../../aws/errors.js";
-import { followWrite, newRequestId, readCloudMapTags, stackCandidates, writeCloudMapTags } from "../api.js";
+import { CREATOR_REQUEST_ID_MAX, followWrite, newRequestId, readCloudMapTags, stackCandidates, writeCloudMapTags } from "../api.js";
 import { applyTagChange, known, toTagList } from "../../diff-helpers.js";
 import { ID_TAG, STACK_TAG, sharedRead, type Context, type Reconciler, type Tags } from "../../contract.js";
+import { createRecognising, idempotencyToken } from "../../recognise.js";
 import {
   diffNamespace,
   namespaceNodes,
@@ -75,6 +77,23 @@ async function observeNamespace(ctx: Context, desired: NamespaceDesired): Promis
 
 const subject = (name: string) => `namespace ${name}`;
 
+/** CreatePrivateDnsNamespace, with a CreatorRequestId of the node and its content, followed to its end and read back. */
+async function createNamespace(
+  ctx: Context,
+  desired: NamespaceDesired,
+  request: Omit<CreatePrivateDnsNamespaceCommandInput, "CreatorRequestId">,
+): Promise<ObservedNamespace> {
+  const CreatorRequestId = idempotencyToken(ctx.stack, desired.tags[ID_TAG] ?? desired.name, request, CREATOR_REQUEST_ID_MAX);
+  const { OperationId } = await ctx.clients.serviceDiscovery.send(new CreatePrivateDnsNamespaceCommand({ ...request, CreatorRequestId }));
+  const operation = await followWrite(ctx, OperationId, resourceOf(desired.name, desired.tags));
+  const id = operation.Targets?.["NAMESPACE"];
+  if (!id) throw new Error(`${subject(desired.name)}: the creation succeeded but its operation names no namespace`);
+  const { Namespace: namespace } = await ctx.clients.serviceDiscovery.send(new GetNamespaceCommand({ Id: id }));
+  const tags = namespace?.Arn ? await readCloudMapTags(ctx, namespace.Arn) : undefined;
+  if (!namespace || !tags) throw new Error(`${subject(desired.name)}: created as ${id}, but it cannot be read back`);
+  return toObservedNamespace(namespace, tags);
+}
+
 const resourceOf = (name: string, tags: Tags) => ({ name, tags, description: subject(name) });
 
 export const namespacesReconciler: Reconciler<NamespaceDesired, ObservedNamespace, NamespaceChange> = {
@@ -100,22 +119,20 @@ export const namespacesReconciler: Reconciler<NamespaceDesired, ObservedNamespac
   diff: diffNamespace,
 
   async create(desired, ctx) {
-    const { OperationId } = await ctx.clients.serviceDiscovery.send(
-      new CreatePrivateDnsNamespaceCommand({
-        Name: desired.name,
-        Vpc: known(desired.vpcId, `the VPC of namespace ${desired.name}`),
-        Description: desired.description,
-        Tags: toTagList(desired.tags),
-        CreatorRequestId: newRequestId(),
-      }),
-    );
-    const operation = await followWrite(ctx, OperationId, resourceOf(desired.name, desired.tags));
-    const id = operation.Targets?.["NAMESPACE"];
-    if (!id) throw new Error(`${subject(desired.name)}: the creation succeeded but its operation names no namespace`);
-    const { Namespace: namespace } = await ctx.clients.serviceDiscovery.send(new GetNamespaceCommand({ Id: id }));
-    const tags = namespace?.Arn ? await readCloudMapTags(ctx, namespace.Arn) : undefined;
-    if (!namespace || !tags) throw new Error(`${subject(desired.name)}: created as ${id}, but it cannot be read back`);
-    return toObservedNamespace(namespace, tags);
+    const request = {
+      Name: desired.name,
+      Vpc: known(desired.vpcId, `the VPC of namespace ${desired.name}`),
+      Description: desired.description,
+      Tags: toTagList(desired.tags),
+    };
+    return createRecognising(() => createNamespace(ctx, desired, request), desired.tags, {
+      // AWS answers NamespaceAlreadyExists for the same name in the same VPC; moto ConflictingDomainExists for any
+      // second namespace in the VPC (a CreatorRequestId seen before is answered with its first operation on AWS).
+      alreadyExists: ["NamespaceAlreadyExists", "ConflictingDomainExists"],
+      read: () => observeNamespace(ctx, desired),
+      tagsOf: (found) => found.tags,
+      matches: (found) => found.name === desired.name && (desired.description === undefined || found.description === desired.description),
+    });
   },
 
   async update(change, observed, ctx) {

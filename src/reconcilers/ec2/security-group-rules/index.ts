@@ -10,7 +10,8 @@ import {
 } from "@aws-sdk/client-ec2";
 import { awsErrorIs, isNotFound } from "../../../aws/errors.js";
 import { known } from "../../diff-helpers.js";
-import { STACK_TAG, type Context, type Reconciler } from "../../contract.js";
+import { STACK_TAG, type Context, type Reconciler, type Tags } from "../../contract.js";
+import { createRecognising } from "../../recognise.js";
 import { describeSecurityGroups } from "../api.js";
 import {
   authorizeInput,
@@ -32,7 +33,7 @@ import {
   type SecurityGroupRulesChange,
   type SecurityGroupRulesDesired,
 } from "./model.js";
-import { DIRECTIONS, parseRule, type ByDirection } from "./rule.js";
+import { DIRECTIONS, parseRule, ruleKey, type ByDirection, type ObservedRule, type Rule, type RuleDirection } from "./rule.js";
 
 async function describeRules(ctx: Context, filters: Filter[]): Promise<AwsSecurityGroupRule[]> {
   const rules: AwsSecurityGroupRule[] = [];
@@ -53,6 +54,22 @@ async function revoke(ctx: Context, groupId: string, ids: ByDirection<string[]>)
   }
 }
 
+/**
+ * The live rules of the group that are these rules (by identity: direction, protocol, ports, peer); undefined
+ * when one of them is missing.
+ */
+async function liveRulesAuthorized(
+  ctx: Context,
+  groupId: string,
+  direction: RuleDirection,
+  rules: readonly Rule[],
+  ownerTags: Tags,
+): Promise<ObservedRule[] | undefined> {
+  const live = (await rulesOfGroup(ctx, groupId)).map((r) => parseRule(r, ownerTags)).filter((r) => r.direction === direction);
+  const found = rules.map((rule) => live.find((r) => ruleKey(r, direction) === ruleKey(rule, direction)));
+  return found.every((r) => r !== undefined) ? found : undefined;
+}
+
 /** Added first, revoked last: a rule being replaced by another never leaves a moment with neither. */
 async function write(writes: RuleWrites, ctx: Context): Promise<void> {
   const { groupId } = writes;
@@ -60,8 +77,15 @@ async function write(writes: RuleWrites, ctx: Context): Promise<void> {
     const rules = writes.authorize[direction];
     if (rules.length === 0) continue;
     const input = authorizeInput(groupId, rules, writes.tags);
-    if (direction === "ingress") await ctx.clients.ec2.send(new AuthorizeSecurityGroupIngressCommand(input));
-    else await ctx.clients.ec2.send(new AuthorizeSecurityGroupEgressCommand(input));
+    const authorize = () =>
+      direction === "ingress"
+        ? ctx.clients.ec2.send(new AuthorizeSecurityGroupIngressCommand(input))
+        : ctx.clients.ec2.send(new AuthorizeSecurityGroupEgressCommand(input));
+    await createRecognising(authorize, writes.tags, {
+      alreadyExists: ["InvalidPermission.Duplicate"],
+      read: () => liveRulesAuthorized(ctx, groupId, direction, rules, writes.tags),
+      tagsOf: (live) => (live.every((rule) => rule.ours) ? live[0]?.tags : undefined),
+    });
   }
   if (writes.redescribe.length > 0) {
     await ctx.clients.ec2.send(new ModifySecurityGroupRulesCommand({ GroupId: groupId, SecurityGroupRules: writes.redescribe }));

@@ -53,7 +53,8 @@ import { awsErrorIs, isNotFound } from "../../../aws/errors.js";
 import { applyTagChange } from "../../diff-helpers.js";
 import { groupBy } from "../../collections.js";
 import { findTaggedResources, resourcesOfType } from "../../tagged-resources.js";
-import { STACK_TAG, type Context, type Reconciler } from "../../contract.js";
+import { ID_TAG, STACK_TAG, type Context, type Reconciler } from "../../contract.js";
+import { idempotencyToken } from "../../recognise.js";
 import { describeLiveServices, writeEcsTags } from "../api.js";
 import { resolved, type Pending } from "../../diff-helpers.js";
 import { ServiceNotStableError, waitForServiceInactive, waitForServiceStable } from "../stability.js";
@@ -141,9 +142,15 @@ async function updateService(ctx: Context, input: Pending<UpdateServiceCommandIn
   return service;
 }
 
+/** CreateService's clientToken: "up to 36 ASCII characters" (ECS API reference). */
+const CLIENT_TOKEN_MAX = 36;
+
 async function createService(desired: ServiceDesired, ctx: Context): Promise<ObservedService> {
   const request = resolved<CreateServiceCommandInput>(createServiceInput(desired), "the CreateService input");
-  const { service } = await ctx.clients.ecs.send(new CreateServiceCommand(request));
+  // The same token for the same node and content: ECS answers a CreateService repeated with it (an SDK retry after
+  // a lost answer, or the next run after a crash) with the service it made, instead of refusing it as not idempotent.
+  const clientToken = idempotencyToken(ctx.stack, desired.tags[ID_TAG] ?? desired.name, request, CLIENT_TOKEN_MAX);
+  const { service } = await ctx.clients.ecs.send(new CreateServiceCommand({ ...request, clientToken }));
   if (!service) throw new Error(`CreateService of ${desired.cluster}/${desired.name} answered without the service`);
   return observedFromAws(service, desired.tags);
 }

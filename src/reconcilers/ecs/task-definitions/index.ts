@@ -16,14 +16,18 @@ import {
   RegisterTaskDefinitionCommand,
   paginateListTaskDefinitions,
   type RegisterTaskDefinitionCommandInput,
+  type Tag,
+  type TaskDefinition,
   type TaskDefinitionStatus,
 } from "@aws-sdk/client-ecs";
+import { createHash } from "node:crypto";
 import { awsErrorIs } from "../../../aws/errors.js";
 import { inBatches } from "../../collections.js";
 import { applyTagChange } from "../../diff-helpers.js";
 import { findTaggedResources, queryTaggedResources, resourcesOfType } from "../../tagged-resources.js";
 import { parseArn } from "../../arns.js";
-import { STACK_TAG, type Context, type Reconciler } from "../../contract.js";
+import { STACK_TAG, type Context, type Reconciler, type Tags } from "../../contract.js";
+import { recogniseBeforeRetry } from "../../recognise.js";
 import { writeEcsTags } from "../api.js";
 import { fromEcsTags } from "../model.js";
 import { resolved, type Pending } from "../../diff-helpers.js";
@@ -31,12 +35,14 @@ import {
   diffTaskDefinitionResource,
   previewTaskDefinition,
   registerInput,
+  sensitiveTaskDefinitionValues,
   taskDefinitionNode,
   toObservedTaskDefinition,
   type ObservedTaskDefinition,
   type TaskDefinitionChange,
   type TaskDefinitionDesired,
 } from "./model.js";
+import { normaliseTaskDefinition } from "./normalise.js";
 
 export type { ObservedTaskDefinition, TaskDefinitionChange, TaskDefinitionDesired } from "./model.js";
 
@@ -62,15 +68,42 @@ function isGone(error: unknown): boolean {
   return awsErrorIs(error, "ClientException") && /unable to describe task definition|does not exist|not found/i.test(message);
 }
 
-/** One revision (ARN) or the family's newest (family); undefined when there is none. */
-async function describe(ctx: Context, taskDefinition: string): Promise<ObservedTaskDefinition | undefined> {
+/**
+ * Marks each revision the stack registers with a fingerprint of its content in the diff's normalised form, so
+ * that a revision whose register's answer was lost can be found (registerRevision). The tool's record, not the
+ * spec's: it is kept out of the observed tags, which the diff compares with the spec's.
+ */
+const FINGERPRINT_TAG = "reconcile:fingerprint";
+
+const contentFingerprint = (request: RegisterTaskDefinitionCommandInput): string =>
+  createHash("sha256")
+    .update(JSON.stringify([request.family, normaliseTaskDefinition(request)]))
+    .digest("hex");
+
+/** The revision's tags as the diff sees them: all but the fingerprint. */
+function observedTags(tags: readonly Tag[] | undefined): Tags {
+  const { [FINGERPRINT_TAG]: _fingerprint, ...rest } = fromEcsTags(tags);
+  return rest;
+}
+
+/** One revision (ARN) or the family's newest (family), as DescribeTaskDefinition answers; undefined when there is none. */
+async function describeNewest(
+  ctx: Context,
+  taskDefinition: string,
+): Promise<{ taskDefinition: TaskDefinition; tags: Tag[] | undefined } | undefined> {
   try {
     const answer = await ctx.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition, include: ["TAGS"] }));
-    return answer.taskDefinition && toObservedTaskDefinition(answer.taskDefinition, fromEcsTags(answer.tags));
+    return answer.taskDefinition && { taskDefinition: answer.taskDefinition, tags: answer.tags };
   } catch (error) {
     if (isGone(error)) return undefined;
     throw error;
   }
+}
+
+/** One revision (ARN) or the family's newest (family); undefined when there is none. */
+async function describe(ctx: Context, taskDefinition: string): Promise<ObservedTaskDefinition | undefined> {
+  const found = await describeNewest(ctx, taskDefinition);
+  return found && toObservedTaskDefinition(found.taskDefinition, observedTags(found.tags));
 }
 
 /** The family's revisions of one status, newest first. `familyPrefix` is a prefix: other families are left out. */
@@ -171,16 +204,37 @@ async function retire(ctx: Context, family: string, keepRevisions: number, regis
   for (const arn of kept.slice(keepRevisions)) await deregister(ctx, arn);
 }
 
-/** One RegisterTaskDefinition with the tags, then the retention of older revisions. */
+/**
+ * One RegisterTaskDefinition with the tags and the content's fingerprint, then the retention of older revisions.
+ * RegisterTaskDefinition has no idempotency token: each call adds a revision. So when an attempt fails in a way
+ * that is retried (its answer lost after ECS registered it), the family's newest revision is read before the
+ * next attempt, and if it is this node's with this fingerprint, that revision is the answer.
+ */
 async function registerRevision(
   input: Pending<RegisterTaskDefinitionCommandInput>,
   keepRevisions: number,
   ctx: Context,
 ): Promise<ObservedTaskDefinition> {
   const request = resolved<RegisterTaskDefinitionCommandInput>(input, "the RegisterTaskDefinition input");
-  const { taskDefinition } = await ctx.clients.ecs.send(new RegisterTaskDefinitionCommand(request));
+  const fingerprint = contentFingerprint(request);
+  const ownTags = fromEcsTags(request.tags);
+  const command = new RegisterTaskDefinitionCommand({
+    ...request,
+    tags: [...(request.tags ?? []), { key: FINGERPRINT_TAG, value: fingerprint }],
+  });
+  recogniseBeforeRetry(
+    command,
+    ownTags,
+    {
+      read: () => describeNewest(ctx, request.family!),
+      tagsOf: (found) => fromEcsTags(found.tags),
+      matches: (found) => found.taskDefinition.status === "ACTIVE" && fromEcsTags(found.tags)[FINGERPRINT_TAG] === fingerprint,
+    },
+    (found) => found,
+  );
+  const { taskDefinition } = await ctx.clients.ecs.send(command);
   if (!taskDefinition?.taskDefinitionArn) throw new Error(`task definition ${request.family}: RegisterTaskDefinition answered without it`);
-  const registered = toObservedTaskDefinition(taskDefinition, fromEcsTags(request.tags));
+  const registered = toObservedTaskDefinition(taskDefinition, ownTags);
   await retire(ctx, registered.name, keepRevisions, registered.id);
   return registered;
 }
@@ -225,5 +279,6 @@ export const taskDefinitionsReconciler: Reconciler<TaskDefinitionDesired, Observ
   update: updateTaskDefinition,
   delete: deleteTaskDefinition,
   preview: previewTaskDefinition,
+  sensitiveValues: sensitiveTaskDefinitionValues,
   outputs: (observed) => ({ arn: observed.id, family: observed.name, revision: String(observed.revision) }),
 };

@@ -32,6 +32,7 @@ import { unique } from "../../collections.js";
 import { findTaggedResources, resourcesOfType } from "../../tagged-resources.js";
 import { sharedRead, STACK_TAG, type Context, type Reconciler, type Tags } from "../../contract.js";
 import { describeElbTags, writeElbTags } from "../api.js";
+import { createRecognising, recogniseBeforeRetry, type Recognition } from "../../recognise.js";
 import { actionToAws, conditionsToAws } from "./actions.js";
 import {
   diffListener,
@@ -201,16 +202,29 @@ async function deleteRules(ctx: Context, rules: readonly ObservedListenerRule[])
 }
 
 async function createRule(ctx: Context, listenerArn: string, rule: ListenerRuleDesired): Promise<ObservedListenerRule> {
-  const { Rules } = await ctx.clients.elbv2.send(
-    new CreateRuleCommand({
-      ListenerArn: listenerArn,
-      Priority: rule.priority,
-      Conditions: conditionsToAws(rule.conditions),
-      Actions: actionToAws(rule.action),
-      Tags: toTagList(rule.tags),
-    }),
-  );
-  return parseRule(Rules![0]!, rule.tags);
+  const send = async () => ({
+    found: (
+      await ctx.clients.elbv2.send(
+        new CreateRuleCommand({
+          ListenerArn: listenerArn,
+          Priority: rule.priority,
+          Conditions: conditionsToAws(rule.conditions),
+          Actions: actionToAws(rule.action),
+          Tags: toTagList(rule.tags),
+        }),
+      )
+    ).Rules![0]!,
+  });
+  // A rule is known by its listener and priority: PriorityInUse after a lost answer is the rule made then.
+  const { found } = await createRecognising(send, rule.tags, {
+    alreadyExists: ["PriorityInUse"],
+    read: async () => {
+      const live = (await rulesOf(ctx, listenerArn)).find((r) => r.Priority === String(rule.priority) && r.RuleArn);
+      return live && { found: live, tags: (await describeElbTags(ctx, [live.RuleArn!])).get(live.RuleArn!) ?? {} };
+    },
+    tagsOf: (named) => named.tags,
+  });
+  return parseRule(found, rule.tags);
 }
 
 /**
@@ -256,18 +270,35 @@ async function updateCertificates(ctx: Context, listenerArn: string, { add, remo
 
 async function createListener(desired: ListenerDesired, ctx: Context): Promise<ObservedListener> {
   const loadBalancerArn = known(desired.loadBalancerArn, `the load balancer of listener ${desired.name}`);
-  const { Listeners } = await ctx.clients.elbv2.send(
-    new CreateListenerCommand({
-      LoadBalancerArn: loadBalancerArn,
-      Protocol: desired.protocol,
-      Port: desired.port,
-      DefaultActions: actionToAws(desired.defaultAction),
-      ...(desired.defaultCertificate !== undefined && { Certificates: [{ CertificateArn: desired.defaultCertificate }] }),
-      ...(desired.sslPolicy !== undefined && { SslPolicy: desired.sslPolicy }),
-      Tags: toTagList(desired.tags),
-    }),
-  );
-  const listener = Listeners![0]!;
+  const command = new CreateListenerCommand({
+    LoadBalancerArn: loadBalancerArn,
+    Protocol: desired.protocol,
+    Port: desired.port,
+    DefaultActions: actionToAws(desired.defaultAction),
+    ...(desired.defaultCertificate !== undefined && { Certificates: [{ CertificateArn: desired.defaultCertificate }] }),
+    ...(desired.sslPolicy !== undefined && { SslPolicy: desired.sslPolicy }),
+    Tags: toTagList(desired.tags),
+  });
+  const recognition: Omit<Recognition<{ found: AwsListener; tags: Tags }>, "alreadyExists"> = {
+    read: async () => {
+      const onPort = (await describeListenersOf(ctx, loadBalancerArn)).filter((l) => l.Port === desired.port && l.ListenerArn);
+      const tags =
+        onPort.length === 0
+          ? new Map<string, Tags>()
+          : await describeElbTags(
+              ctx,
+              onPort.map((l) => l.ListenerArn!),
+            );
+      return onPort.map((found) => ({ found, tags: tags.get(found.ListenerArn!) ?? {} }))[0];
+    },
+    tagsOf: (named) => named.tags,
+    matches: ({ found }) => found.Protocol === desired.protocol,
+  };
+  // AWS answers a CreateListener repeated with the same settings with the listener it made (DuplicateListener for
+  // other settings on the port); moto (5.2) adds a second listener on the port, so a retry looks first.
+  recogniseBeforeRetry(command, desired.tags, recognition, ({ found }) => ({ Listeners: [found] }));
+  const send = async () => ({ found: (await ctx.clients.elbv2.send(command)).Listeners![0]! });
+  const { found: listener } = await createRecognising(send, desired.tags, { alreadyExists: ["DuplicateListener"], ...recognition });
   const arn = listener.ListenerArn!;
   if (desired.additionalCertificates.length > 0) {
     await ctx.clients.elbv2.send(

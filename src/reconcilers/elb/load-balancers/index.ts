@@ -35,9 +35,10 @@ import {
 import { isNotFound } from "../../../aws/errors.js";
 import { applyTagChange, known, sortedSet, toTagList } from "../../diff-helpers.js";
 import { findTaggedResources, resourcesOfType } from "../../tagged-resources.js";
-import { STACK_TAG, type Context, type Reconciler } from "../../contract.js";
+import { STACK_TAG, type Context, type Reconciler, type Tags } from "../../contract.js";
 import type { LoadBalancerStatus, ResourceStatus } from "../../../plan/status.js";
-import { describeEach, describeElbTags, writeElbTags } from "../api.js";
+import { describeEach, describeElbTags, describeWithTags, writeElbTags } from "../api.js";
+import { createRecognising, recogniseBeforeRetry, type Recognition } from "../../recognise.js";
 import { arnSuffix, attributeList } from "../model.js";
 import {
   DEFAULT_ATTRIBUTES,
@@ -112,18 +113,32 @@ async function modifyAttributes(ctx: Context, arn: string, changes: Record<strin
 
 /** Created with its tags; attributes that differ from AWS's defaults follow in one call. Not waited for: listeners can be added while it provisions. */
 async function createLoadBalancer(desired: LoadBalancerDesired, ctx: Context): Promise<ObservedLoadBalancer> {
-  const { LoadBalancers } = await ctx.clients.elbv2.send(
-    new CreateLoadBalancerCommand({
-      Name: desired.name,
-      Type: desired.type,
-      Scheme: desired.scheme,
-      IpAddressType: desired.ipAddressType,
-      Subnets: known(desired.subnetIds, `the subnets of load balancer ${desired.name}`),
-      SecurityGroups: known(desired.securityGroupIds, `the security groups of load balancer ${desired.name}`),
-      Tags: toTagList(desired.tags),
-    }),
-  );
-  const created = LoadBalancers?.[0];
+  const command = new CreateLoadBalancerCommand({
+    Name: desired.name,
+    Type: desired.type,
+    Scheme: desired.scheme,
+    IpAddressType: desired.ipAddressType,
+    Subnets: known(desired.subnetIds, `the subnets of load balancer ${desired.name}`),
+    SecurityGroups: known(desired.securityGroupIds, `the security groups of load balancer ${desired.name}`),
+    Tags: toTagList(desired.tags),
+  });
+  const recognition: Omit<Recognition<{ found: LoadBalancer; tags: Tags }>, "alreadyExists"> = {
+    read: async () =>
+      (
+        await describeWithTags(
+          ctx,
+          () => describeBy(ctx, "Names")([desired.name]),
+          (lb) => lb.LoadBalancerArn,
+        )
+      )[0],
+    tagsOf: (named) => named.tags,
+    matches: ({ found }) => found.Scheme === desired.scheme && found.Type === desired.type,
+  };
+  // AWS answers a CreateLoadBalancer repeated with the same settings with the load balancer it made; moto (5.2)
+  // makes a second one of the same name, so a retry looks first.
+  recogniseBeforeRetry(command, desired.tags, recognition, ({ found }) => ({ LoadBalancers: [found] }));
+  const send = async () => ({ found: (await ctx.clients.elbv2.send(command)).LoadBalancers?.[0] });
+  const { found: created } = await createRecognising(send, desired.tags, { alreadyExists: ["DuplicateLoadBalancerName"], ...recognition });
   if (!created?.LoadBalancerArn) throw new Error(`load balancer ${desired.name}: CreateLoadBalancer answered without a load balancer`);
   const { writes } = diffAttributes(desired.attributes, DEFAULT_ATTRIBUTES);
   if (Object.keys(writes).length > 0) await modifyAttributes(ctx, created.LoadBalancerArn, writes);

@@ -39,7 +39,8 @@ import { applyTagChange, known, toTagList } from "../../diff-helpers.js";
 import { findTaggedResources, resourcesOfType } from "../../tagged-resources.js";
 import { ID_TAG, STACK_TAG, type Context, type Reconciler, type Tags } from "../../contract.js";
 import type { ResourceStatus } from "../../../plan/status.js";
-import { describeEach, describeElbTags, writeElbTags } from "../api.js";
+import { describeEach, describeElbTags, describeWithTags, writeElbTags } from "../api.js";
+import { createRecognising } from "../../recognise.js";
 import { arnSuffix, attributeList, attributeMap } from "../model.js";
 import {
   diffAttributes,
@@ -72,19 +73,32 @@ async function writeAttributes(ctx: Context, arn: string, writes: Record<string,
 async function createTargetGroup(desired: TargetGroupDesired, ctx: Context): Promise<ObservedTargetGroup> {
   const name = desired.createAs ?? desired.name;
   const vpcId = desired.vpcId === null ? null : known(desired.vpcId, `the VPC of target group ${name}`);
-  const { TargetGroups } = await ctx.clients.elbv2.send(
-    new CreateTargetGroupCommand({
-      Name: name,
-      TargetType: desired.targetType as TargetTypeEnum,
-      ...(desired.protocol !== null && { Protocol: desired.protocol as ProtocolEnum }),
-      ...(desired.protocolVersion !== null && { ProtocolVersion: desired.protocolVersion }),
-      ...(desired.port !== null && { Port: desired.port }),
-      ...(vpcId !== null && { VpcId: vpcId }),
-      ...healthCheckInput(desired.healthCheck),
-      Tags: toTagList(desired.tags),
-    }),
-  );
-  const group = TargetGroups?.[0];
+  const command = new CreateTargetGroupCommand({
+    Name: name,
+    TargetType: desired.targetType as TargetTypeEnum,
+    ...(desired.protocol !== null && { Protocol: desired.protocol as ProtocolEnum }),
+    ...(desired.protocolVersion !== null && { ProtocolVersion: desired.protocolVersion }),
+    ...(desired.port !== null && { Port: desired.port }),
+    ...(vpcId !== null && { VpcId: vpcId }),
+    ...healthCheckInput(desired.healthCheck),
+    Tags: toTagList(desired.tags),
+  });
+  const send = async () => ({ found: (await ctx.clients.elbv2.send(command)).TargetGroups?.[0] });
+  // AWS answers a CreateTargetGroup repeated with the same settings with the group it made; moto (5.2) answers
+  // DuplicateTargetGroupName, as AWS does for different settings: the group found is then compared.
+  const { found: group } = await createRecognising(send, desired.tags, {
+    alreadyExists: ["DuplicateTargetGroupName"],
+    read: async () => {
+      const describe = async () => (await ctx.clients.elbv2.send(new DescribeTargetGroupsCommand({ Names: [name] }))).TargetGroups ?? [];
+      return (await describeWithTags(ctx, describe, (g) => g.TargetGroupArn))[0];
+    },
+    tagsOf: (named) => named.tags,
+    matches: ({ found }) =>
+      found.TargetType === desired.targetType &&
+      (desired.protocol === null || found.Protocol === desired.protocol) &&
+      (desired.port === null || found.Port === desired.port) &&
+      (vpcId === null || found.VpcId === vpcId),
+  });
   if (!group?.TargetGroupArn) throw new Error(`target group ${name}: CreateTargetGroup answered without the group`);
   // A new group has AWS's defaults: only what differs from them is written.
   const { writes } = diffAttributes(desired.attributes, {});

@@ -16,11 +16,13 @@ import {
   paginateListRoles,
 } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import { isDeepStrictEqual } from "node:util";
 import type { AwsClients } from "../../../aws/clients.js";
 import { isNotFound } from "../../../aws/errors.js";
 import { mapConcurrently } from "../../collections.js";
 import { fromTagList, toTagList } from "../../diff-helpers.js";
 import { STACK_TAG, type Context, type Reconciler, type Tags } from "../../contract.js";
+import { createRecognising } from "../../recognise.js";
 import { writeIamRoleTags } from "../api.js";
 import {
   createdRole,
@@ -81,15 +83,28 @@ export const rolesReconciler: Reconciler<RoleDesired, ObservedRole, RoleChange> 
     const { iam } = ctx.clients;
     // Every policy name is resolved before anything is written: a misspelt one must not leave a half-made role.
     const toAttach = await resolvePolicyArns(desired.managedPolicies, ctx);
-    const { Role: role } = await iam.send(
-      new CreateRoleCommand({
-        RoleName: desired.name,
-        Path: desired.path,
-        AssumeRolePolicyDocument: JSON.stringify(desired.trustPolicy),
-        Description: desired.description,
-        MaxSessionDuration: desired.maxSessionDuration,
-        Tags: toTagList(desired.tags),
-      }),
+    const role = await createRecognising(
+      async () =>
+        (
+          await iam.send(
+            new CreateRoleCommand({
+              RoleName: desired.name,
+              Path: desired.path,
+              AssumeRolePolicyDocument: JSON.stringify(desired.trustPolicy),
+              Description: desired.description,
+              MaxSessionDuration: desired.maxSessionDuration,
+              Tags: toTagList(desired.tags),
+            }),
+          )
+        ).Role,
+      desired.tags,
+      {
+        alreadyExists: ["EntityAlreadyExists"],
+        read: async () => (await ifExists(iam.send(new GetRoleCommand({ RoleName: desired.name }))))?.Role,
+        tagsOf: (found) => fromTagList(found.Tags),
+        matches: (found) =>
+          isDeepStrictEqual(normalisePolicyDocument(found.AssumeRolePolicyDocument ?? "{}"), normalisePolicyDocument(desired.trustPolicy)),
+      },
     );
     for (const PolicyArn of toAttach) await iam.send(new AttachRolePolicyCommand({ RoleName: desired.name, PolicyArn }));
     for (const [PolicyName, document] of Object.entries(desired.inlinePolicies))

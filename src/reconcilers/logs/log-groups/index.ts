@@ -12,6 +12,7 @@ import { isNotFound } from "../../../aws/errors.js";
 import { applyTagChange } from "../../diff-helpers.js";
 import { findTaggedResources, resourcesOfType, type TaggedResource } from "../../tagged-resources.js";
 import { STACK_TAG, type Context, type Reconciler } from "../../contract.js";
+import { createRecognising } from "../../recognise.js";
 import { readLogsTags, writeLogsTags } from "../api.js";
 import {
   arnOf,
@@ -86,7 +87,12 @@ export const logGroupsReconciler: Reconciler<LogGroupDesired, ObservedLogGroup, 
 
   async create(desired, ctx) {
     const logs = ctx.clients.logs;
-    await logs.send(new CreateLogGroupCommand(createLogGroupRequest(desired)));
+    await createRecognising(() => logs.send(new CreateLogGroupCommand(createLogGroupRequest(desired))), desired.tags, {
+      alreadyExists: ["ResourceAlreadyExistsException"],
+      read: () => observeLogGroup(ctx, desired.name),
+      tagsOf: (found) => found.tags,
+      matches: (found) => found.kmsKeyId === desired.kmsKeyId,
+    });
     if (desired.retentionDays !== null) {
       await logs.send(new PutRetentionPolicyCommand({ logGroupName: desired.name, retentionInDays: desired.retentionDays }));
     }
