@@ -25,9 +25,9 @@ export interface PlannedResource {
   /** Jobs that must finish first. */
   after: string[];
   /**
-   * Of a replacement: this job deletes the old resource, or creates the new one. Delete-then-create (a security
-   * group, whose name must stay unique) runs the delete first; create-then-delete (a kind with a successor hook,
-   * a target group) deletes once the new one exists and what referred to the old one has moved over.
+   * Of a replacement: this job deletes the old resource, or creates the new one. Delete-then-create (a load
+   * balancer, whose name must stay unique) runs the delete first; create-then-delete (a kind with a successor hook,
+   * a target group or a security group) deletes once the new one exists and what referred to the old one has moved over.
    */
   half?: "delete" | "create";
 }

@@ -12,6 +12,7 @@ import {
 import { CreateRoleCommand, DetachRolePolicyCommand, GetRoleCommand, UpdateAssumeRolePolicyCommand } from "@aws-sdk/client-iam";
 import { afterAll, describe, expect, it } from "vitest";
 import { createClients } from "../../src/aws/index.js";
+import { generationName } from "../../src/reconcilers/ec2/security-groups/model.js";
 import { motoClientConfig } from "../support/moto-env.js";
 import { applySpec, changesOf, planSpec, specFrom, uniqueStack } from "../support/engine.js";
 
@@ -188,7 +189,9 @@ describe("engine against moto", () => {
 
     const run = await applySpec(changed);
     expect(run.results.filter((r) => r.outcome !== "done")).toEqual([]);
-    const after = await groupByName(`${stack}-tasks`);
+    // Created beside the old group, under its generation name (the old one held the spec's name), then the old one deleted.
+    expect(await groupByName(`${stack}-tasks`)).toBeUndefined();
+    const after = await groupByName(generationName(`${stack}-tasks`, "tasks of the engine test", before!.VpcId!));
     expect(after?.GroupId).not.toBe(before?.GroupId);
     expect(after?.Description).toBe("tasks of the engine test");
     expect((await aws.iam.send(new GetRoleCommand({ RoleName: `${stack}-exec` }))).Role?.Path).toBe("/services/");
