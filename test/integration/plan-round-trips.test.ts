@@ -41,7 +41,9 @@ describe("the AWS round trips of a plan", () => {
     console.log(`no-op plan of examples/microblog.yaml: ${stats.calls} calls, ${roundTrips} sequential round trips`);
     expect(stats.writes).toBe(0);
     // Before the observation waves: 37 calls in 29 sequential round trips.
-    expect(stats.calls).toBeLessThanOrEqual(37);
+    // 37 until issue 15: auto scaling's ownership comes from its services' DescribeServices (+1) and its discover lists
+    // every ECS scalable target (+1), where both rested on the Tagging API alone.
+    expect(stats.calls).toBeLessThanOrEqual(39);
     expect(roundTrips).toBeLessThanOrEqual(8);
   });
 });

@@ -1,7 +1,15 @@
-/** What Application Auto Scaling's kinds share: the tag writes of the CloudWatch alarms their step policies own. */
-import { TagResourceCommand, UntagResourceCommand } from "@aws-sdk/client-cloudwatch";
-import { toTagList, type TagChange } from "../diff-helpers.js";
-import type { Context } from "../contract.js";
+/**
+ * What Application Auto Scaling's kinds share: the tag writes and reads of the CloudWatch alarms their step policies
+ * own, and the tags of the ECS services their scalable targets belong to. Ownership is read from these direct reads,
+ * never from the Resource Groups Tagging API alone, which is eventually consistent on AWS (a resource created a
+ * moment ago can be missing from it for minutes) and answers nothing on some emulators.
+ */
+import { ListTagsForResourceCommand, TagResourceCommand, UntagResourceCommand } from "@aws-sdk/client-cloudwatch";
+import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
+import { isNotFound } from "../../aws/errors.js";
+import { groupBy, inBatches } from "../collections.js";
+import { fromTagList, toTagList, type TagChange } from "../diff-helpers.js";
+import type { Context, Tags } from "../contract.js";
 
 /** A TagChange on a CloudWatch alarm: TagResource for the keys to set, then UntagResource for those to remove. */
 export async function writeAlarmTags(ctx: Context, arn: string, change: TagChange): Promise<void> {
@@ -9,4 +17,51 @@ export async function writeAlarmTags(ctx: Context, arn: string, change: TagChang
     await ctx.clients.cloudWatch.send(new TagResourceCommand({ ResourceARN: arn, Tags: toTagList(change.set) }));
   }
   if (change.remove.length > 0) await ctx.clients.cloudWatch.send(new UntagResourceCommand({ ResourceARN: arn, TagKeys: change.remove }));
+}
+
+/** The tags of each of these alarms (by ARN), one ListTagsForResource each, side by side: CloudWatch has no batch read. */
+export async function readAlarmTags(ctx: Context, arns: readonly string[]): Promise<Map<string, Tags>> {
+  const read = async (arn: string) => {
+    const { Tags } = await ctx.clients.cloudWatch.send(new ListTagsForResourceCommand({ ResourceARN: arn }));
+    return [arn, fromTagList(Tags)] as const;
+  };
+  return new Map(await Promise.all([...new Set(arns)].map(read)));
+}
+
+/** DescribeServices takes at most 10 services a call. */
+const DESCRIBE_SERVICES_BATCH = 10;
+
+export interface ServiceRef {
+  cluster: string;
+  service: string;
+}
+
+/**
+ * The tags of the live ECS services named, keyed `<cluster>/<service>`: DescribeServices with TAGS, one call per
+ * cluster and 10 services, side by side. A service that is INACTIVE (deleted), missing, or of a cluster that does
+ * not exist is left out.
+ */
+export async function readServiceTags(ctx: Context, services: readonly ServiceRef[]): Promise<Map<string, Tags>> {
+  const found = new Map<string, Tags>();
+  const describe = async (cluster: string, names: string[]) => {
+    try {
+      const { services: live } = await ctx.clients.ecs.send(new DescribeServicesCommand({ cluster, services: names, include: ["TAGS"] }));
+      for (const s of live ?? []) {
+        if (s.status === "INACTIVE" || !s.serviceName) continue;
+        found.set(
+          `${cluster}/${s.serviceName}`,
+          Object.fromEntries((s.tags ?? []).flatMap((t) => (t.key === undefined ? [] : [[t.key, t.value ?? ""]]))),
+        );
+      }
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  };
+  const byCluster = groupBy(services, (s) => s.cluster);
+  await Promise.all(
+    [...byCluster].flatMap(([cluster, refs]) =>
+      inBatches([...new Set(refs.map((r) => r.service))], DESCRIBE_SERVICES_BATCH).map((batch) => describe(cluster, batch)),
+    ),
+  );
+  return found;
 }

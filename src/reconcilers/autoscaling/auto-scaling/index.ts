@@ -5,8 +5,11 @@
  * the request bodies (requests.ts) are pure; this file makes the calls.
  *
  * Ownership. The scalable target belongs to its ECS service: its tags are synthesised from the service's (see
- * scalingTags), so a target on a service the stack does not own is never touched. On the target, only policies and
- * actions named `<stack>-…` are the stack's; others are left alone. Step alarms carry the stack's tags themselves.
+ * scalingTags), read with DescribeServices (consistent), so a target on a service the stack does not own is never
+ * touched. On the target, only policies and actions named `<stack>-…` are the stack's; others are left alone. Step
+ * alarms carry the stack's tags themselves. The Resource Groups Tagging API, eventually consistent on AWS and empty on
+ * some emulators, only proposes candidates: the stack's services (discover also lists every ECS scalable target) and
+ * the step alarms of policies since removed; where it lists an alarm its tags are used, else they are read.
  *
  * Deletion. AWS deletes a target's policies and scheduled actions when it is deregistered (DeregisterScalableTarget
  * reference); moto 5 does not, so the stack's own are deleted first, which on AWS only saves the cascade its work.
@@ -38,7 +41,7 @@ import { awsErrorIs, isNotFound } from "../../../aws/errors.js";
 import { inBatches } from "../../collections.js";
 import { findTaggedResources, queryTaggedResources, resourcesOfType, type TaggedResource } from "../../tagged-resources.js";
 import { ID_TAG, STACK_TAG, type Context, type Reconciler, type Tags } from "../../contract.js";
-import { writeAlarmTags } from "../api.js";
+import { readAlarmTags, readServiceTags, writeAlarmTags } from "../api.js";
 import { creation, diffScaling, refOf, type ScalingChange, type ScalingRef, type StepScalingWrite } from "./change.js";
 import { alarmFromAws, policiesFromAws, scheduledActionsFromAws, suspendedFromAws } from "./from-aws.js";
 import {
@@ -86,6 +89,51 @@ async function describeTargets(ctx: Context, resourceIds: readonly string[]): Pr
     for await (const page of pages) for (const t of page.ScalableTargets ?? []) if (t.ResourceId) found.set(t.ResourceId, t);
   }
   return found;
+}
+
+/** Every scalable target of ECS services in the region: where discover finds configurations the Tagging API may miss. */
+async function listTargets(ctx: Context): Promise<Map<string, ScalableTarget>> {
+  const found = new Map<string, ScalableTarget>();
+  const pages = paginateDescribeScalableTargets(
+    { client: ctx.clients.autoScaling },
+    { ServiceNamespace: ECS_DESIRED_COUNT.ServiceNamespace },
+  );
+  for await (const page of pages) {
+    for (const t of page.ScalableTargets ?? []) {
+      if (t.ResourceId && t.ScalableDimension === ECS_DESIRED_COUNT.ScalableDimension) found.set(t.ResourceId, t);
+    }
+  }
+  return found;
+}
+
+/** The tags of each configuration's ECS service, by resource id (see readServiceTags). */
+async function serviceTagsOf(ctx: Context, resourceIds: readonly string[]): Promise<Map<string, Tags>> {
+  const services = resourceIds.flatMap((id) => serviceOfResourceId(id) ?? []);
+  const tags = await readServiceTags(ctx, services);
+  const found = new Map<string, Tags>();
+  for (const { cluster, service } of services) {
+    const serviceTags = tags.get(`${cluster}/${service}`);
+    if (serviceTags) found.set(`service/${cluster}/${service}`, serviceTags);
+  }
+  return found;
+}
+
+/**
+ * Each alarm's own tags, by name: as the Tagging API lists them where it lists the alarm, else read from CloudWatch
+ * (one call per alarm), so that an alarm missing from that list is neither untagged nor someone else's.
+ */
+async function alarmTagsOf(
+  ctx: Context,
+  tagged: readonly TaggedResource[],
+  alarms: ReadonlyMap<string, MetricAlarm>,
+): Promise<Map<string, Tags>> {
+  const listed = new Map(resourcesOfType(tagged, "cloudwatch", "alarm").map((r) => [r.arn, r.tags]));
+  const unlisted = [...alarms.values()].filter((a) => a.AlarmArn && !listed.has(a.AlarmArn));
+  const read = await readAlarmTags(
+    ctx,
+    unlisted.map((a) => a.AlarmArn!),
+  );
+  return new Map([...alarms].map(([name, alarm]) => [name, listed.get(alarm.AlarmArn ?? "") ?? read.get(alarm.AlarmArn ?? "") ?? {}]));
 }
 
 /** The target's policies. moto matches ResourceId as a substring, so the answer is filtered to the exact id. */
@@ -140,54 +188,63 @@ const alarmNamesOf = (stack: string, tagged: readonly TaggedResource[], ref: Sca
   ...taggedAlarms(stack, tagged, ref.logical).map((a) => a.name),
 ];
 
-/** Whether the ECS service of this resource id carries the stack's tags. */
-function serviceIsTheStacks(stack: string, tagged: readonly TaggedResource[], resourceId: string): boolean {
-  const service = serviceOfResourceId(resourceId);
-  if (!service) return false;
-  return resourcesOfType(tagged, "ecs", "service").some(
-    (r) => r.parsed.resource === `${service.cluster}/${service.service}` && r.tags[STACK_TAG] === stack,
-  );
-}
-
 /** What a read of some configurations found. */
 interface Live {
-  /** The stack's tagged resources: the owning services and the step alarms. */
+  /** What the Tagging API lists as the stack's: candidates (step alarms of removed policies), never proof of ownership. */
   tagged: readonly TaggedResource[];
   targets: ReadonlyMap<string, ScalableTarget>;
   /** By resource id. Those of an id without a target do not count: moto keeps a deregistered target's. */
   items: ReadonlyMap<string, TargetItems>;
   alarms: ReadonlyMap<string, MetricAlarm>;
+  /** The tags of each target's ECS service, by resource id: whose the configuration is. */
+  serviceTags: ReadonlyMap<string, Tags>;
+  /** Each alarm's own tags, by name. */
+  alarmTags: ReadonlyMap<string, Tags>;
 }
 
 /**
  * The configurations the spec names, in one round trip: their resource ids and step alarms are known from the spec,
  * so ONE DescribeScalableTargets, per service ONE DescribeScalingPolicies and ONE DescribeScheduledActions, ONE
- * DescribeAlarms and the stack's tagged resources are read side by side. Alarms known by their tags alone (of step
- * policies the spec no longer has) take one DescribeAlarms more, once the tags are read, when there are any.
+ * DescribeAlarms, per cluster ONE DescribeServices (the services' tags: whose the configurations are) and the stack's
+ * tagged resources are read side by side. Alarms known by their tags alone (of step policies the spec no longer has)
+ * take one DescribeAlarms more, once the tags are read, when there are any; alarms the Tagging API does not list,
+ * one ListTagsForResource each after that. Just written (`written`), ownership and the alarms' tags are known.
  */
-async function readSideBySide(ctx: Context, refs: readonly ScalingRef[], tagged: Promise<readonly TaggedResource[]>): Promise<Live> {
+async function readSideBySide(
+  ctx: Context,
+  refs: readonly ScalingRef[],
+  tagged: Promise<readonly TaggedResource[]>,
+  written = false,
+): Promise<Live> {
   const resourceIds = refs.map((r) => r.resourceId);
   const named = new Set(refs.flatMap((r) => Object.keys(r.alarms)));
-  const [stackTagged, targets, items, alarms] = await Promise.all([
+  const [stackTagged, targets, items, alarms, serviceTags] = await Promise.all([
     tagged,
     describeTargets(ctx, resourceIds),
     describeItems(ctx, resourceIds),
     describeAlarms(ctx, [...named]),
+    written ? new Map<string, Tags>() : serviceTagsOf(ctx, resourceIds),
   ]);
   const unasked = refs.flatMap((r) => alarmNamesOf(ctx.stack, stackTagged, r)).filter((name) => !named.has(name));
-  return { tagged: stackTagged, targets, items, alarms: new Map([...alarms, ...(await describeAlarms(ctx, unasked))]) };
+  const allAlarms = new Map([...alarms, ...(await describeAlarms(ctx, unasked))]);
+  const alarmTags = written ? new Map<string, Tags>() : await alarmTagsOf(ctx, stackTagged, allAlarms);
+  return { tagged: stackTagged, targets, items, alarms: allAlarms, serviceTags, alarmTags };
 }
 
 /**
- * The configurations of the stack's services, for discover. Most services have none: the policies and actions are
- * read once their target is found; the step alarms, named by their tags, meanwhile.
+ * The configurations discover found (their targets listed, their services' tags read): the targets' policies and
+ * actions and the step alarms named by their tags, side by side; then the tags of alarms the Tagging API does not list.
  */
-async function readTargetsFirst(ctx: Context, refs: readonly ScalingRef[], tagged: readonly TaggedResource[]): Promise<Live> {
-  const resourceIds = refs.map((r) => r.resourceId);
+async function readFound(
+  ctx: Context,
+  refs: readonly ScalingRef[],
+  targets: ReadonlyMap<string, ScalableTarget>,
+  serviceTags: ReadonlyMap<string, Tags>,
+  tagged: readonly TaggedResource[],
+): Promise<Live> {
   const alarmNames = refs.flatMap((r) => alarmNamesOf(ctx.stack, tagged, r));
-  const [targets, alarms] = await Promise.all([describeTargets(ctx, resourceIds), describeAlarms(ctx, alarmNames)]);
-  const items = await describeItems(ctx, [...targets.keys()]);
-  return { tagged, targets, items, alarms };
+  const [alarms, items] = await Promise.all([describeAlarms(ctx, alarmNames), describeItems(ctx, [...targets.keys()])]);
+  return { tagged, targets, items, alarms, serviceTags, alarmTags: await alarmTagsOf(ctx, tagged, alarms) };
 }
 
 interface ObservedOptions {
@@ -198,7 +255,6 @@ interface ObservedOptions {
 }
 
 function observedOf(stack: string, refs: readonly ScalingRef[], live: Live, options: ObservedOptions): Map<string, ObservedScaling> {
-  const alarmTags = new Map(taggedAlarms(stack, live.tagged).map((a) => [a.name, a.tags]));
   const found = new Map<string, ObservedScaling>();
   for (const ref of refs) {
     const target = live.targets.get(ref.resourceId);
@@ -208,10 +264,10 @@ function observedOf(stack: string, refs: readonly ScalingRef[], live: Live, opti
       ref,
       alarmNamesOf(stack, live.tagged, ref),
       live.alarms,
-      (name) => (options.written ? ref.alarms[name] : alarmTags.get(name)) ?? {},
+      (name) => (options.written ? ref.alarms[name] : live.alarmTags.get(name)) ?? {},
     );
     if (!target && !(options.orphans && Object.keys(alarms).length > 0)) continue;
-    const owned = options.written || serviceIsTheStacks(stack, live.tagged, ref.resourceId) || !target;
+    const owned = options.written || live.serviceTags.get(ref.resourceId)?.[STACK_TAG] === stack || !target;
     found.set(ref.resourceId, {
       name: ref.resourceId,
       // The resource id, not the target's ARN (which is random): discover can then skip what observe found unread.
@@ -254,7 +310,7 @@ function observedAlarms(
 
 /** The configuration as this run has just written it, read back. */
 async function readBack(ctx: Context, ref: ScalingRef): Promise<ObservedScaling> {
-  const live = await readSideBySide(ctx, [ref], Promise.resolve([]));
+  const live = await readSideBySide(ctx, [ref], Promise.resolve([]), true);
   const observed = observedOf(ctx.stack, [ref], live, { written: true }).get(ref.resourceId);
   if (!observed) throw new Error(`scalable target ${ref.resourceId} was registered but DescribeScalableTargets does not list it`);
   return observed;
@@ -346,6 +402,30 @@ function stackServices(stack: string, tagged: readonly TaggedResource[]): Scalin
   });
 }
 
+/**
+ * The targets of the stack's services among those listed, by their services' tags (DescribeServices), as references;
+ * the logical name is the service's `reconcile:id`.
+ */
+function ownedTargets(stack: string, resourceIds: readonly string[], serviceTags: ReadonlyMap<string, Tags>): ScalingRef[] {
+  return resourceIds.flatMap((resourceId) => {
+    const tags = serviceTags.get(resourceId);
+    const id = tags?.[ID_TAG];
+    if (tags?.[STACK_TAG] !== stack || !id?.startsWith("services/")) return [];
+    return [{ resourceId, logical: id.slice("services/".length), alarms: {} }];
+  });
+}
+
+/**
+ * A configuration found without its target keeps only the alarms whose policy is on no live target: an alarm acting
+ * on a live target is that configuration's, whatever the Tagging API listed or left out.
+ */
+function leftBehindAlarms(found: ObservedScaling, live: ReadonlyMap<string, ScalableTarget>): ObservedScaling | undefined {
+  if (found.target) return found;
+  const actsOnLive = (alarm: ObservedAlarm) => alarm.actions.some((a) => [...live.keys()].some((id) => a.includes(`:resource/ecs/${id}:`)));
+  const alarms = Object.fromEntries(Object.entries(found.alarms).filter(([, alarm]) => !actsOnLive(alarm)));
+  return Object.keys(alarms).length > 0 ? { ...found, alarms } : undefined;
+}
+
 /** Step alarms of the stack whose service is no longer the stack's (left behind by a crash): a reference of their own. */
 function orphanRefs(stack: string, tagged: readonly TaggedResource[], services: readonly ScalingRef[]): ScalingRef[] {
   const covered = new Set(services.map((s) => s.logical));
@@ -399,13 +479,25 @@ export const autoScalingReconciler: Reconciler<ScalingDesired, ObservedScaling, 
     return new Map(desired.flatMap(({ address, value }) => (found.has(value.resourceId) ? [[address, found.get(value.resourceId)!]] : [])));
   },
 
+  /**
+   * Every ECS scalable target of the region (ONE DescribeScalableTargets) beside the Tagging API's candidates; of the
+   * targets observe did not read, the services' tags say which are the stack's (per cluster ONE DescribeServices, for
+   * 10 services); then their policies and actions, and the step alarms. Services the Tagging API lists as the stack's
+   * without a target, and step alarms tagged as a configuration no service covers, are looked at for alarms left behind.
+   */
   async discover(ctx, known) {
-    const tagged = await findTaggedResources(ctx);
+    const [tagged, listed] = await Promise.all([findTaggedResources(ctx), listTargets(ctx)]);
+    const unknown = [...listed.keys()].filter((id) => !known.has(id) && serviceOfResourceId(id) !== undefined);
+    const serviceTags = await serviceTagsOf(ctx, unknown);
+    const owned = ownedTargets(ctx.stack, unknown, serviceTags);
     const services = stackServices(ctx.stack, tagged);
-    const unread = [...services, ...orphanRefs(ctx.stack, tagged, services)].filter((ref) => !known.has(ref.resourceId));
+    const targetless = services.filter((ref) => !known.has(ref.resourceId) && !listed.has(ref.resourceId));
+    const unread = [...owned, ...targetless, ...orphanRefs(ctx.stack, tagged, [...services, ...owned])];
     if (unread.length === 0) return [];
-    const found = observedOf(ctx.stack, unread, await readTargetsFirst(ctx, unread, tagged), { orphans: true });
+    const targets = new Map(owned.map((ref) => [ref.resourceId, listed.get(ref.resourceId)!]));
+    const found = observedOf(ctx.stack, unread, await readFound(ctx, unread, targets, serviceTags, tagged), { orphans: true });
     return [...found.values()]
+      .flatMap((o) => leftBehindAlarms(o, listed) ?? [])
       .filter((o) => !known.has(o.id) && o.tags[STACK_TAG] === ctx.stack)
       .sort((a, b) => a.name.localeCompare(b.name));
   },
