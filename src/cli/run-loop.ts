@@ -11,6 +11,7 @@ import { plainStyle, styleFor } from "./style.js";
 
 export interface LoopCliOptions {
   file: string[];
+  maxFileSize: number;
   profile?: string;
   endpoint?: string;
   interval: number;
@@ -28,8 +29,8 @@ export interface LoopCliOptions {
 }
 
 /** The spec's errors, as `validate` prints them, in one message: a tick with an invalid spec fails with it. */
-async function loadOrThrow(files: string[]) {
-  const result = await loadSpec(files);
+async function loadOrThrow(files: string[], maxFileBytes: number) {
+  const result = await loadSpec(files, { maxFileBytes });
   if (result.spec) return result.spec;
   const errors = result.diagnostics.filter((d) => d.severity === "error");
   throw new Error(`the spec is invalid: ${errors.map((d) => renderDiagnostic(d, plainStyle)).join("; ")}`);
@@ -47,7 +48,7 @@ export async function runReconcileLoop(options: LoopCliOptions): Promise<void> {
   const interruption = onInterrupt(() => undefined);
   try {
     const tick = createTick({
-      load: () => loadOrThrow(options.file),
+      load: () => loadOrThrow(options.file, options.maxFileSize),
       connection: {
         ...(options.profile !== undefined && { profile: options.profile }),
         ...(options.endpoint !== undefined && { endpoint: options.endpoint }),

@@ -5,22 +5,14 @@ import { hasBlockedRows, hasChanges, type ResourceResult, type RunReport } from 
 import { renderPlanJson } from "../plan/render-json.js";
 import { renderPlanText } from "../plan/render-text.js";
 import { renderOutputs, renderProgress, renderRunSummary, renderStats, renderWaitNews } from "../plan/render-run.js";
-import { loadSpec, type Spec } from "../schema/index.js";
+import type { Spec } from "../schema/index.js";
 import type { ChangeOptions, StackOptions } from "./commands/stack-options.js";
 import { EXIT, type StopSignal } from "./exit-codes.js";
 import { onInterrupt } from "./interrupt.js";
-import { reportDiagnostics } from "./report-diagnostics.js";
+import { loadOrExit } from "./load-spec.js";
 import { styleFor } from "./style.js";
 
 const write = (text: string) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
-
-/** Loads and validates the spec; errors go to stderr and end the command. */
-async function loadOrExit(files: string[]): Promise<Spec | undefined> {
-  const result = await loadSpec(files);
-  reportDiagnostics(result, { errorsOnly: true });
-  if (!result.spec) process.exitCode = EXIT.failure;
-  return result.spec;
-}
 
 async function withSession<T>(spec: Spec, options: StackOptions, work: (session: StackSession) => Promise<T>): Promise<T | undefined> {
   const session = openStack(spec, { profile: options.profile, endpoint: options.endpoint });
@@ -38,7 +30,7 @@ async function withSession<T>(spec: Spec, options: StackOptions, work: (session:
 
 /** `plan`: exit 0 (no changes), 2 (changes, with --detailed-exitcode), 1 (error or conflict). */
 export async function runPlan(options: StackOptions & { detailedExitcode?: boolean; retryFailed?: boolean }): Promise<void> {
-  const spec = await loadOrExit(options.file);
+  const spec = await loadOrExit(options);
   if (!spec) return;
   await withSession(spec, options, async (session) => {
     const { plan } = await planStack(spec, session.ctx, "apply", undefined, { retryFailed: options.retryFailed === true });
@@ -55,7 +47,7 @@ export async function runPlan(options: StackOptions & { detailedExitcode?: boole
 
 /** `apply` and `delete`: take the stack's lease, plan, show, confirm, carry out, report. */
 export async function runChange(mode: RunMode, options: ChangeOptions): Promise<void> {
-  const spec = await loadOrExit(options.file);
+  const spec = await loadOrExit(options);
   if (!spec) return;
   const style = styleFor(process.stdout);
   // With --json, stdout holds the JSON alone: news of waits and signals goes to stderr.
@@ -158,7 +150,7 @@ async function confirmed(mode: RunMode | "unlock", spec: Spec, options: { yes?: 
 
 /** `unlock`: shows the stack's lease and, once confirmed, removes it, whoever holds it. */
 export async function runUnlock(options: StackOptions & { yes?: boolean }): Promise<void> {
-  const spec = await loadOrExit(options.file);
+  const spec = await loadOrExit(options);
   if (!spec) return;
   await withSession(spec, options, async (session) => {
     const lease = await describeLease(session.ctx.clients, spec.stack);

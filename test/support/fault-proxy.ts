@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -7,9 +8,13 @@ import type { AddressInfo } from "node:net";
  * - `unavailable`: HTTP 503 with an empty body, as a load balancer in front of an AWS endpoint may answer;
  * - `throttle`: the service's own throttling error in its wire format (EC2: RequestLimitExceeded, HTTP 503;
  *   other query services: Throttling, HTTP 400; JSON services: ThrottlingException, HTTP 400);
- * - `drop`: the connection is closed without an answer (the SDK sees ECONNRESET, "socket hang up").
+ * - `drop`: the connection is closed without an answer (the SDK sees ECONNRESET, "socket hang up");
+ * - `lost`: the request is passed on to moto, which carries it out and answers, then the connection is closed
+ *   without that answer: the write took effect, the caller saw a dropped connection (and the SDK retries it);
+ * - `dependencyViolation`: EC2's DependencyViolation (HTTP 400), as AWS refuses DeleteSecurityGroup while a network
+ *   interface or another group's rule uses the group (moto never does); EC2 actions only.
  */
-export type Fault = "unavailable" | "throttle" | "drop";
+export type Fault = "unavailable" | "throttle" | "drop" | "lost" | "dependencyViolation";
 
 export interface FaultRule {
   /** The AWS action to fault, such as `GetRole` or `ListClusters`. */
@@ -17,6 +22,11 @@ export interface FaultRule {
   fault: Fault;
   /** How many of the next matching requests get the fault (default 1); later ones reach moto. */
   times?: number;
+  /**
+   * Only requests for which this answers true get the fault (asked as each one comes in, before it goes on); the
+   * others pass and do not count down `times`.
+   */
+  when?: (request: { action: string; body: string }) => boolean | Promise<boolean>;
 }
 
 /** A request as the proxy saw it. */
@@ -40,6 +50,12 @@ export interface FaultProxyOptions {
    * answer's body for the request's. A rule's fault still comes first.
    */
   standIns?: Record<string, (request: Record<string, unknown>) => unknown>;
+  /**
+   * Loses the answer (fault `lost`) of this share of write requests (all actions but Describe*, List*, Get*), chosen
+   * from the seed, the action and how many requests of that action came before: the same seed loses the same
+   * requests of each action, however the run's concurrent calls interleave. Rules injected come first.
+   */
+  lostWrites?: { rate: number; seed: number };
 }
 
 export interface FaultProxy {
@@ -94,7 +110,53 @@ function throttle(res: ServerResponse, { service, protocol }: ParsedRequest): vo
   }
 }
 
+function dependencyViolation(res: ServerResponse, body: string): void {
+  const group = new URLSearchParams(body).get("GroupId") ?? "the resource";
+  res.writeHead(400, { "content-type": "text/xml" });
+  res.end(
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>DependencyViolation</Code>` +
+      `<Message>resource ${group} has a dependent object</Message></Error></Errors><RequestID>${REQUEST_ID}</RequestID></Response>`,
+  );
+}
+
+/** The first rule of the action with faults left whose `when` (if any) holds for the request; it counts one down. */
+async function matchingRule<R extends FaultRule & { times: number }>(rules: R[], action: string, body: string): Promise<R | undefined> {
+  for (const rule of rules) {
+    if (rule.action !== action || rule.times <= 0) continue;
+    if (rule.when && !(await rule.when({ action, body }))) continue;
+    // Another request may have taken the last fault while `when` was asked.
+    if (rule.times <= 0) continue;
+    rule.times--;
+    return rule;
+  }
+  return undefined;
+}
+
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "content-length"]);
+
+/**
+ * Whether the `nth` request of `action` loses its answer under `lostWrites`: a hash of seed, action and n, so
+ * that the choice does not depend on how concurrent requests of different actions interleave.
+ */
+function losesAnswer({ rate, seed }: { rate: number; seed: number }, action: string, nth: number): boolean {
+  const digest = createHash("sha256").update(`${seed}/${action}/${nth}`).digest();
+  return digest.readUInt32BE(0) / 2 ** 32 < rate;
+}
+
+const isWrite = (action: string) => action !== "" && !/^(Describe|List|Get)/.test(action);
+
+/** Passes the request on to moto and, once moto has answered, closes the client's connection without the answer. */
+function forwardAndLose(target: URL, req: IncomingMessage, body: Buffer): void {
+  const upstream = httpRequest(
+    { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+    (answer) => {
+      answer.resume();
+      answer.on("end", () => req.socket.destroy());
+    },
+  );
+  upstream.on("error", () => req.socket.destroy());
+  upstream.end(body);
+}
 
 function forward(target: URL, req: IncomingMessage, body: Buffer, res: ServerResponse): void {
   const upstream = httpRequest(
@@ -120,35 +182,46 @@ function forward(target: URL, req: IncomingMessage, body: Buffer, res: ServerRes
 /** Starts the proxy on a free loopback port in front of `target` (the moto endpoint). */
 export async function startFaultProxy(target: string, options: FaultProxyOptions = {}): Promise<FaultProxy> {
   const upstream = new URL(target);
-  const rules: Required<FaultRule>[] = [];
+  const rules: Array<FaultRule & { times: number }> = [];
   const seen: SeenRequest[] = [];
+  const writesSeen = new Map<string, number>();
+  const lostWrite = (action: string): boolean => {
+    if (!options.lostWrites || !isWrite(action)) return false;
+    const nth = (writesSeen.get(action) ?? 0) + 1;
+    writesSeen.set(action, nth);
+    return losesAnswer(options.lostWrites, action, nth);
+  };
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
+    req.on("end", async () => {
       const body = Buffer.concat(chunks);
       const parsed = parse(req.headers, body.toString("utf8"));
-      const rule = rules.find((r) => r.action === parsed.action && r.times > 0);
-      if (rule) rule.times--;
+      const rule = await matchingRule(rules, parsed.action, body.toString("utf8"));
+      const lost = !rule && lostWrite(parsed.action);
+      const fault: Fault | undefined = rule?.fault ?? (lost ? "lost" : undefined);
       const request: SeenRequest = {
         service: parsed.service,
         action: parsed.action,
         body: body.toString("utf8"),
-        ...(rule && { fault: rule.fault }),
+        ...(fault && { fault }),
         startedAt: performance.now(),
       };
       seen.push(request);
       res.on("finish", () => (request.endedAt = performance.now()));
       const standIn = options.standIns?.[parsed.action];
-      if (!rule && standIn && parsed.protocol.kind === "json") {
+      if (!fault && standIn && parsed.protocol.kind === "json") {
         res.writeHead(200, { "content-type": parsed.protocol.contentType, "x-amzn-requestid": REQUEST_ID });
         return void res.end(JSON.stringify(standIn(JSON.parse(body.toString("utf8") || "{}") as Record<string, unknown>)));
       }
       const latency = options.latencyMs ?? 0;
-      if (!rule) return latency > 0 ? void setTimeout(() => forward(upstream, req, body, res), latency) : forward(upstream, req, body, res);
-      if (rule.fault === "drop") return req.socket.destroy();
-      if (rule.fault === "throttle") return throttle(res, parsed);
+      if (!fault)
+        return latency > 0 ? void setTimeout(() => forward(upstream, req, body, res), latency) : forward(upstream, req, body, res);
+      if (fault === "lost") return forwardAndLose(upstream, req, body);
+      if (fault === "drop") return req.socket.destroy();
+      if (fault === "throttle") return throttle(res, parsed);
+      if (fault === "dependencyViolation") return dependencyViolation(res, body.toString("utf8"));
       res.writeHead(503, { "content-length": 0 });
       res.end();
     });
@@ -163,6 +236,7 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
     reset() {
       rules.length = 0;
       seen.length = 0;
+      writesSeen.clear();
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -1,9 +1,8 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { resourceGraph } from "../../engine/resource-graph.js";
 import { GRAPH_FORMATS, renderGraph, type GraphFormat } from "../../plan/render-graph.js";
-import { loadSpec } from "../../schema/index.js";
 import { EXIT } from "../exit-codes.js";
-import { reportDiagnostics } from "../report-diagnostics.js";
+import { loadOrExit } from "../load-spec.js";
 import { specFilesOption } from "./options.js";
 
 function graphFormat(value: string): GraphFormat {
@@ -21,13 +20,9 @@ export function graphCommand(): Command {
         .default("mermaid"),
     )
     .action(async (options: { file: string[]; format: GraphFormat }) => {
-      const result = await loadSpec(options.file);
-      reportDiagnostics(result, { errorsOnly: true });
-      if (!result.spec) {
-        process.exitCode = EXIT.failure;
-        return;
-      }
-      process.stdout.write(renderGraph(resourceGraph(result.spec), options.format, result.spec.stack));
+      const spec = await loadOrExit(options);
+      if (!spec) return;
+      process.stdout.write(renderGraph(resourceGraph(spec), options.format, spec.stack));
       process.exitCode = EXIT.ok;
     });
 }

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { runReconcileLoop, type LoopCliOptions } from "../run-loop.js";
-import { lockOptions, parseDuration, specFilesOption, waitTimeoutOption } from "./options.js";
+import { lockOptions, maxFileSizeOption, parseDuration, specFilesOption, waitTimeoutOption } from "./options.js";
 
 function port(value: string): number {
   const n = Number(value);
@@ -12,6 +12,7 @@ export function runCommand(): Command {
   const command = new Command("run")
     .description("reconcile unattended: apply the spec now, then again every interval, under the stack's lease, until SIGTERM or SIGINT")
     .addOption(specFilesOption({ required: true }))
+    .addOption(maxFileSizeOption())
     .option("--profile <name>", "profile of the shared AWS config files")
     .option("--endpoint <url>", "send every AWS call to this endpoint, such as a local moto server (default: AWS_ENDPOINT_URL, else AWS)")
     .addOption(

@@ -1,8 +1,10 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { lockOptions, specFilesOption, waitTimeoutOption } from "./options.js";
+import { lockOptions, maxFileSizeOption, specFilesOption, waitTimeoutOption } from "./options.js";
 
 export interface StackOptions {
   file: string[];
+  /** Bytes: a larger spec file is refused. */
+  maxFileSize: number;
   profile?: string;
   endpoint?: string;
   json?: boolean;
@@ -36,6 +38,7 @@ function positiveInteger(value: string): number {
 export function addStackOptions(command: Command): Command {
   return command
     .addOption(specFilesOption({ required: true }))
+    .addOption(maxFileSizeOption())
     .option("--profile <name>", "profile of the shared AWS config files")
     .option("--endpoint <url>", "send every AWS call to this endpoint, such as a local moto server (default: AWS_ENDPOINT_URL, else AWS)")
     .option("--json", "print the result as JSON on stdout (format in the README)")

@@ -2,9 +2,8 @@ import { Command } from "commander";
 import { openStack, PlanError, stackStatus } from "../../engine/index.js";
 import { renderStats } from "../../plan/render-run.js";
 import { renderStatusJson, renderStatusText } from "../../plan/render-status.js";
-import { loadSpec } from "../../schema/index.js";
 import { EXIT } from "../exit-codes.js";
-import { reportDiagnostics } from "../report-diagnostics.js";
+import { loadOrExit } from "../load-spec.js";
 import { styleFor } from "../style.js";
 import { addStackOptions, type StackOptions } from "./stack-options.js";
 
@@ -18,13 +17,8 @@ export function statusCommand(): Command {
 
 /** Exit 0 when everything was read, 1 when the spec is invalid, the plan cannot be made, or a part could not be read. */
 async function runStatus(options: StackOptions): Promise<void> {
-  const loaded = await loadSpec(options.file);
-  reportDiagnostics(loaded, { errorsOnly: true });
-  const spec = loaded.spec;
-  if (!spec) {
-    process.exitCode = EXIT.failure;
-    return;
-  }
+  const spec = await loadOrExit(options);
+  if (!spec) return;
   const session = openStack(spec, { profile: options.profile, endpoint: options.endpoint });
   try {
     const status = await stackStatus(spec, session.ctx);
