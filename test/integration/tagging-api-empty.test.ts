@@ -13,7 +13,7 @@ import { startMoto } from "../../scripts/moto.mjs";
 import { createClients, type AwsClients } from "../../src/aws/index.js";
 import { isNotFound } from "../../src/aws/errors.js";
 import type { Spec } from "../../src/schema/index.js";
-import { applySpec, changesOf, planSpec, specFrom } from "../support/engine.js";
+import { applySpec, changesOf, planSpec, specFrom, uniqueStack } from "../support/engine.js";
 import { startFaultProxy, type FaultProxy } from "../support/fault-proxy.js";
 import { MOTO_RUNNING_TASKS } from "../support/global-setup.js";
 
@@ -96,7 +96,59 @@ describe("with a Tagging API that lists nothing", () => {
       defaultGroupIngress: [],
     });
   }, 240_000);
+
+  // The same runs with the Tagging API answering (moto itself) and answering nothing (the proxy's stand-in): the stack's
+  // revisions are found either way, and the direct read costs a call only for a revision the Tagging API left out.
+  it.each([
+    { tagging: "answering", family: "revisionsListed", endpoint: () => moto.endpoint, describesAt3rd: 1, describesAtDelete: 0 },
+    // Beyond the plan's describe of the family: at the 3rd apply, revisions 2 and 1, which retention must judge; at
+    // delete, revision 2 (ACTIVE) and then 1 (INACTIVE); revision 3 is the live one the plan read with its tags.
+    { tagging: "empty", family: "revisionsUnlisted", endpoint: () => proxy.endpoint, describesAt3rd: 3, describesAtDelete: 2 },
+  ])(
+    "task definitions, Tagging API $tagging: keepRevisions 2 deregisters revision 1 at revision 3; delete leaves no revision",
+    async ({ family, endpoint, describesAt3rd, describesAtDelete }) => {
+      const stack = uniqueStack("revisions");
+      const at = (image: string) =>
+        specFrom(`
+stack: ${stack}
+region: us-east-1
+network: { vpc: default, subnets: { availabilityZones: [us-east-1a] } }
+taskDefinitions:
+  web:
+    family: ${family}
+    cpu: 256
+    memory: 512
+    keepRevisions: 2
+    containers:
+      app: { image: "${image}", portMappings: [8080] }
+`);
+      const ecsReads = (stats: { byAction: Array<{ service: string; action: string; calls: number; write: boolean }> }) =>
+        Object.fromEntries(stats.byAction.filter((a) => a.service === "ecs" && !a.write).map((a) => [a.action, a.calls]));
+
+      let third: Awaited<ReturnType<typeof applySpec>> | undefined;
+      for (const image of ["app:1", "app:2", "app:3"]) {
+        third = await applySpec(await at(image), "apply", endpoint());
+        expect(third.results.filter((r) => r.outcome !== "done")).toEqual([]);
+      }
+      expect(await revisionsOf(direct, family, "ACTIVE")).toEqual([2, 3]);
+      expect(await revisionsOf(direct, family, "INACTIVE")).toEqual([1]);
+      expect(ecsReads(third!.stats)).toEqual({ DescribeTaskDefinition: describesAt3rd, ListTaskDefinitions: 1 });
+
+      const deleted = await applySpec(await at("app:3"), "delete", endpoint());
+      expect(deleted.results.filter((r) => r.outcome !== "done")).toEqual([]);
+      expect(await revisionsOf(direct, family, "ACTIVE")).toEqual([]);
+      expect(await revisionsOf(direct, family, "INACTIVE")).toEqual([]);
+      expect(ecsReads(deleted.stats)).toEqual({ DescribeTaskDefinition: 1 + describesAtDelete, ListTaskDefinitions: 2 });
+    },
+    120_000,
+  );
 });
+
+/** The family's revision numbers of one status, read straight from moto. */
+async function revisionsOf(clients: AwsClients, family: string, status: "ACTIVE" | "INACTIVE"): Promise<number[]> {
+  const { taskDefinitionArns } = await clients.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status }));
+  return (taskDefinitionArns ?? []).map((arn) => Number(arn.slice(arn.lastIndexOf(":") + 1))).sort((a, b) => a - b);
+}
 
 /** What is left in the account (moto's, which only this file uses), read with the SDK straight from moto. */
 async function leftBehind(clients: AwsClients) {

@@ -33,23 +33,23 @@ describe("running unattended", () => {
     // desiredCount 1 against MOTO_ECS_SERVICE_RUNNING=2: moto reports 2/1 running, never stable, so the victim holds
     // its lease while it waits; the runs after it pass --no-wait.
     const file = specFile(ecsStackYaml(stack, { desiredCount: 1 }));
-    const victim = cli("apply", "-f", file, "--yes", "--lock-ttl", "8s");
+    // A 15 s lease, renewed every 5 s: at least 10 s of it are left after the kill, time enough for the next two runs
+    // to start even on a loaded machine; both start at once, so neither waits for the other.
+    const victim = cli("apply", "-f", file, "--yes", "--lock-ttl", "15s");
     await waitFor(async () => (await describeLease(aws, stack)) !== undefined);
     victim.child.kill("SIGKILL");
     await victim.exited;
     const left = await describeLease(aws, stack);
     expect(left).toMatchObject({ expired: false, holder: { command: "apply", pid: victim.child.pid } });
 
-    const blocked = reconcile(["apply", "-f", file, "--yes", "--no-wait", "--endpoint", moto.endpoint], CREDENTIALS);
+    const waiting = cli("apply", "-f", file, "--yes", "--no-wait", "--lock-timeout", "60s");
+    const blocked = await cli("apply", "-f", file, "--yes", "--no-wait").exited;
     expect(blocked.code, blocked.stderr).toBe(3);
     expect(blocked.stderr).toMatch(
       new RegExp(`stack ${stack} is locked by "apply" on .+ \\(pid ${victim.child.pid}, started .+\\) until `),
     );
 
-    const waited = reconcile(
-      ["apply", "-f", file, "--yes", "--no-wait", "--lock-timeout", "60s", "--endpoint", moto.endpoint],
-      CREDENTIALS,
-    );
+    const waited = await waiting.exited;
     expect(waited.code, waited.stderr).toBe(0);
     expect(waited.stdout).toContain("waiting up to 60 s");
     expect(Date.now()).toBeGreaterThanOrEqual(left!.expiresAt.getTime());

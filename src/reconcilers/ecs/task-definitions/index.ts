@@ -5,9 +5,11 @@
  *
  * The live revision is the newest ACTIVE one of the family that carries this stack's tag, else the newest
  * ACTIVE one (whose owner the planner then judges). Revisions the stack registered carry its tags; others in
- * the family are never deregistered or deleted. After registering, only the newest `keepRevisions` of the
- * stack's ACTIVE revisions stay active: older ones are deregistered. Deleting a family deregisters the stack's
- * revisions and then deletes them (DeleteTaskDefinitions), so that nothing tagged as the stack's is left.
+ * the family are never deregistered or deleted. Which of a family's listed revisions are the stack's is never
+ * left to the Tagging API alone: a revision it does not name is described, and its own tags decide. After
+ * registering, only the newest `keepRevisions` of the stack's ACTIVE revisions stay active: older ones are
+ * deregistered. Deleting a family deregisters the stack's revisions and then deletes them (DeleteTaskDefinitions),
+ * so that nothing tagged as the stack's is left.
  */
 import {
   DeleteTaskDefinitionsCommand,
@@ -22,7 +24,7 @@ import {
 } from "@aws-sdk/client-ecs";
 import { createHash } from "node:crypto";
 import { awsErrorIs } from "../../../aws/errors.js";
-import { inBatches } from "../../collections.js";
+import { inBatches, mapConcurrently } from "../../collections.js";
 import { applyTagChange } from "../../diff-helpers.js";
 import { findTaggedResources, queryTaggedResources, resourcesOfType } from "../../tagged-resources.js";
 import { parseArn } from "../../arns.js";
@@ -119,19 +121,43 @@ async function stackRevisions(ctx: Context, family: string): Promise<Set<string>
   return new Set((await queryTaggedResources(ctx)).map((r) => r.arn).filter(ofFamily(family)));
 }
 
+/** How many DescribeTaskDefinition calls an ownership check has in flight at once. */
+const DESCRIBES_AT_ONCE = 5;
+
+/**
+ * Of `listed` (a family's revisions, as ListTaskDefinitions answers), those that carry this stack's tag. The ones in
+ * `tagged` (the Tagging API's answer) are taken as the stack's without a call; each other one is described with
+ * its tags and its own tags decide, since GetResources is eventually consistent on AWS (a revision registered a
+ * moment ago can be missing for minutes) and some emulators answer nothing. So when the Tagging API lists every
+ * revision of the stack, only revisions of other owners cost a call.
+ */
+async function stackOwnedAmong(ctx: Context, listed: readonly string[], tagged: ReadonlySet<string>): Promise<Set<string>> {
+  const unconfirmed = listed.filter((arn) => !tagged.has(arn));
+  const described = await mapConcurrently(unconfirmed, DESCRIBES_AT_ONCE, (arn) => describeNewest(ctx, arn));
+  const confirmed = unconfirmed.filter((_, i) => fromEcsTags(described[i]?.tags)[STACK_TAG] === ctx.stack);
+  return new Set([...listed.filter((arn) => tagged.has(arn)), ...confirmed]);
+}
+
 /**
  * The family's live revision: the newest ACTIVE one the stack registered, else the newest ACTIVE one. Describing
  * the family answers the newest ACTIVE revision in one call; only when that one is not the stack's are the
- * family's revisions listed. (moto answers the highest revision even when it is INACTIVE.)
+ * family's revisions listed. The revisions newer than the newest the Tagging API names as the stack's (all of
+ * them, when it names none) are described, since the Tagging API may lag: their own tags say whose they are.
+ * (moto answers the highest revision even when it is INACTIVE.)
  */
 async function observeFamily(ctx: Context, family: string): Promise<ObservedTaskDefinition | undefined> {
   const latest = await describe(ctx, family);
   if (latest?.status === "ACTIVE" && latest.tags[STACK_TAG] === ctx.stack) return latest;
   const active = await listRevisions(ctx, family, "ACTIVE");
   if (active.length === 0) return undefined;
-  const ours = new Set((await findTaggedResources(ctx)).map((r) => r.arn));
-  const pick = active.find((arn) => ours.has(arn)) ?? active[0]!;
-  return latest?.id === pick ? latest : describe(ctx, pick);
+  const tagged = new Set((await findTaggedResources(ctx)).map((r) => r.arn));
+  const newestTagged = active.find((arn) => tagged.has(arn));
+  const unconfirmed = active.slice(0, newestTagged ? active.indexOf(newestTagged) : active.length).filter((arn) => arn !== latest?.id);
+  const described = await mapConcurrently(unconfirmed, DESCRIBES_AT_ONCE, (arn) => describe(ctx, arn));
+  const newestOwn = described.find((revision) => revision?.tags[STACK_TAG] === ctx.stack);
+  if (newestOwn) return newestOwn;
+  const pick = newestTagged ?? active[0]!;
+  return [latest, ...described].find((revision) => revision?.id === pick) ?? describe(ctx, pick);
 }
 
 /**
@@ -198,9 +224,10 @@ async function deleteRevisions(ctx: Context, family: string, arns: readonly stri
  * are someone else's and never touched.
  */
 async function retire(ctx: Context, family: string, keepRevisions: number, registered: string): Promise<void> {
-  const [ours, active] = await Promise.all([stackRevisions(ctx, family), listRevisions(ctx, family, "ACTIVE")]);
-  ours.add(registered);
-  const kept = newestFirst(new Set([registered, ...active])).filter((arn) => ours.has(arn));
+  const [tagged, active] = await Promise.all([stackRevisions(ctx, family), listRevisions(ctx, family, "ACTIVE")]);
+  tagged.add(registered);
+  const ours = await stackOwnedAmong(ctx, active, tagged);
+  const kept = newestFirst(new Set([registered, ...ours]));
   for (const arn of kept.slice(keepRevisions)) await deregister(ctx, arn);
 }
 
@@ -257,11 +284,12 @@ async function updateTaskDefinition(
  */
 async function deleteTaskDefinition(observed: ObservedTaskDefinition, ctx: Context): Promise<void> {
   const family = observed.name;
-  const ours = await stackRevisions(ctx, family);
-  if (observed.tags[STACK_TAG] === ctx.stack) ours.add(observed.id);
-  const active = observed.status === "ACTIVE" ? (await listRevisions(ctx, family, "ACTIVE")).filter((arn) => ours.has(arn)) : [];
+  const tagged = await stackRevisions(ctx, family);
+  if (observed.tags[STACK_TAG] === ctx.stack) tagged.add(observed.id);
+  const active =
+    observed.status === "ACTIVE" ? newestFirst(await stackOwnedAmong(ctx, await listRevisions(ctx, family, "ACTIVE"), tagged)) : [];
   for (const arn of active) await deregister(ctx, arn);
-  const inactive = (await listRevisions(ctx, family, "INACTIVE")).filter((arn) => ours.has(arn));
+  const inactive = await stackOwnedAmong(ctx, await listRevisions(ctx, family, "INACTIVE"), new Set([...tagged, ...active]));
   await deleteRevisions(ctx, family, newestFirst(new Set([...active, ...inactive])));
 }
 
