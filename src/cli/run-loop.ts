@@ -45,6 +45,7 @@ export async function runReconcileLoop(options: LoopCliOptions): Promise<void> {
   };
   const metrics = options.metricsPort === undefined ? undefined : createMetrics({ intervalMs: options.interval });
   const server = metrics && (await startMetricsServer(metrics, { port: options.metricsPort!, host: options.metricsHost }));
+  if (server) process.stderr.write(`reconcile: metrics on http://${options.metricsHost}:${server.port}/metrics and /healthz\n`);
   const interruption = onInterrupt(() => undefined);
   try {
     const tick = createTick({

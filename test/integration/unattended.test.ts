@@ -95,13 +95,16 @@ logGroups:
   app: { retentionDays: 7 }
   audit: { retentionDays: 30 }
 `);
-    const loop = cli("run", "-f", file, "--interval", "2s", "--log-format", "json");
+    const loop = cli("run", "-f", file, "--interval", "2s", "--log-format", "json", "--metrics-port", "0");
     const parsed = (line: string) => JSON.parse(line) as Record<string, unknown>;
     const finished = () => loop.nextLine((line) => parsed(line).event === "tick-finished");
-    expect(parsed(await finished())).toMatchObject({ tick: 1, result: "changed", failures: 0 });
+    // Both waiters before any output: the two lines can come in one chunk.
+    const firstTick = finished();
+    const firstSleep = loop.nextLine((line) => parsed(line).event === "sleeping");
+    expect(parsed(await firstTick)).toMatchObject({ tick: 1, result: "changed", failures: 0 });
 
     // Between two ticks, someone changes a retention and revokes a rule by hand.
-    await loop.nextLine((line) => parsed(line).event === "sleeping");
+    await firstSleep;
     await aws.logs.send(new PutRetentionPolicyCommand({ logGroupName: `/reconcile/${stack}/app`, retentionInDays: 1 }));
     const { SecurityGroups } = await aws.ec2.send(
       new DescribeSecurityGroupsCommand({ Filters: [{ Name: "tag:reconcile:stack", Values: [stack] }] }),
@@ -113,6 +116,11 @@ logGroups:
       }),
     );
     expect(parsed(await finished())).toMatchObject({ tick: 2, result: "changed", driftCorrected: 2, failures: 0 });
+    const metricsUrl = /metrics on (http:\/\/\S+)\/metrics/.exec(loop.output().stderr)![1]!;
+    const metrics = await (await fetch(`${metricsUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^reconcile_ticks_total\{result="changed"\} 2$/m);
+    expect(metrics).toMatch(/^reconcile_drift_corrected_total 2$/m);
+    expect((await fetch(`${metricsUrl}/healthz`)).status).toBe(200);
 
     // SIGTERM as a tick begins: it ends with nothing half-done, the lease released, exit 0.
     await loop.nextLine((line) => parsed(line).event === "tick-started");

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { runReconcileLoop, type LoopCliOptions } from "../run-loop.js";
 import { lockOptions, maxFileSizeOption, parseDuration, specFilesOption, waitTimeoutOption } from "./options.js";
+import { positiveInteger } from "./stack-options.js";
 
 function port(value: string): number {
   const n = Number(value);
@@ -25,12 +26,12 @@ export function runCommand(): Command {
     .addOption(
       new Option("--log-format <format>", "one line per event, for people or log collectors").choices(["text", "json"]).default("text"),
     )
-    .option("--metrics-port <port>", "serve Prometheus metrics (/metrics) and /healthz on this port of 127.0.0.1", port)
+    .option("--metrics-port <port>", "serve Prometheus metrics (/metrics) and /healthz on this port (0 picks a free one)", port)
     .option("--metrics-host <address>", "the address the metrics server listens on", "127.0.0.1")
     .addOption(waitTimeoutOption())
     .option("--no-wait", "do not wait for changed ECS services to become stable")
     .option("--retry-failed", "deploy again a task definition whose deployment failed (by default it is reported, not retried)")
-    .option("--parallelism <n>", "at most this many resources change at once", (v) => Number(v), 10);
+    .option("--parallelism <n>", "at most this many resources change at once", positiveInteger, 10);
   for (const option of lockOptions()) command.addOption(option);
   return command.action((options: LoopCliOptions) => runReconcileLoop(options));
 }

@@ -28,7 +28,7 @@ export interface ChangeOptions extends StackOptions {
   retryFailed?: boolean;
 }
 
-function positiveInteger(value: string): number {
+export function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number of at least 1");
   return n;
