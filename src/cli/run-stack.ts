@@ -1,7 +1,7 @@
 import { createInterface } from "node:readline/promises";
 import { describeLease, leaseDescription, removeLease } from "../aws/lease.js";
-import { openStack, planStack, PlanError, runnable, runStack, type RunMode, type StackSession } from "../engine/index.js";
-import { hasBlockedRows, hasChanges, type ResourceResult, type RunReport } from "../plan/model.js";
+import { openStack, planStack, PlanError, runStack, type RunMode, type StackSession } from "../engine/index.js";
+import { hasBlockedRows, hasChanges, runnable, type ResourceResult, type RunReport } from "../plan/model.js";
 import { renderPlanJson } from "../plan/render-json.js";
 import { renderPlanText } from "../plan/render-text.js";
 import { renderOutputs, renderProgress, renderRunSummary, renderStats, renderWaitNews } from "../plan/render-run.js";

@@ -28,4 +28,4 @@ export function openStack(spec: Spec, connection: StackConnection = {}): StackSe
   const clients = createClients({ region: spec.region, ...connection, stats });
   return { ctx: { stack: spec.stack, region: spec.region, clients }, stats, close: () => clients.destroy() };
 }
-export { runnable, runStack, type RunMode, type RunOutcome, type RunRequest } from "./run.js";
+export { runStack, type RunMode, type RunOutcome, type RunRequest } from "./run.js";

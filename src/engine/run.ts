@@ -1,5 +1,5 @@
 import { acquireLease, currentHolder, LockHeldError, type LeaseInfo } from "../aws/lease.js";
-import type { Plan, ResourceChange, ResourceResult } from "../plan/model.js";
+import { runnable, type Plan, type ResourceChange, type ResourceResult } from "../plan/model.js";
 import type { Context } from "../reconcilers/contract.js";
 import type { Spec } from "../schema/spec.js";
 import { applyPlan } from "./apply.js";
@@ -42,11 +42,6 @@ export type RunOutcome =
       /** The lease could not be renewed: the run stopped starting changes, as if interrupted. */
       leaseLost: boolean;
     };
-
-const NOTHING_TO_CARRY_OUT = new Set(["noop", "read", "conflict", "held"]);
-
-/** Whether a run has anything to carry out: conflicts and held failed deployments are only reported, lookups only read. */
-export const runnable = (plan: Plan): boolean => plan.resources.some((r) => !NOTHING_TO_CARRY_OUT.has(r.action));
 
 /**
  * One apply or delete of a stack under its lease: the lease is taken before the plan is made, so that no other run

@@ -2,6 +2,7 @@
  * What the reconcile loop reports, as data, and its two renderings: one JSON object a line for log
  * collectors, one readable line for people. A line holds what its event carries and nothing else.
  */
+import type { LeaseHolder } from "../aws/lease.js";
 import type { Action, PlanSummary } from "../plan/model.js";
 import { DONE_WORDS, formatDuration } from "../plan/render-run.js";
 import { summaryCounts } from "../plan/render-text.js";
@@ -29,12 +30,8 @@ export interface TickOutcome {
   awsCalls: { service: string; action: string; calls: number }[];
 }
 
-/** Who holds the stack's lease, as the lease records it. */
-export interface LeaseHolder {
-  host: string;
-  pid: number;
-  command: string;
-}
+/** Who holds the stack's lease: what a lock-held line names of the lease's holder. */
+export type LockHolder = Pick<LeaseHolder, "host" | "pid" | "command">;
 
 /**
  * The loop itself emits tick-started, tick-finished, sleeping and stopping, and a failure for a tick that
@@ -46,7 +43,7 @@ export type LoopEvent =
   | { event: "change-applied"; address: string; action: Action; elapsedMs: number }
   | { event: "drift-corrected"; address: string; action: Action }
   | ({ event: "failure" } & TickFailure)
-  | { event: "lock-held"; holder: LeaseHolder; expiresAt: Date }
+  | { event: "lock-held"; holder: LockHolder; expiresAt: Date }
   | { event: "tick-finished"; tick: number; outcome: TickOutcome }
   | { event: "sleeping"; delayMs: number; nextTickAt: Date }
   /** `reason`: `once` after the one tick of `--once`, otherwise the abort's reason (such as `SIGTERM`). */

@@ -96,6 +96,11 @@ export const hasBlockedRows = (plan: Plan): boolean => plan.summary.conflict + p
 
 export const hasChanges = (plan: Plan): boolean => plan.resources.some((r) => r.action !== "noop" && r.action !== "read");
 
+const NOTHING_TO_CARRY_OUT: ReadonlySet<Action> = new Set(["noop", "read", "conflict", "held"]);
+
+/** Whether a run has anything to carry out: conflicts and held failed deployments are only reported, lookups only read. */
+export const runnable = (plan: Plan): boolean => plan.resources.some((r) => !NOTHING_TO_CARRY_OUT.has(r.action));
+
 /** How one resource's change ended in a run; `cancelled`: not started, because the run was stopped. */
 export type Outcome = "done" | "failed" | "skipped" | "cancelled";
 

@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto";
 import type { CommandIO, MetadataBearer } from "@smithy/types";
 import { awsErrorIs } from "../aws/errors.js";
 import { checkBeforeRetry } from "../aws/retry-check.js";
 import { ID_TAG, STACK_TAG, type Tags } from "./contract.js";
+import { fingerprint } from "./fingerprint.js";
 
 /**
  * Whether live tags say the resource is the one this node's create makes: this stack's and this node's
@@ -55,10 +55,7 @@ export async function createRecognising<Created, Found>(
  * or the next run after a crash, sends the same one. Hex of a sha256, cut to the API's limit.
  */
 export function idempotencyToken(stack: string, address: string, content: unknown, maxLength: number): string {
-  return createHash("sha256")
-    .update(JSON.stringify([stack, address, content]))
-    .digest("hex")
-    .slice(0, maxLength);
+  return fingerprint([stack, address, content], maxLength);
 }
 
 /**

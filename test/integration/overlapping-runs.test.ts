@@ -1,14 +1,12 @@
 import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ListServicesCommand, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMoto } from "../../scripts/moto.mjs";
-import { createClients, type AwsClients } from "../../src/aws/index.js";
+import { describe, expect, it } from "vitest";
 import { describeLease } from "../../src/aws/lease.js";
 import { reconcile, startReconcile } from "../support/cli.js";
+import { ownMoto } from "../support/moto-env.js";
 import { CREDENTIALS } from "../support/engine.js";
 import { startFaultProxy } from "../support/fault-proxy.js";
-import { MOTO_RUNNING_TASKS } from "../support/global-setup.js";
 
 /**
  * Runs that overlap, as cron and loops make them, on a moto server of this file's own: the example's names are
@@ -18,18 +16,8 @@ import { MOTO_RUNNING_TASKS } from "../support/global-setup.js";
 const EXAMPLE = fileURLToPath(new URL("../../examples/microblog.yaml", import.meta.url));
 
 describe("runs that overlap", () => {
-  let moto: { endpoint: string; stop(): Promise<void> };
-  let aws: AwsClients;
+  const moto = ownMoto();
   const cli = (...args: string[]) => startReconcile([...args, "--endpoint", moto.endpoint], CREDENTIALS);
-
-  beforeAll(async () => {
-    moto = await startMoto({ ecsServiceRunning: MOTO_RUNNING_TASKS });
-    aws = createClients({ region: "us-east-1", endpoint: moto.endpoint, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
-  }, 60_000);
-  afterAll(async () => {
-    aws?.destroy();
-    await moto?.stop();
-  });
 
   it("two applies of examples/microblog.yaml started at once, 5 times on an empty account: one applies, the other exits 3 naming the holder; one of everything, and the re-plan is empty", async () => {
     for (let round = 1; round <= 5; round++) {
@@ -42,17 +30,17 @@ describe("runs that overlap", () => {
         /stack microblog is locked by "apply" on .+ \(pid \d+, started .+\) until .+\. Nothing was read or changed\./,
       );
 
-      const { LoadBalancers } = await aws.elbv2.send(new DescribeLoadBalancersCommand({}));
+      const { LoadBalancers } = await moto.aws.elbv2.send(new DescribeLoadBalancersCommand({}));
       expect(LoadBalancers?.map((lb) => lb.LoadBalancerName)).toEqual(["albCurso107"]);
-      const { TargetGroups } = await aws.elbv2.send(new DescribeTargetGroupsCommand({}));
+      const { TargetGroups } = await moto.aws.elbv2.send(new DescribeTargetGroupsCommand({}));
       expect(TargetGroups).toHaveLength(1);
-      const { taskDefinitionArns } = await aws.ecs.send(new ListTaskDefinitionsCommand({}));
+      const { taskDefinitionArns } = await moto.aws.ecs.send(new ListTaskDefinitionsCommand({}));
       expect(taskDefinitionArns).toHaveLength(1);
-      const { serviceArns } = await aws.ecs.send(new ListServicesCommand({ cluster: "clusterFargateCurso107" }));
+      const { serviceArns } = await moto.aws.ecs.send(new ListServicesCommand({ cluster: "clusterFargateCurso107" }));
       expect(serviceArns).toHaveLength(1);
       const replan = reconcile(["plan", "-f", EXAMPLE, "--detailed-exitcode", "--endpoint", moto.endpoint], CREDENTIALS);
       expect(replan.code, replan.stdout + replan.stderr).toBe(0);
-      expect(await describeLease(aws, "microblog")).toBeUndefined();
+      expect(await describeLease(moto.aws, "microblog")).toBeUndefined();
     }
   }, 300_000);
 

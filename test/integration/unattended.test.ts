@@ -1,13 +1,11 @@
 import { PutRetentionPolicyCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeSecurityGroupsCommand, RevokeSecurityGroupIngressCommand } from "@aws-sdk/client-ec2";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMoto } from "../../scripts/moto.mjs";
-import { createClients, type AwsClients } from "../../src/aws/index.js";
+import { describe, expect, it } from "vitest";
 import { acquireLease, currentHolder, describeLease } from "../../src/aws/lease.js";
 import { reconcile, startReconcile } from "../support/cli.js";
+import { ownMoto } from "../support/moto-env.js";
 import { CREDENTIALS, specFile, uniqueStack } from "../support/engine.js";
 import { ecsStackYaml } from "../support/specs.js";
-import { MOTO_RUNNING_TASKS } from "../support/global-setup.js";
 
 /**
  * Unattended runs on a moto server of this file's own (each test its own stack): a killed lease holder, unlock, the
@@ -15,18 +13,8 @@ import { MOTO_RUNNING_TASKS } from "../support/global-setup.js";
  * report 2/1 running, never stable, which is how these tests keep a run busy while they signal or kill it.
  */
 describe("running unattended", () => {
-  let moto: { endpoint: string; stop(): Promise<void> };
-  let aws: AwsClients;
+  const moto = ownMoto();
   const cli = (...args: string[]) => startReconcile([...args, "--endpoint", moto.endpoint], CREDENTIALS);
-
-  beforeAll(async () => {
-    moto = await startMoto({ ecsServiceRunning: MOTO_RUNNING_TASKS });
-    aws = createClients({ region: "us-east-1", endpoint: moto.endpoint, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
-  }, 60_000);
-  afterAll(async () => {
-    aws?.destroy();
-    await moto?.stop();
-  });
 
   it("a lease left by a run killed with SIGKILL blocks the next run until it expires, then the next run proceeds", async () => {
     const stack = uniqueStack("killed");
@@ -36,10 +24,10 @@ describe("running unattended", () => {
     // A 15 s lease, renewed every 5 s: at least 10 s of it are left after the kill, time enough for the next two runs
     // to start even on a loaded machine; both start at once, so neither waits for the other.
     const victim = cli("apply", "-f", file, "--yes", "--lock-ttl", "15s");
-    await waitFor(async () => (await describeLease(aws, stack)) !== undefined);
+    await waitFor(async () => (await describeLease(moto.aws, stack)) !== undefined);
     victim.child.kill("SIGKILL");
     await victim.exited;
-    const left = await describeLease(aws, stack);
+    const left = await describeLease(moto.aws, stack);
     expect(left).toMatchObject({ expired: false, holder: { command: "apply", pid: victim.child.pid } });
 
     const waiting = cli("apply", "-f", file, "--yes", "--no-wait", "--lock-timeout", "60s");
@@ -64,19 +52,19 @@ stack: ${stack}
 region: us-east-1
 network: { vpc: default, subnets: { availabilityZones: [us-east-1a] } }
 `);
-    const held = await acquireLease(aws, stack, currentHolder("apply"));
+    const held = await acquireLease(moto.aws, stack, currentHolder("apply"));
     const run = (...args: string[]) => reconcile([...args, "--endpoint", moto.endpoint], CREDENTIALS);
     try {
       const refused = run("unlock", "-f", file);
       expect(refused.code).toBe(1);
       expect(refused.stdout).toMatch(new RegExp(`stack ${stack} is locked by "apply" on .+ \\(pid ${process.pid}, started .+\\) until `));
       expect(refused.stderr).toContain("unlock changes AWS and needs confirmation");
-      expect(await describeLease(aws, stack)).toBeDefined();
+      expect(await describeLease(moto.aws, stack)).toBeDefined();
 
       const removed = run("unlock", "-f", file, "--yes");
       expect(removed.code, removed.stderr).toBe(0);
       expect(removed.stdout).toContain(`Lease on stack ${stack} removed.`);
-      expect(await describeLease(aws, stack)).toBeUndefined();
+      expect(await describeLease(moto.aws, stack)).toBeUndefined();
       expect(run("unlock", "-f", file, "--yes").stdout).toContain(`Stack ${stack} in us-east-1 is not locked.`);
     } finally {
       await held.release();
@@ -105,11 +93,11 @@ logGroups:
 
     // Between two ticks, someone changes a retention and revokes a rule by hand.
     await firstSleep;
-    await aws.logs.send(new PutRetentionPolicyCommand({ logGroupName: `/reconcile/${stack}/app`, retentionInDays: 1 }));
-    const { SecurityGroups } = await aws.ec2.send(
+    await moto.aws.logs.send(new PutRetentionPolicyCommand({ logGroupName: `/reconcile/${stack}/app`, retentionInDays: 1 }));
+    const { SecurityGroups } = await moto.aws.ec2.send(
       new DescribeSecurityGroupsCommand({ Filters: [{ Name: "tag:reconcile:stack", Values: [stack] }] }),
     );
-    await aws.ec2.send(
+    await moto.aws.ec2.send(
       new RevokeSecurityGroupIngressCommand({
         GroupId: SecurityGroups![0]!.GroupId!,
         IpPermissions: [{ IpProtocol: "tcp", FromPort: 8080, ToPort: 8080, IpRanges: [{ CidrIp: "10.0.0.0/8" }] }],
@@ -133,7 +121,7 @@ logGroups:
     expect(drift).toHaveLength(2);
     expect(events.at(-1)).toMatchObject({ event: "stopping", reason: "SIGTERM" });
     for (const event of events) expect(Number.isNaN(Date.parse(String(event.time)))).toBe(false);
-    expect(await describeLease(aws, stack)).toBeUndefined();
+    expect(await describeLease(moto.aws, stack)).toBeUndefined();
     const replan = reconcile(["plan", "-f", file, "--detailed-exitcode", "--endpoint", moto.endpoint], CREDENTIALS);
     expect(replan.code, replan.stdout).toBe(0);
   }, 90_000);

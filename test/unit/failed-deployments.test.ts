@@ -10,8 +10,8 @@ import { renderPlanText } from "../../src/plan/render-text.js";
 import { diffField, diffTags } from "../../src/reconcilers/diff-helpers.js";
 import type { Catalogue } from "../../src/reconcilers/index.js";
 import { servicesReconciler } from "../../src/reconcilers/ecs/services/index.js";
+import { canonicalJson } from "../../src/reconcilers/fingerprint.js";
 import {
-  canonicalJson,
   contentFingerprint,
   FAILED_DEPLOYMENT_TAG,
   failedDeploymentOf,

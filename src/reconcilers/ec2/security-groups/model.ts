@@ -1,10 +1,10 @@
-import { createHash } from "node:crypto";
 import type { CreateSecurityGroupCommandInput, SecurityGroup } from "@aws-sdk/client-ec2";
 import { KnownAfterApply, type FieldDiff } from "../../../plan/model.js";
 import { physicalName } from "../../../schema/names.js";
 import type { SecurityGroupSpec } from "../../../schema/security-groups.js";
 import type { Spec } from "../../../schema/spec.js";
 import { diffField, diffTags, fromTagList, known, tagChange, toTagList, type TagChange } from "../../diff-helpers.js";
+import { fingerprint } from "../../fingerprint.js";
 import {
   desiredNode,
   ID_TAG,
@@ -118,15 +118,11 @@ export function diffSecurityGroup(desired: SecurityGroupDesired, observed: Obser
 // `<name>-<first 7 hex of the sha256 of the canonical JSON of {description, vpcId}>`; a replacement takes the
 // spec's name when the live group does not hold it, the generation name otherwise, so generations alternate.
 
-/** What AWS cannot change in place, in a fixed key order, so that the hash depends only on the values. */
-const immutablesJson = (description: string, vpcId: string) => JSON.stringify({ description, vpcId });
-
 const generationPrefix = (name: string) => `${name.slice(0, 247)}-`;
 
 /** `<name cut to 247 characters>-<7 hex>`: at most 255 characters, AWS's limit. */
 export function generationName(name: string, description: string, vpcId: string): string {
-  const hash = createHash("sha256").update(immutablesJson(description, vpcId)).digest("hex").slice(0, 7);
-  return `${generationPrefix(name)}${hash}`;
+  return `${generationPrefix(name)}${fingerprint({ description, vpcId }, 7)}`;
 }
 
 /** The spec's name or a generation name of it, this one or an older one (another description's). */

@@ -12,9 +12,9 @@
  * Other resources the tasks use (roles, security group rules, a target group's health check) are not in it: after a
  * fix there, a run with retryFailed (`--retry-failed`) deploys again.
  */
-import { createHash } from "node:crypto";
 import type { Spec } from "../../../schema/spec.js";
 import type { Tags } from "../../contract.js";
+import { fingerprint } from "../../fingerprint.js";
 
 /** `<fingerprint> <when, ISO 8601 to the second> <AWS's reason>`: the tool's own bookkeeping, never drift. */
 export const FAILED_DEPLOYMENT_TAG = "reconcile:failed-deployment";
@@ -36,19 +36,7 @@ export function contentFingerprint(spec: Spec, entry: ServiceEntry): string {
   const { desiredCount: _count, autoScaling: _scaling, tags: _tags, adopt: _adopt, ...service } = entry;
   const taskDefinition = spec.taskDefinitions[entry.taskDefinition];
   const { tags: _taskTags, adopt: _taskAdopt, keepRevisions: _keep, ...task } = taskDefinition ?? {};
-  return createHash("sha256")
-    .update(canonicalJson({ service, taskDefinition: task }))
-    .digest("hex")
-    .slice(0, FINGERPRINT_LENGTH);
-}
-
-/** JSON with every object's keys sorted, so that equal content gives equal text whatever order it was written in. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
+  return fingerprint({ service, taskDefinition: task }, FINGERPRINT_LENGTH);
 }
 
 /** ECS tag values: at most 256 characters, of letters, digits, spaces and `_ . : / = + - @`. */

@@ -22,10 +22,10 @@ import {
   type TaskDefinition,
   type TaskDefinitionStatus,
 } from "@aws-sdk/client-ecs";
-import { createHash } from "node:crypto";
 import { awsErrorIs } from "../../../aws/errors.js";
 import { inBatches, mapConcurrently } from "../../collections.js";
 import { applyTagChange } from "../../diff-helpers.js";
+import { fingerprint } from "../../fingerprint.js";
 import { findTaggedResources, queryTaggedResources, resourcesOfType } from "../../tagged-resources.js";
 import { parseArn } from "../../arns.js";
 import { STACK_TAG, type Context, type Reconciler, type Tags } from "../../contract.js";
@@ -78,9 +78,7 @@ function isGone(error: unknown): boolean {
 const FINGERPRINT_TAG = "reconcile:fingerprint";
 
 const contentFingerprint = (request: RegisterTaskDefinitionCommandInput): string =>
-  createHash("sha256")
-    .update(JSON.stringify([request.family, normaliseTaskDefinition(request)]))
-    .digest("hex");
+  fingerprint([request.family, normaliseTaskDefinition(request)]);
 
 /** The revision's tags as the diff sees them: all but the fingerprint. */
 function observedTags(tags: readonly Tag[] | undefined): Tags {

@@ -2,13 +2,13 @@
  * Target groups, the pure part: the desired and observed forms, names and the pick among candidates, the diff
  * with its typed change, and the preview. How observe finds a group and why it has two names: see index.ts.
  */
-import { createHash } from "node:crypto";
 import type { Matcher, ModifyTargetGroupCommandInput, ProtocolEnum, TargetGroup } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { KnownAfterApply, type FieldDiff } from "../../../plan/model.js";
 import type { TargetGroupSpec } from "../../../schema/load-balancing.js";
 import { physicalName } from "../../../schema/names.js";
 import type { Spec } from "../../../schema/spec.js";
 import { diffField, diffTags, known, tagChange, type TagChange } from "../../diff-helpers.js";
+import { fingerprint } from "../../fingerprint.js";
 import {
   desiredNode,
   ID_TAG,
@@ -221,10 +221,8 @@ type KnownImmutables = TargetGroupImmutables & { vpcId: string | null };
 
 /** `<name cut to 24>-<7 hex of sha256 of the immutables' canonical JSON>`: at most 32 characters. */
 export function generationName(name: string, immutables: KnownImmutables): string {
-  // Keys in sorted order, so that the JSON (and the name) depends only on the values.
   const { port, protocol, protocolVersion, targetType, vpcId } = immutables;
-  const canonical = JSON.stringify({ port, protocol, protocolVersion, targetType, vpcId });
-  const hash = createHash("sha256").update(canonical).digest("hex").slice(0, 7);
+  const hash = fingerprint({ port, protocol, protocolVersion, targetType, vpcId }, 7);
   // AWS refuses two hyphens in a row in a target group name, so a cut that ends in one loses it.
   return `${name.slice(0, 24).replace(/-+$/, "")}-${hash}`;
 }
