@@ -44,6 +44,13 @@ export function applyTagChange(observed: Tags, change: TagChange): Tags {
 
 export const toTagList = (tags: Tags) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
+/** ECS's tag form, `{ key, value }`. */
+export function fromEcsTags(list: ReadonlyArray<{ key?: string; value?: string }> | undefined): Tags {
+  const tags: Tags = {};
+  for (const t of list ?? []) if (t.key !== undefined) tags[t.key] = t.value ?? "";
+  return tags;
+}
+
 export function fromTagList(list: ReadonlyArray<{ Key?: string; Value?: string }> | undefined): Tags {
   const tags: Tags = {};
   for (const t of list ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";

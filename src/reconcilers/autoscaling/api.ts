@@ -5,10 +5,9 @@
  * moment ago can be missing from it for minutes) and answers nothing on some emulators.
  */
 import { ListTagsForResourceCommand, TagResourceCommand, UntagResourceCommand } from "@aws-sdk/client-cloudwatch";
-import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
-import { isNotFound } from "../../aws/errors.js";
-import { groupBy, inBatches } from "../collections.js";
-import { fromTagList, toTagList, type TagChange } from "../diff-helpers.js";
+import { groupBy } from "../collections.js";
+import { describeLiveServices } from "../ecs-services.js";
+import { fromEcsTags, fromTagList, toTagList, type TagChange } from "../diff-helpers.js";
 import type { Context, Tags } from "../contract.js";
 
 /** A TagChange on a CloudWatch alarm: TagResource for the keys to set, then UntagResource for those to remove. */
@@ -28,9 +27,6 @@ export async function readAlarmTags(ctx: Context, arns: readonly string[]): Prom
   return new Map(await Promise.all([...new Set(arns)].map(read)));
 }
 
-/** DescribeServices takes at most 10 services a call. */
-const DESCRIBE_SERVICES_BATCH = 10;
-
 export interface ServiceRef {
   cluster: string;
   service: string;
@@ -43,25 +39,16 @@ export interface ServiceRef {
  */
 export async function readServiceTags(ctx: Context, services: readonly ServiceRef[]): Promise<Map<string, Tags>> {
   const found = new Map<string, Tags>();
-  const describe = async (cluster: string, names: string[]) => {
-    try {
-      const { services: live } = await ctx.clients.ecs.send(new DescribeServicesCommand({ cluster, services: names, include: ["TAGS"] }));
-      for (const s of live ?? []) {
-        if (s.status === "INACTIVE" || !s.serviceName) continue;
-        found.set(
-          `${cluster}/${s.serviceName}`,
-          Object.fromEntries((s.tags ?? []).flatMap((t) => (t.key === undefined ? [] : [[t.key, t.value ?? ""]]))),
-        );
-      }
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
-  };
   const byCluster = groupBy(services, (s) => s.cluster);
   await Promise.all(
-    [...byCluster].flatMap(([cluster, refs]) =>
-      inBatches([...new Set(refs.map((r) => r.service))], DESCRIBE_SERVICES_BATCH).map((batch) => describe(cluster, batch)),
-    ),
+    [...byCluster].map(async ([cluster, refs]) => {
+      const live = await describeLiveServices(
+        ctx,
+        cluster,
+        refs.map((r) => r.service),
+      );
+      for (const [name, service] of live) found.set(`${cluster}/${name}`, fromEcsTags(service.tags));
+    }),
   );
   return found;
 }

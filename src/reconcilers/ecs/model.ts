@@ -5,11 +5,7 @@ import type { Tags } from "../contract.js";
 /** ECS writes tags as `{key, value}`, in lower case, unlike most AWS APIs. */
 export const toEcsTags = (tags: Tags): Tag[] => Object.entries(tags).map(([key, value]) => ({ key, value }));
 
-export function fromEcsTags(list: readonly Tag[] | undefined): Tags {
-  const tags: Tags = {};
-  for (const t of list ?? []) if (t.key !== undefined) tags[t.key] = t.value ?? "";
-  return tags;
-}
+export { fromEcsTags } from "../diff-helpers.js";
 
 /**
  * One provider of a capacity provider strategy (a cluster's default, a service's own), in one form for the
