@@ -1,5 +1,4 @@
 import { Command } from "commander";
-import { runChange } from "../run-stack.js";
 import { addChangeOptions, type ChangeOptions } from "./stack-options.js";
 
 export function applyCommand(): Command {
@@ -8,5 +7,5 @@ export function applyCommand(): Command {
   )
     .option("--no-wait", "do not wait for changed ECS services to become stable (deployment completed, running = desired)")
     .option("--retry-failed", "deploy again a task definition whose deployment failed (by default it is reported, not retried)")
-    .action((options: ChangeOptions) => runChange("apply", options));
+    .action((options: ChangeOptions) => import("../run-stack.js").then((m) => m.runChange("apply", options)));
 }

@@ -1,8 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
-import { resourceGraph } from "../../engine/resource-graph.js";
-import { GRAPH_FORMATS, renderGraph, type GraphFormat } from "../../plan/render-graph.js";
-import { EXIT } from "../exit-codes.js";
-import { loadOrExit } from "../load-spec.js";
+import { GRAPH_FORMATS, type GraphFormat } from "../../plan/render-graph.js";
+import type { GraphOptions } from "../actions/graph.js";
 import { specFilesOption } from "./options.js";
 
 function graphFormat(value: string): GraphFormat {
@@ -19,10 +17,5 @@ export function graphCommand(): Command {
         .argParser(graphFormat)
         .default("mermaid"),
     )
-    .action(async (options: { file: string[]; format: GraphFormat }) => {
-      const spec = await loadOrExit(options);
-      if (!spec) return;
-      process.stdout.write(renderGraph(resourceGraph(spec), options.format, spec.stack));
-      process.exitCode = EXIT.ok;
-    });
+    .action((options: GraphOptions) => import("../actions/graph.js").then((m) => m.runGraph(options)));
 }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option } from "commander";
-import { DEFAULT_MAX_FILE_BYTES } from "../../schema/index.js";
+import { DEFAULT_MAX_FILE_BYTES } from "../../schema/spec-file.js";
 
 /** `-f FILE`, repeatable (`-f base.yaml -f prod.yaml`): later files are merged over earlier ones. */
 export function specFilesOption({ required }: { required: boolean }): Option {

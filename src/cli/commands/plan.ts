@@ -1,5 +1,4 @@
 import { Command } from "commander";
-import { runPlan } from "../run-stack.js";
 import { addStackOptions, type StackOptions } from "./stack-options.js";
 
 export function planCommand(): Command {
@@ -8,5 +7,7 @@ export function planCommand(): Command {
   )
     .option("--detailed-exitcode", "exit 0 when nothing would change, 2 when something would, 1 on error")
     .option("--retry-failed", "plan to deploy again a task definition whose deployment failed, as apply --retry-failed would")
-    .action((options: StackOptions & { detailedExitcode?: boolean; retryFailed?: boolean }) => runPlan(options));
+    .action((options: StackOptions & { detailedExitcode?: boolean; retryFailed?: boolean }) =>
+      import("../run-stack.js").then((m) => m.runPlan(options)),
+    );
 }

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from "commander";
-import { runReconcileLoop, type LoopCliOptions } from "../run-loop.js";
+import type { LoopCliOptions } from "../run-loop.js";
 import { lockOptions, maxFileSizeOption, parseDuration, specFilesOption, waitTimeoutOption } from "./options.js";
 import { positiveInteger } from "./stack-options.js";
 
@@ -33,5 +33,5 @@ export function runCommand(): Command {
     .option("--retry-failed", "deploy again a task definition whose deployment failed (by default it is reported, not retried)")
     .option("--parallelism <n>", "at most this many resources change at once", positiveInteger, 10);
   for (const option of lockOptions()) command.addOption(option);
-  return command.action((options: LoopCliOptions) => runReconcileLoop(options));
+  return command.action((options: LoopCliOptions) => import("../run-loop.js").then((m) => m.runReconcileLoop(options)));
 }

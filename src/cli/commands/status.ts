@@ -1,10 +1,4 @@
 import { Command } from "commander";
-import { openStack, PlanError, stackStatus } from "../../engine/index.js";
-import { renderStats } from "../../plan/render-run.js";
-import { renderStatusJson, renderStatusText } from "../../plan/render-status.js";
-import { EXIT } from "../exit-codes.js";
-import { loadOrExit } from "../load-spec.js";
-import { styleFor } from "../style.js";
 import { addStackOptions, type StackOptions } from "./stack-options.js";
 
 export function statusCommand(): Command {
@@ -12,29 +6,5 @@ export function statusCommand(): Command {
     new Command("status").description(
       "show how the stack is doing: services and deployments, target health, scaling and alarms, drift from the spec, the lock; changes nothing",
     ),
-  ).action((options: StackOptions) => runStatus(options));
-}
-
-/** Exit 0 when everything was read, 1 when the spec is invalid, the plan cannot be made, or a part could not be read. */
-async function runStatus(options: StackOptions): Promise<void> {
-  const spec = await loadOrExit(options);
-  if (!spec) return;
-  const session = openStack(spec, { profile: options.profile, endpoint: options.endpoint });
-  try {
-    const status = await stackStatus(spec, session.ctx);
-    const style = styleFor(process.stdout);
-    const stats = options.stats ? session.stats.snapshot() : undefined;
-    if (options.json) process.stdout.write(renderStatusJson(status, { ...(stats && { stats }) }));
-    else {
-      process.stdout.write(`${renderStatusText(status, style)}\n`);
-      if (stats) process.stdout.write(`${renderStats(stats, style)}\n`);
-    }
-    process.exitCode = status.unavailable.length > 0 ? EXIT.failure : EXIT.ok;
-  } catch (error) {
-    if (!(error instanceof PlanError)) throw error;
-    process.stderr.write(`reconcile: cannot read the status of stack ${spec.stack}: ${error.message}\n`);
-    process.exitCode = EXIT.failure;
-  } finally {
-    session.close();
-  }
+  ).action((options: StackOptions) => import("../actions/status.js").then((m) => m.runStatus(options)));
 }

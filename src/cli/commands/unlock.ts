@@ -1,5 +1,4 @@
 import { Command } from "commander";
-import { runUnlock } from "../run-stack.js";
 import { addStackOptions, type StackOptions } from "./stack-options.js";
 
 export function unlockCommand(): Command {
@@ -7,5 +6,5 @@ export function unlockCommand(): Command {
     new Command("unlock").description("remove the stack's lease by hand (a run that can no longer release it); asks first"),
   )
     .option("-y, --yes", "go ahead without asking (required when not on a terminal)")
-    .action((options: StackOptions & { yes?: boolean }) => runUnlock(options));
+    .action((options: StackOptions & { yes?: boolean }) => import("../run-stack.js").then((m) => m.runUnlock(options)));
 }
