@@ -40,7 +40,7 @@ export async function runDoctor(options: DoctorOptions): Promise<void> {
     if (spec) {
       process.stdout.write(`${out.bold("network")} of stack ${spec.stack}\n`);
       try {
-        const network = await lookupNetwork(spec.network, clients);
+        const network = await lookupNetwork(spec.network, clients, { vpcDetails: true });
         process.stdout.write(`  ${out.green("ok  ")} vpc ${network.vpcId}${network.cidrBlock ? ` ${network.cidrBlock}` : ""}\n`);
         for (const s of network.subnets)
           process.stdout.write(`  ${out.green("ok  ")} subnet ${s.id} in ${s.availabilityZone}${s.cidrBlock ? ` ${s.cidrBlock}` : ""}\n`);

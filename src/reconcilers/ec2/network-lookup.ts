@@ -22,26 +22,40 @@ export interface Network {
 /**
  * Finds the VPC and subnets the spec selects. Read-only: the network is never created or changed. The subnets
  * are read beside the VPC, not after it: no read of them needs the VPC's id, and they are checked against it
- * once both answers are in, so a lookup waits for one round trip rather than two.
+ * once both answers are in, so a lookup waits for one round trip rather than two. The default VPC's default
+ * subnets need no DescribeVpcs at all: default subnets exist only in the default VPC, so their answer names it
+ * (the VPC is then read only when none is found, for the error).
  */
-export async function lookupNetwork(spec: NetworkSpec, clients: AwsClients): Promise<Network> {
-  return (await lookupNetworks([spec], clients))[0]!;
+export async function lookupNetwork(spec: NetworkSpec, clients: AwsClients, options: LookupOptions = {}): Promise<Network> {
+  return (await lookupNetworks([spec], clients, options))[0]!;
+}
+
+export interface LookupOptions {
+  /** Read the VPC even where the subnets name it, for its CIDR block (doctor shows it). */
+  vpcDetails?: boolean;
 }
 
 /** Several lookups at once (the network and the subnets resources choose for themselves): each VPC is read once. */
-export function lookupNetworks(specs: readonly NetworkSpec[], clients: AwsClients): Promise<Network[]> {
+export function lookupNetworks(specs: readonly NetworkSpec[], clients: AwsClients, options: LookupOptions = {}): Promise<Network[]> {
   const vpcs = new Map<string, Promise<Vpc>>();
   const vpcOf = (selector: VpcSelector) => {
     const key = JSON.stringify(selector);
     if (!vpcs.has(key)) vpcs.set(key, findVpc(selector, clients, clients.options.region));
     return vpcs.get(key)!;
   };
-  return Promise.all(specs.map((spec) => lookupOne(spec, vpcOf(spec.vpc), clients)));
+  return Promise.all(specs.map((spec) => lookupOne(spec, () => vpcOf(spec.vpc), clients, options)));
 }
 
-async function lookupOne(spec: NetworkSpec, vpcLookup: Promise<Vpc>, clients: AwsClients): Promise<Network> {
+const selectsDefaultSubnets = (spec: NetworkSpec) => spec.vpc === "default" && "availabilityZones" in spec.subnets;
+
+async function lookupOne(spec: NetworkSpec, vpcLookup: () => Promise<Vpc>, clients: AwsClients, options: LookupOptions): Promise<Network> {
   const region = clients.options.region;
-  const [vpc, candidates] = await Promise.all([vpcLookup, readSubnets(spec.subnets, clients)]);
+  const [candidates, vpcRead] = await Promise.all([
+    readSubnets(spec.subnets, clients),
+    selectsDefaultSubnets(spec) && !options.vpcDetails ? undefined : vpcLookup(),
+  ]);
+  const defaultVpcId = candidates[0]?.VpcId;
+  const vpc = vpcRead ?? (defaultVpcId === undefined ? await vpcLookup() : { VpcId: defaultVpcId, IsDefault: true });
   const subnets = chooseSubnets(spec.subnets, vpc, candidates, region);
   return {
     vpcId: vpc.VpcId!,

@@ -12,7 +12,7 @@ import { awsErrorIs, isNotFound } from "../../../aws/errors.js";
 import { known } from "../../diff-helpers.js";
 import { STACK_TAG, type Context, type Reconciler, type Tags } from "../../contract.js";
 import { createRecognising } from "../../recognise.js";
-import { describeSecurityGroups } from "../api.js";
+import { securityGroupsById } from "../api.js";
 import {
   authorizeInput,
   describesPeerRules,
@@ -173,14 +173,14 @@ async function observeRules(
 async function withPeerRuleDescriptions(ctx: Context, rules: AwsSecurityGroupRule[]): Promise<AwsSecurityGroupRule[]> {
   const groupIds = groupsOfUndescribedPeerRules(rules);
   if (groupIds.length === 0) return rules;
-  return withPeerDescriptions(rules, await describeSecurityGroups(ctx, [{ Name: "group-id", Values: groupIds }]));
+  return withPeerDescriptions(rules, await securityGroupsById(ctx, groupIds));
 }
 
 /** The stack's tagged rules, one set per node id and group; named after their groups, looked up in one call. */
 async function discoverRules(ctx: Context): Promise<ObservedSecurityGroupRules[]> {
   const sets = taggedRuleSets(await describeRules(ctx, [{ Name: `tag:${STACK_TAG}`, Values: [ctx.stack] }]));
   if (sets.length === 0) return [];
-  const groups = await describeSecurityGroups(ctx, [{ Name: "group-id", Values: [...new Set(sets.map((s) => s.id))] }]);
+  const groups = await securityGroupsById(ctx, [...new Set(sets.map((s) => s.id))]);
   return namedAfterGroups(sets, groups);
 }
 

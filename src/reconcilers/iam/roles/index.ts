@@ -6,22 +6,22 @@ import {
   DetachRolePolicyCommand,
   GetPolicyCommand,
   GetRoleCommand,
-  GetRolePolicyCommand,
   PutRolePolicyCommand,
   UpdateAssumeRolePolicyCommand,
   UpdateRoleCommand,
   paginateListAttachedRolePolicies,
   paginateListRolePolicies,
-  paginateListRoleTags,
+  paginateGetAccountAuthorizationDetails,
   paginateListRoles,
+  type Role,
+  type RoleDetail,
 } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { isDeepStrictEqual } from "node:util";
 import type { AwsClients } from "../../../aws/clients.js";
 import { isNotFound } from "../../../aws/errors.js";
-import { mapConcurrently } from "../../collections.js";
 import { fromTagList, toTagList } from "../../diff-helpers.js";
-import { STACK_TAG, type Context, type Reconciler, type Tags } from "../../contract.js";
+import { sharedRead, STACK_TAG, type Context, type Reconciler } from "../../contract.js";
 import { createRecognising } from "../../recognise.js";
 import { writeIamRoleTags } from "../api.js";
 import {
@@ -49,31 +49,26 @@ export const rolesReconciler: Reconciler<RoleDesired, ObservedRole, RoleChange> 
   nodes: roleNodes,
 
   async observe(desired, ctx) {
-    const found = await Promise.all(desired.map(async ({ address, value }) => [address, await readRole(ctx.clients, value.name)] as const));
-    return new Map(found.filter((entry): entry is readonly [string, ObservedRole] => entry[1] !== undefined));
+    const roles = await accountRoles(ctx);
+    return new Map(
+      desired.flatMap(({ address, value }) => {
+        const live = roles.get(value.name);
+        return live ? [[address, toObserved(live)] as const] : [];
+      }),
+    );
   },
 
   /**
-   * IAM roles are not in the Resource Groups Tagging API's GetResources, and ListRoles returns no tags, so
-   * finding the stack's roles costs: every page of ListRoles (up to 1000 roles a page), one ListRoleTags per
-   * role that only service principals may assume (roles of other stacks and tools included; at most 5 at a
-   * time), then a full read (GetRole, ListAttachedRolePolicies, ListRolePolicies, GetRolePolicy each) of the
-   * stack's own roles. AWS's own roles (/aws-service-role/, /aws-reserved/) and roles that people or
-   * accounts assume are skipped without a call: this tool only creates roles for services.
+   * IAM roles are not in the Resource Groups Tagging API's GetResources: the stack's roles are picked from the
+   * account's, read whole (policies and tags included) by the listings observe reads too. AWS's own roles
+   * (/aws-service-role/, /aws-reserved/) and roles that people or accounts assume are never the stack's: this
+   * tool only creates roles for services.
    */
   async discover(ctx, known) {
-    const candidates: string[] = [];
-    for await (const page of paginateListRoles({ client: ctx.clients.iam, pageSize: 1000 }, {})) {
-      for (const role of page.Roles ?? [])
-        if (role.RoleName && !known.has(role.Arn ?? "") && isCandidate(role)) candidates.push(role.RoleName);
-    }
-    const owned = await mapConcurrently(candidates, 5, async (name) =>
-      (await readRoleTags(ctx.clients, name))?.[STACK_TAG] === ctx.stack ? name : undefined,
-    );
-    const roles = await Promise.all(owned.filter((name) => name !== undefined).map((name) => readRole(ctx.clients, name)));
-    // Checked again on the full read: the tag may have changed since ListRoleTags.
+    const roles = [...(await accountRoles(ctx)).values()];
     return roles
-      .filter((role): role is ObservedRole => role !== undefined && role.tags[STACK_TAG] === ctx.stack)
+      .filter((live) => fromTagList(live.detail.Tags)[STACK_TAG] === ctx.stack && !known.has(live.role.Arn ?? "") && isCandidate(live.role))
+      .map(toObserved)
       .sort((a, b) => a.name.localeCompare(b.name));
   },
 
@@ -162,19 +157,55 @@ async function ifExists<T>(call: Promise<T>): Promise<T | undefined> {
 }
 
 /**
- * The full observed state of one role; undefined when it does not exist (or vanished while being read). The
- * role and its policy lists are read at once: for a role that does not exist, all three answer NoSuchEntity.
+ * Every role of the account, whole, read once per plan in two listings side by side, one call per 1,000 roles
+ * each, whatever the number of roles in the spec: GetAccountAuthorizationDetails gives each role's trust policy,
+ * attached and inline policies and tags; ListRoles its description and maximum session duration, which the
+ * former leaves out. (Per role, GetRole, ListAttachedRolePolicies, ListRolePolicies and GetRolePolicy would be
+ * four calls or more, and discovery one ListRoleTags per candidate besides.) A role created between the two
+ * answers is in one only: it is left out, as if read a moment earlier.
  */
-async function readRole(clients: AwsClients, name: string): Promise<ObservedRole | undefined> {
-  const read = await ifExists(
-    Promise.all([
-      clients.iam.send(new GetRoleCommand({ RoleName: name })),
-      listAttachedPolicies(clients, name),
-      readInlinePolicies(clients, name),
-    ]),
+const accountRoles = (ctx: Context) => sharedRead(ctx, "iam roles of the account", () => readAccountRoles(ctx.clients));
+
+interface LiveRole {
+  role: Role;
+  detail: RoleDetail;
+}
+
+async function readAccountRoles(clients: AwsClients): Promise<Map<string, LiveRole>> {
+  const [listed, details] = await Promise.all([listRoles(clients), roleDetails(clients)]);
+  const roles = new Map<string, LiveRole>();
+  for (const detail of details) {
+    const role = detail.RoleName === undefined ? undefined : listed.get(detail.RoleName);
+    if (role) roles.set(detail.RoleName!, { role, detail });
+  }
+  return roles;
+}
+
+/** Only the roles the stack reads are converted: another tool's role whose documents are not JSON stops nothing here. */
+function toObserved({ role, detail }: LiveRole): ObservedRole {
+  const attached = (detail.AttachedManagedPolicies ?? []).flatMap((p) =>
+    p.PolicyArn ? [{ name: p.PolicyName ?? policyNameOf(p.PolicyArn), arn: p.PolicyArn }] : [],
   );
-  const role = read?.[0].Role;
-  return role && observedRole(name, role, read[1], read[2]);
+  const inline = Object.fromEntries(
+    (detail.RolePolicyList ?? []).flatMap((p) =>
+      p.PolicyName && p.PolicyDocument ? [[p.PolicyName, normalisePolicyDocument(p.PolicyDocument)] as const] : [],
+    ),
+  );
+  return observedRole(role.RoleName!, { ...role, Tags: detail.Tags }, attached, inline);
+}
+
+async function listRoles(clients: AwsClients): Promise<Map<string, Role>> {
+  const roles = new Map<string, Role>();
+  for await (const page of paginateListRoles({ client: clients.iam, pageSize: 1000 }, {}))
+    for (const role of page.Roles ?? []) if (role.RoleName) roles.set(role.RoleName, role);
+  return roles;
+}
+
+async function roleDetails(clients: AwsClients): Promise<RoleDetail[]> {
+  const roles: RoleDetail[] = [];
+  for await (const page of paginateGetAccountAuthorizationDetails({ client: clients.iam, pageSize: 1000 }, { Filter: ["Role"] }))
+    roles.push(...(page.RoleDetailList ?? []));
+  return roles;
 }
 
 async function listAttachedPolicies(clients: AwsClients, roleName: string): Promise<AttachedPolicy[]> {
@@ -191,29 +222,6 @@ async function listInlinePolicyNames(clients: AwsClients, roleName: string): Pro
   for await (const page of paginateListRolePolicies({ client: clients.iam }, { RoleName: roleName }))
     names.push(...(page.PolicyNames ?? []));
   return names;
-}
-
-async function readInlinePolicies(clients: AwsClients, roleName: string): Promise<Record<string, CanonicalPolicyDocument>> {
-  const names = await listInlinePolicyNames(clients, roleName);
-  const documents = await Promise.all(
-    names.map(async (PolicyName) => {
-      // Deleted between the list and this read: it is not there.
-      const policy = await ifExists(clients.iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName })));
-      return policy?.PolicyDocument === undefined ? undefined : ([PolicyName, normalisePolicyDocument(policy.PolicyDocument)] as const);
-    }),
-  );
-  return Object.fromEntries(documents.filter((d) => d !== undefined));
-}
-
-async function readRoleTags(clients: AwsClients, roleName: string): Promise<Tags | undefined> {
-  return ifExists(
-    (async () => {
-      const tags: Tags = {};
-      for await (const page of paginateListRoleTags({ client: clients.iam }, { RoleName: roleName }))
-        Object.assign(tags, fromTagList(page.Tags));
-      return tags;
-    })(),
-  );
 }
 
 // ---- managed policy ARNs -------------------------------------------------------------------------------
