@@ -3,24 +3,18 @@
 import { spawn } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startMoto } from "./moto.mjs";
+import { DEMO_RUNNING_TASKS, motoEnvironment, startMoto } from "./moto.mjs";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = resolve(repoRoot, "dist/cli/main.js");
 
-// moto runs no containers: it reports 2 running tasks for every service (the reference spec's desired
-// count), so that apply's wait for the web service to be stable ends at once.
-const moto = await startMoto({ ecsServiceRunning: 2 });
-// moto accepts any credentials; these keep the SDK from looking for real ones.
-// The SDK's notice that its 2027 releases will need Node.js 22 is silenced here only, to keep the demo
-// readable; the README says which versions the project pins for Node.js 20.
-const env = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: "test",
-  AWS_SECRET_ACCESS_KEY: "test",
-  AWS_REGION: "us-east-1",
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-};
+// moto runs no containers: it reports DEMO_RUNNING_TASKS (2) running tasks for every service (the reference spec's
+// desired count), so that apply's wait for the web service to be stable ends at once.
+const moto = await startMoto({ ecsServiceRunning: DEMO_RUNNING_TASKS });
+// The environment `npm run moto` prints: the endpoint, dummy credentials, the region, and the SDK's notice that its
+// 2027 releases will need Node.js 22 silenced, to keep the demo readable (the README says which versions the project
+// pins for Node.js 20). The commands still name the endpoint, to show the flag.
+const env = { ...process.env, ...motoEnvironment(moto.endpoint) };
 let failed = false;
 
 /**

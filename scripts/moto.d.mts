@@ -11,3 +11,8 @@ export interface MotoServer {
 
 export declare function ensureVenv(options?: { quiet?: boolean }): Promise<void>;
 export declare function startMoto(options?: { port?: number; timeoutMs?: number; ecsServiceRunning?: number }): Promise<MotoServer>;
+
+/** The running count the demo's moto reports for every ECS service (MOTO_ECS_SERVICE_RUNNING). */
+export declare const DEMO_RUNNING_TASKS: number;
+/** The environment a process needs to use the moto at `endpoint`: endpoint, dummy credentials, region, no SDK Node-version notice. */
+export declare function motoEnvironment(endpoint: string): Record<string, string>;

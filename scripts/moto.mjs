@@ -161,11 +161,51 @@ export async function startMoto({ port, timeoutMs = 60_000, ecsServiceRunning } 
   }
 }
 
+/**
+ * The running count the demo's moto reports for every ECS service: the reference spec's desired count, so that
+ * apply's wait for its services ends at once. `npm run moto` uses it too, unless MOTO_ECS_SERVICE_RUNNING is set.
+ */
+export const DEMO_RUNNING_TASKS = 2;
+
+/**
+ * Everything a process needs to use the moto at `endpoint`: moto accepts any credentials, and these keep the SDK from
+ * looking for real ones; AWS_DEFAULT_REGION is for the AWS CLI v1. The last silences the SDK's notice that its 2027
+ * releases need Node.js 22 (it takes "true" only: "1" leaves the notice on).
+ * @param {string} endpoint
+ * @returns {Record<string, string>}
+ */
+export function motoEnvironment(endpoint) {
+  return {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+    AWS_REGION: "us-east-1",
+    AWS_DEFAULT_REGION: "us-east-1",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  };
+}
+
+/** @returns {number} MOTO_ECS_SERVICE_RUNNING from the environment when set, else DEMO_RUNNING_TASKS */
+function runningTasksWanted() {
+  const given = process.env.MOTO_ECS_SERVICE_RUNNING;
+  if (given === undefined || given === "") return DEMO_RUNNING_TASKS;
+  if (/^\d+$/.test(given)) return Number(given);
+  log(`MOTO_ECS_SERVICE_RUNNING=${given}: expected a whole number of tasks, such as 1`);
+  process.exit(1);
+}
+
+// `npm run moto`: stdout is meant for a person and for `eval`, so every line but the export is a shell comment.
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const running = runningTasksWanted();
   await ensureVenv();
-  const moto = await startMoto();
-  console.log(`moto server listening at ${moto.endpoint}`);
-  console.log(`export AWS_ENDPOINT_URL=${moto.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1`);
+  const moto = await startMoto({ ecsServiceRunning: running });
+  const exports = Object.entries(motoEnvironment(moto.endpoint)).map(([name, value]) => `${name}=${value}`);
+  console.log(`# moto server (local AWS emulator) listening at ${moto.endpoint}; Ctrl-C stops it. In another shell:`);
+  console.log(`export ${exports.join(" ")}`);
+  console.log(
+    `# moto runs no containers: every ECS service reports ${running} running task${running === 1 ? "" : "s"}, so a service whose desiredCount is not ${running} ` +
+      `never looks stable (restart with MOTO_ECS_SERVICE_RUNNING=<its desiredCount> npm run moto, or apply with --no-wait)`,
+  );
   /** @param {NodeJS.Signals} signal */
   const shutdown = async (signal) => {
     log(`${signal}: stopping moto`);

@@ -22,8 +22,13 @@ export const tags = z
 /** Picks an existing AWS resource: by id, or by tags. */
 export const byIdOrTags = (idPattern: RegExp, what: string) =>
   z.union([
-    z.strictObject({ id: z.string().regex(idPattern, `expected ${what} id`) }),
-    z.strictObject({ tags: z.record(z.string(), z.string()).refine((t) => Object.keys(t).length > 0, "give at least one tag") }),
+    z.strictObject({ id: z.string().regex(idPattern, `expected ${what} id`).describe(`The id of ${what}`) }),
+    z.strictObject({
+      tags: z
+        .record(z.string(), z.string())
+        .refine((t) => Object.keys(t).length > 0, "give at least one tag")
+        .describe(`The one ${what.replace(/^an? /, "")} carrying all of these tags (key: value)`),
+    }),
   ]);
 
 export const port = z.number().int().min(1).max(65535);

@@ -22,9 +22,10 @@ export const logGroup = z.strictObject({
   kmsKeyId: z
     .string()
     .regex(/^arn:aws[a-z-]*:kms:/, "expected a KMS key ARN")
-    .optional(),
+    .optional()
+    .describe("KMS key ARN that encrypts the events; absent: CloudWatch Logs' own encryption"),
   tags: tags.optional(),
-  adopt: z.boolean().optional(),
+  adopt: z.boolean().optional().describe("Take over a log group of this name that lacks this stack's ownership tags"),
 });
 
 export type LogGroupSpec = z.infer<typeof logGroup>;

@@ -13,8 +13,18 @@ export const subnetSelector = z
         .min(1)
         .describe("The VPC's default subnet in each of these availability zones"),
     }),
-    z.strictObject({ ids: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "expected a subnet id")).min(1) }),
-    z.strictObject({ tags: z.record(z.string(), z.string()).refine((t) => Object.keys(t).length > 0, "give at least one tag") }),
+    z.strictObject({
+      ids: z
+        .array(z.string().regex(/^subnet-[0-9a-f]+$/, "expected a subnet id"))
+        .min(1)
+        .describe("These subnets, by id (subnet-…), in the spec's VPC"),
+    }),
+    z.strictObject({
+      tags: z
+        .record(z.string(), z.string())
+        .refine((t) => Object.keys(t).length > 0, "give at least one tag")
+        .describe("Every subnet of the spec's VPC carrying all of these tags (key: value)"),
+    }),
   ])
   .describe("Subnets: `{ availabilityZones: [...] }`, `{ ids: [...] }` or `{ tags: {...} }`");
 

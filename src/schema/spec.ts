@@ -16,19 +16,24 @@ export const specSchema = z
       .string()
       .regex(/^[a-z][a-z0-9-]{0,23}$/, "a stack name is 1-24 lower-case letters, digits or hyphens, starting with a letter")
       .describe("Owns everything it creates (tag reconcile:stack) and prefixes default names"),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected an AWS region such as us-east-1"),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected an AWS region such as us-east-1")
+      .describe("The AWS region the whole stack lives in, such as us-east-1"),
     tags: tags.default({}),
     network,
-    securityGroups: kindMap(securityGroup),
-    roles: kindMap(role),
-    logGroups: kindMap(logGroup),
-    targetGroups: kindMap(targetGroup),
-    loadBalancers: kindMap(loadBalancer),
-    clusters: kindMap(cluster),
-    taskDefinitions: kindMap(taskDefinition),
-    services: kindMap(service),
-    namespaces: kindMap(namespace),
-    discoveryServices: kindMap(discoveryService),
+    securityGroups: kindMap(securityGroup).describe("Security groups, by logical name: created, or rules added to an existing one"),
+    roles: kindMap(role).describe("IAM roles, by logical name: task execution and task roles"),
+    logGroups: kindMap(logGroup).describe("CloudWatch Logs log groups, by logical name, for the containers' awslogs logging"),
+    targetGroups: kindMap(targetGroup).describe("Load balancer target groups, by logical name: services register their tasks in them"),
+    loadBalancers: kindMap(loadBalancer).describe("Application Load Balancers, by logical name, with their listeners and rules"),
+    clusters: kindMap(cluster).describe("ECS clusters, by logical name"),
+    taskDefinitions: kindMap(taskDefinition).describe("ECS task definitions (Fargate), by logical name: a change registers a new revision"),
+    services: kindMap(service).describe("ECS services on Fargate, by logical name, each with its optional auto scaling"),
+    namespaces: kindMap(namespace).describe("Cloud Map private DNS namespaces (such as app.local), by logical name, in the spec's VPC"),
+    discoveryServices: kindMap(discoveryService).describe(
+      "Cloud Map services, by logical name: one DNS name in a namespace that ECS services register their tasks under",
+    ),
   })
   .describe("A reconcile spec: one containerised web system on AWS");
 
