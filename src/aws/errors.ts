@@ -182,6 +182,20 @@ export function classifyAwsError(error: unknown, action?: string): ErrorClass {
   return "terminal";
 }
 
+const plainHttpMessage = (reason: string) =>
+  `TLS handshake failed (${reason}): the endpoint answers plain HTTP, not TLS: write it with http:// (--endpoint or AWS_ENDPOINT_URL)`;
+
+/**
+ * A TLS handshake that read an HTTP answer: an `https://` endpoint (a local moto, say) that speaks plain HTTP.
+ * OpenSSL reads "HTTP/1.1 400" as a TLS record and names it a "wrong version number" (OpenSSL 1.1 and 3) or, from
+ * other bytes, "packet length too long"; Node reports EPROTO.
+ */
+function plainHttpAnswer(error: unknown): string | undefined {
+  const e = shapeOf(error);
+  if (str(e.code) !== "EPROTO") return undefined;
+  return /wrong version number|packet length too long|http request/i.exec(str(e.message))?.[0];
+}
+
 export interface AwsErrorDescription {
   /** The service id, as in the call stats (`iam`, `ec2`, `elasticloadbalancing`, …), when the error came through the clients. */
   service?: string;
@@ -202,6 +216,9 @@ export interface AwsCallAnnotation {
 
 export function annotateAwsError(error: unknown, annotation: AwsCallAnnotation): void {
   if (typeof error !== "object" || error === null || !Object.isExtensible(error)) return;
+  // The one error whose own message is rewritten: wherever it is printed, with or without describeAwsError, it says what to do.
+  const tlsReason = plainHttpAnswer(error);
+  if (tlsReason !== undefined && error instanceof Error) error.message = plainHttpMessage(tlsReason);
   for (const [key, value] of Object.entries(annotation)) {
     Object.defineProperty(error, key, { value, enumerable: false, writable: true, configurable: true });
   }
@@ -217,6 +234,9 @@ export function describeAwsError(error: unknown): AwsErrorDescription {
   let message = (typeof error === "object" && error !== null ? str(e.message) : String(error)).replace(/\s+/g, " ").trim();
   // An answer without an AWS error code (a bare 503 from a load balancer) comes as "Unknown"/"UnknownError".
   if ((message === "" || message === code || /^Unknown(Error)?$/.test(message)) && status !== undefined) message = `HTTP ${status}`;
+  // OpenSSL's own text (an address, a source file and line) says less than what it means.
+  const tlsReason = plainHttpAnswer(error);
+  if (tlsReason !== undefined) message = plainHttpMessage(tlsReason);
   const attempts = e.$metadata?.attempts;
   return {
     ...(service !== undefined && { service }),

@@ -8,6 +8,7 @@ import type { SourceMap } from "./source-map.js";
 import { listenersForwardingTo, targetGroupsOf } from "./queries.js";
 import { looksSecret } from "./sensitive.js";
 import type { Spec } from "./spec.js";
+import { unusedResources } from "./unused.js";
 
 type Report = (severity: Severity, code: string, path: SpecPath, message: string, preferKey?: boolean) => void;
 
@@ -473,6 +474,9 @@ function warnAboutRisks(spec: Spec, report: Report): void {
     }
   }
 
+  for (const { path, message } of unusedResources(spec)) report("warning", "unused-resource", path, message, true);
+  warnAboutPrivateTasksInPublicSubnets(spec, report);
+
   for (const [logical, group] of Object.entries(spec.logGroups)) {
     if (group.retentionDays === undefined) {
       report(
@@ -483,5 +487,25 @@ function warnAboutRisks(spec: Spec, report: Report): void {
         true,
       );
     }
+  }
+}
+
+/**
+ * A task without a public IP in a public subnet has no route out: the subnet's internet gateway carries only
+ * traffic of addresses that have a public IP, and there is no NAT. It cannot pull its image (Docker Hub, ECR) or
+ * send its logs. Offline, the only subnets known to be public are the default VPC's default subnets (selected by
+ * `availabilityZones`: AWS makes them with a route to the internet gateway); subnets given by ids or tags need
+ * their route tables read, which validate does not do.
+ */
+function warnAboutPrivateTasksInPublicSubnets(spec: Spec, report: Report): void {
+  for (const [logical, service] of Object.entries(spec.services)) {
+    const subnets = service.network.subnets ?? spec.network.subnets;
+    if (service.network.assignPublicIp !== "DISABLED" || !("availabilityZones" in subnets)) continue;
+    report(
+      "warning",
+      "no-public-ip",
+      ["services", logical, "network", "assignPublicIp"],
+      `the tasks get no public IP (assignPublicIp DISABLED, the default) in the default VPC's default subnets, whose only way out is an internet gateway: they cannot pull their images (no route to Docker Hub or ECR without a public IP or a NAT gateway); set \`assignPublicIp: ENABLED\``,
+    );
   }
 }

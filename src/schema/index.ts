@@ -1,5 +1,6 @@
 export { specSchema, type Spec, type SpecInput } from "./spec.js";
 export { loadSpec, validateDocument, type ValidationResult } from "./validate.js";
+export { loadSpecForDelete } from "./lenient.js";
 export { loadSources, parseSpecText, type LoadOptions, type LoadedSource } from "./load.js";
 export { DEFAULT_MAX_FILE_BYTES } from "./spec-file.js";
 export { formatPath, hasErrors, type Diagnostic, type SourceLocation, type SpecPath } from "./diagnostics.js";

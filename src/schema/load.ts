@@ -1,5 +1,5 @@
 import { LineCounter, parse as parseYaml, parseDocument, type Scalar, type YAMLError } from "yaml";
-import type { Diagnostic, SourceLocation } from "./diagnostics.js";
+import type { Diagnostic, SourceLocation, SpecPath } from "./diagnostics.js";
 import { hasInterpolation, interpolate, type Environment } from "./interpolate.js";
 import { deepMerge } from "./merge.js";
 import { isPlainObject, SourceMap } from "./source-map.js";
@@ -15,6 +15,16 @@ export interface LoadedSource {
   /** Each file's text, to quote the offending line in a diagnostic. */
   texts: ReadonlyMap<string, string>;
   diagnostics: Diagnostic[];
+  /** The keys an overlay (a file after the first) adds to a map of the files before it, where the overlay writes them. */
+  addedKeys: AddedKey[];
+}
+
+export interface AddedKey {
+  path: SpecPath;
+  location: SourceLocation;
+  /** The files before the overlay, and the keys they give the map it adds to. */
+  baseFiles: readonly string[];
+  baseKeys: readonly string[];
 }
 
 export interface LoadOptions {
@@ -35,7 +45,7 @@ export async function loadSources(files: readonly string[], options: LoadOptions
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const readText = options.readText ?? ((file: string) => readSpecBytes(file, maxFileBytes));
   const diagnostics: Diagnostic[] = [];
-  const parsed: { value: unknown; sourceMap: SourceMap }[] = [];
+  const parsed: { value: unknown; sourceMap: SourceMap; file: string }[] = [];
   const texts = new Map<string, string>();
 
   for (const file of files) {
@@ -58,13 +68,40 @@ export async function loadSources(files: readonly string[], options: LoadOptions
       continue;
     }
     texts.set(file, decoded.text);
-    parsed.push(parseSpecText(decoded.text, file, env, diagnostics));
+    parsed.push({ ...parseSpecText(decoded.text, file, env, diagnostics), file });
   }
 
-  const value = parsed.reduce<unknown>((merged, next) => (merged === undefined ? next.value : deepMerge(merged, next.value)), undefined);
+  const addedKeys: AddedKey[] = [];
+  let value: unknown = undefined;
+  parsed.forEach((next, i) => {
+    if (value !== undefined) {
+      const baseFiles = parsed.slice(0, i).map((p) => p.file);
+      for (const path of keysAdded(value, next.value)) {
+        const location = next.sourceMap.keyAt(path) ?? next.sourceMap.defaultLocation;
+        addedKeys.push({ path, location, baseFiles, baseKeys: Object.keys(mapAt(value, path.slice(0, -1))) });
+      }
+    }
+    value = value === undefined ? next.value : deepMerge(value, next.value);
+  });
   const defaultLocation = { file: files[0]!, line: 1, column: 1 };
   const sourceMap = SourceMap.forMerged(value, parsed.map((p) => p.sourceMap).reverse(), defaultLocation);
-  return { value, sourceMap, files, texts, diagnostics };
+  return { value, sourceMap, files, texts, diagnostics, addedKeys };
+}
+
+/** The paths of the keys `overlay` adds to maps that `base` has (not those below them, nor at the top level). */
+function keysAdded(base: unknown, overlay: unknown, path: readonly string[] = []): SpecPath[] {
+  if (!isPlainObject(base) || !isPlainObject(overlay)) return [];
+  return Object.entries(overlay).flatMap(([key, value]) => {
+    if (value === null) return [];
+    if (Object.hasOwn(base, key)) return keysAdded(base[key], value, [...path, key]);
+    return path.length > 0 ? [[...path, key]] : [];
+  });
+}
+
+function mapAt(value: unknown, path: SpecPath): Record<string, unknown> {
+  let node = value;
+  for (const part of path) node = isPlainObject(node) ? node[String(part)] : undefined;
+  return isPlainObject(node) ? node : {};
 }
 
 /**

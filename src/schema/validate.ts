@@ -1,6 +1,7 @@
 import { checkSpec } from "./checks.js";
 import { hasErrors, type Diagnostic } from "./diagnostics.js";
 import { loadSources, type LoadOptions } from "./load.js";
+import { explainAddedKeys } from "./overlay-keys.js";
 import type { SourceMap } from "./source-map.js";
 import { specSchema, type Spec } from "./spec.js";
 import { issuesToDiagnostics } from "./zod-issues.js";
@@ -12,6 +13,8 @@ export interface ValidationResult {
   sourceMap?: SourceMap;
   /** The text of each spec file read, to quote the offending line. */
   texts?: ReadonlyMap<string, string>;
+  /** With loadSpecForDelete: the errors that did not stop it, as warnings (also in `diagnostics`). */
+  ignored?: readonly Diagnostic[];
 }
 
 /** Validates an already loaded document: the schema first, then the checks that need the whole spec. */
@@ -29,12 +32,12 @@ export async function loadSpec(files: readonly string[], options: LoadOptions = 
   const unreadable = loaded.diagnostics.some((d) => d.severity === "error" && d.code !== "unset-variable");
   if (unreadable) return { diagnostics: loaded.diagnostics, sourceMap: loaded.sourceMap, texts: loaded.texts };
   const result = validateDocument(loaded.value, loaded.sourceMap);
-  const diagnostics = sortByLocation([...loaded.diagnostics, ...result.diagnostics], files);
+  const diagnostics = sortByLocation([...loaded.diagnostics, ...explainAddedKeys(result.diagnostics, loaded.addedKeys)], files);
   return { ...result, spec: hasErrors(diagnostics) ? undefined : result.spec, diagnostics, texts: loaded.texts };
 }
 
 /** In file order, then line and column, as a reader goes through the files. */
-function sortByLocation(diagnostics: Diagnostic[], files: readonly string[]): Diagnostic[] {
+export function sortByLocation(diagnostics: Diagnostic[], files: readonly string[]): Diagnostic[] {
   const rank = (d: Diagnostic) => [files.indexOf(d.location?.file ?? ""), d.location?.line ?? 0, d.location?.column ?? 0] as const;
   return diagnostics
     .map((d, index) => ({ d, index, r: rank(d) }))

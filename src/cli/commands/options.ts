@@ -1,10 +1,51 @@
-import { InvalidArgumentError, Option } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
 import { DEFAULT_MAX_FILE_BYTES } from "../../schema/spec-file.js";
 
 /** `-f FILE`, repeatable (`-f base.yaml -f prod.yaml`): later files are merged over earlier ones. */
 export function specFilesOption({ required }: { required: boolean }): Option {
   const option = new Option("-f, --file <path...>", "spec file; give several to merge overlays over a base, in order");
   return required ? option.makeOptionMandatory() : option;
+}
+
+/**
+ * The spec files of a command, given with `-f` or without (`reconcile plan shop.yaml prod.yaml`), or both: all of
+ * them, in the order written. The action finds them in `options.file`; none at all is a usage error (exit 64).
+ * Operands rather than a declared argument, so that the action's parameters stay `(options)`.
+ */
+export function addSpecFiles(command: Command): Command {
+  return command
+    .addOption(new Option("-f, --file <path...>", "spec file, also given without -f; several are merged in order, overlays over a base"))
+    .usage("[options] <file...>")
+    .allowExcessArguments()
+    .hook("preAction", (cmd) => {
+      const flagged = (cmd.getOptionValue("file") as string[] | undefined) ?? [];
+      // The program's command line, which commander keeps but does not declare.
+      const rawArgs = (cmd.parent as { rawArgs?: string[] } | null)?.rawArgs ?? [];
+      const files = inWrittenOrder(rawArgs, flagged, cmd.args);
+      if (files.length === 0) {
+        cmd.error(`error: no spec file given: reconcile ${cmd.name()} shop.yaml (or -f shop.yaml)`, {
+          exitCode: 64,
+          code: "reconcile.noSpecFile",
+        });
+      }
+      cmd.setOptionValue("file", files);
+    });
+}
+
+/** The files of `-f` and the operands merged into the order of the command line (`a.yaml -f b.yaml c.yaml`: a, b, c). */
+export function inWrittenOrder(rawArgs: readonly string[], flagged: readonly string[], operands: readonly string[]): string[] {
+  const wanted = new Map<string, number>();
+  for (const file of [...flagged, ...operands]) wanted.set(file, (wanted.get(file) ?? 0) + 1);
+  const ordered: string[] = [];
+  for (const token of rawArgs) {
+    const file = /^(?:--file=|-f)(.+)$/.exec(token)?.[1] ?? token;
+    const left = wanted.get(file) ?? 0;
+    if (left === 0) continue;
+    wanted.set(file, left - 1);
+    ordered.push(file);
+  }
+  // Not found on the command line (a command parsed on its own): -f files first, then the operands.
+  return ordered.length === flagged.length + operands.length ? ordered : [...flagged, ...operands];
 }
 
 /** `--max-file-size`: spec files larger than this are refused unread (default 5 MB). */

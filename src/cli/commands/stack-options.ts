@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { lockOptions, maxFileSizeOption, specFilesOption, waitTimeoutOption } from "./options.js";
+import { addSpecFiles, lockOptions, maxFileSizeOption, waitTimeoutOption } from "./options.js";
 
 export interface StackOptions {
   file: string[];
@@ -36,8 +36,7 @@ export function positiveInteger(value: string): number {
 
 /** The options plan, apply and delete share: the spec, where AWS is, and how to report. */
 export function addStackOptions(command: Command): Command {
-  return command
-    .addOption(specFilesOption({ required: true }))
+  return addSpecFiles(command)
     .addOption(maxFileSizeOption())
     .option("--profile <name>", "profile of the shared AWS config files")
     .option("--endpoint <url>", "send every AWS call to this endpoint, such as a local moto server (default: AWS_ENDPOINT_URL, else AWS)")

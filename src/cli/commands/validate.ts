@@ -1,11 +1,11 @@
 import { Command } from "commander";
 import type { ValidateOptions } from "../actions/validate.js";
-import { maxFileSizeOption, specFilesOption } from "./options.js";
+import { addSpecFiles, maxFileSizeOption } from "./options.js";
 
 export function validateCommand(): Command {
-  return new Command("validate")
-    .description("check spec files offline: schema, references, sizes, names; print errors and warnings")
-    .addOption(specFilesOption({ required: true }))
+  return addSpecFiles(
+    new Command("validate").description("check spec files offline: schema, references, sizes, names; print errors and warnings"),
+  )
     .addOption(maxFileSizeOption())
     .option("--json", "print the result as JSON on stdout")
     .action(async (options: ValidateOptions) => (await import("../actions/validate.js")).runValidate(options));
