@@ -28,17 +28,22 @@ async function withSession<T>(spec: Spec, options: StackOptions, work: (session:
   }
 }
 
+/** How the text plan is printed: `--compact`, one line per resource. */
+export interface PrintOptions {
+  compact?: boolean;
+}
+
 /** `plan`: exit 0 (no changes), 2 (changes, with --detailed-exitcode), 1 (error or conflict). */
-export async function runPlan(options: StackOptions & { detailedExitcode?: boolean; retryFailed?: boolean }): Promise<void> {
+export async function runPlan(options: StackOptions & PrintOptions & { detailedExitcode?: boolean; retryFailed?: boolean }): Promise<void> {
   const spec = await loadOrExit(options);
   if (!spec) return;
   await withSession(spec, options, async (session) => {
-    const { plan } = await planStack(spec, session.ctx, "apply", undefined, { retryFailed: options.retryFailed === true });
+    const { plan } = await planStack(spec, session.ctx, "apply", undefined, { retryFailed: options.retryFailed === true, identify: true });
     const stats = session.stats.snapshot();
     if (options.json) write(renderPlanJson(plan, { stats }));
     else {
       const style = styleFor(process.stdout);
-      write(renderPlanText(plan, style));
+      write(renderPlanText(plan, style, { compact: options.compact === true }));
       if (options.stats) write(renderStats(stats, style));
     }
     process.exitCode = hasBlockedRows(plan) ? EXIT.failure : options.detailedExitcode && hasChanges(plan) ? EXIT.changes : EXIT.ok;
@@ -46,8 +51,8 @@ export async function runPlan(options: StackOptions & { detailedExitcode?: boole
 }
 
 /** `apply` and `delete`: take the stack's lease, plan, show, confirm, carry out, report. */
-export async function runChange(mode: RunMode, options: ChangeOptions): Promise<void> {
-  const spec = await loadOrExit(options);
+export async function runChange(mode: RunMode, options: ChangeOptions & PrintOptions): Promise<void> {
+  const spec = await loadOrExit(options, { forDelete: mode === "delete" });
   if (!spec) return;
   const style = styleFor(process.stdout);
   // With --json, stdout holds the JSON alone: news of waits and signals goes to stderr.
@@ -76,12 +81,12 @@ export async function runChange(mode: RunMode, options: ChangeOptions): Promise<
           ttlMs: options.lockTtl,
           onWait: (lease) => news.write(`reconcile: ${leaseDescription(lease)}; waiting up to ${options.lockTimeout / 1000} s for it\n`),
         },
-        plan: { retryFailed: options.retryFailed === true },
+        plan: { retryFailed: options.retryFailed === true, identify: true },
         signal: interruption.signal,
         parallelism: options.parallelism,
         onPlan: (plan) => {
           changing = runnable(plan);
-          if (!options.json) write(renderPlanText(plan, style));
+          if (!options.json) write(renderPlanText(plan, style, { compact: options.compact === true }));
         },
         confirm: () => confirmed(mode, spec, options),
         onResult: (result, change) =>

@@ -1,6 +1,7 @@
+import { callerIdentity, isAwsEndpoint, type CallerIdentity } from "../aws/identity.js";
 import { DependencyGraph } from "../graph/graph.js";
 import { runJobs, type Job } from "../graph/executor.js";
-import { summarise, type Plan, type ResourceChange } from "../plan/model.js";
+import { summarise, type Plan, type PlanTarget, type ResourceChange } from "../plan/model.js";
 import { CATALOGUE, type AnyReconciler, type Catalogue } from "../reconcilers/index.js";
 import { addressFromTags, ID_TAG, STACK_TAG, type Context, type DesiredNode, type Kind, type Observed } from "../reconcilers/contract.js";
 import type { Spec } from "../schema/spec.js";
@@ -52,6 +53,20 @@ export interface PlanOptions {
    * deployment failed) instead of planning them `held`. The CLI's `--retry-failed`.
    */
   retryFailed?: boolean;
+  /**
+   * Name the account and endpoint in the plan (`Plan.target`): one STS GetCallerIdentity, sent beside the first
+   * reads. A failure of that call leaves the account unknown, with the reason; it never fails the plan.
+   */
+  identify?: boolean;
+}
+
+/**
+ * A kind that can name the new version a change makes (a task definition's `shop-web:2`), shown on its row and on
+ * the `(known after apply)` values of what refers to it. Optional, pure, from what observe read.
+ * TODO(contract): belongs in Reconciler beside `newVersion`; declared here until contract.ts carries it.
+ */
+export interface NamesNewVersions {
+  newVersionName?(desired: unknown, observed: Observed): string | undefined;
 }
 
 type SpecNode = { reconciler: AnyReconciler; node: DesiredNode<unknown> };
@@ -79,6 +94,8 @@ export async function planStack(
   }
   const order = graph.topologicalOrder();
 
+  // Started beside the reads, not after them: it costs no round trip of its own.
+  const identity = options.identify ? callerIdentity(ctx.clients) : undefined;
   const read = await observeInWaves(spec, ctx, kinds, nodes, options);
   const byAddress = new Map(nodes.map((n) => [n.node.address, n]));
   const doomed = findDoomed(spec, mode, byAddress, read.observed, read.discovered);
@@ -88,9 +105,24 @@ export async function planStack(
   refuseCycles(entries);
   const resources = [...new Set(entries.map((e) => e.change))];
   return {
-    plan: { stack: spec.stack, region: spec.region, mode, resources, summary: summarise(resources) },
+    plan: {
+      stack: spec.stack,
+      region: spec.region,
+      ...(identity && { target: planTarget(await identity) }),
+      mode,
+      resources,
+      summary: summarise(resources),
+    },
     entries,
     outputs: read.outputs,
+  };
+}
+
+function planTarget(identity: CallerIdentity): PlanTarget {
+  return {
+    ...(identity.account !== undefined && { account: identity.account }),
+    ...(identity.error !== undefined && { accountError: identity.error }),
+    ...(identity.endpoint !== undefined && { endpoint: identity.endpoint, awsEndpoint: isAwsEndpoint(identity.endpoint) }),
   };
 }
 
@@ -113,7 +145,9 @@ const kindOfAddress = (address: string): Kind => address.slice(0, (address + "."
  */
 async function observeInWaves(spec: Spec, ctx: Context, kinds: KindGraph, nodes: readonly SpecNode[], options: PlanOptions) {
   const outputs: KnownOutputs = new Map();
-  const lookup = outputsFrom(outputs);
+  // The names of new versions, for what refers to them: `(known after apply: shop-web:2)`.
+  const hints = new Map<string, string>();
+  const lookup = outputsFrom(outputs, hints);
   const observed = new Map<string, Observed>();
   const converge = new Map<string, PlannedResource>();
   const discovered: Array<{ reconciler: AnyReconciler; live: Observed }> = [];
@@ -143,9 +177,10 @@ async function observeInWaves(spec: Spec, ctx: Context, kinds: KindGraph, nodes:
           // What refers to a resource builds on its outputs only while that resource stays: not when it is
           // replaced or gets a new version (its id changes), nor when someone else owns it (it waits for the
           // conflict to go).
-          const { action, newVersion } = entry.change;
+          const { action, newVersion, newVersionName } = entry.change;
           const stays = action !== "replace" && action !== "conflict" && !newVersion;
           if (live && stays) outputs.set(node.address, reconciler.outputs(live));
+          if (newVersionName !== undefined) hints.set(node.address, newVersionName);
         }
       },
     };
@@ -299,7 +334,15 @@ function convergeEntry(
       ? `was ${owner.from} in the spec`
       : undefined;
   const newVersion = reconciler.newVersion?.(change) === true;
-  return entry({ action: "update", id: live.id, diffs, ...(reason && { reason }), ...(newVersion && { newVersion: true }) });
+  const newVersionName = newVersion ? (reconciler as AnyReconciler & NamesNewVersions).newVersionName?.(value, live) : undefined;
+  return entry({
+    action: "update",
+    id: live.id,
+    diffs,
+    ...(reason && { reason }),
+    ...(newVersion && { newVersion: true }),
+    ...(newVersionName !== undefined && { newVersionName }),
+  });
 }
 
 const deletionJob = (address: string, id: string) => `delete:${address}:${id}`;

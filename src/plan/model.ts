@@ -9,15 +9,22 @@
  */
 export type Action = "create" | "update" | "replace" | "delete" | "noop" | "conflict" | "read" | "held";
 
-/** A value that will exist only once a dependency has been created in this run. */
+/**
+ * A value that will exist only once a dependency has been created in this run. `hint` names what it will be when the
+ * plan can tell (a task definition's next revision, `shop-web:2`); the text plan shows it, the JSON keeps the marker.
+ */
 export class KnownAfterApply {
   static readonly instance = new KnownAfterApply();
-  private constructor() {}
+  private constructor(readonly hint?: string) {}
+  /** An unknown value the plan can name: `(known after apply: shop-web:2)`. */
+  static named(hint: string): KnownAfterApply {
+    return new KnownAfterApply(hint);
+  }
   toJSON(): string {
     return "(known after apply)";
   }
   toString(): string {
-    return "(known after apply)";
+    return this.hint === undefined ? "(known after apply)" : `(known after apply: ${this.hint})`;
   }
 }
 export const UNKNOWN = KnownAfterApply.instance;
@@ -55,6 +62,8 @@ export interface ResourceChange {
   createBeforeDelete?: boolean;
   /** For `update`: AWS keeps the old version and makes a new one with a new id (a task definition's next revision). */
   newVersion?: boolean;
+  /** For `newVersion`: what the new version will be called, when the kind can tell (`shop-web:2`). */
+  newVersionName?: string;
   /** For people: why this action (conflict, pruning, replacement, what failed before for `held`). */
   reason?: string;
 }
@@ -68,9 +77,26 @@ export interface PlanSummary {
   held: number;
 }
 
+/** Whose AWS a plan is about: the account (STS GetCallerIdentity) and the endpoint that call went to. */
+export interface PlanTarget {
+  /** The account id; absent when STS did not answer (see `accountError`). */
+  account?: string;
+  /** Why the account is unknown: the AWS action and its error. */
+  accountError?: string;
+  /**
+   * The endpoint the STS call went to, as the SDK resolved it: with `--endpoint` or AWS_ENDPOINT_URL, every call's
+   * (`http://127.0.0.1:5000`); else AWS's own (`https://sts.us-east-1.amazonaws.com`).
+   */
+  endpoint?: string;
+  /** Whether `endpoint` is one of AWS's own (`*.amazonaws.com` and the like), not an emulator or a proxy. */
+  awsEndpoint?: boolean;
+}
+
 export interface Plan {
   stack: string;
   region: string;
+  /** The account and endpoint, when the plan asked (PlanOptions.identify). */
+  target?: PlanTarget;
   /** `apply` converges the spec; `delete` removes everything the stack owns. */
   mode: "apply" | "delete";
   /** In execution order (dependencies first; for `delete`, dependents first). */

@@ -24,6 +24,17 @@ export interface PlanJson {
   stack: string;
   /** The AWS region the plan was made for. */
   region: string;
+  /** The AWS account the plan is about (STS GetCallerIdentity); absent when STS did not answer (see `accountError`). */
+  account?: string;
+  /** Why the account is unknown: the AWS action and its error. The plan is made all the same. */
+  accountError?: string;
+  /**
+   * The endpoint the STS call went to, as the SDK resolved it: with `--endpoint` or AWS_ENDPOINT_URL, every call's
+   * (`http://127.0.0.1:5000`); else AWS's own (`https://sts.us-east-1.amazonaws.com`).
+   */
+  endpoint?: string;
+  /** Whether `endpoint` is one of AWS's own; `false` for an emulator such as moto, or a proxy. */
+  awsEndpoint?: boolean;
   /** `apply` converges the live resources to the spec; `delete` removes everything the stack owns. */
   mode: "apply" | "delete";
   /** Every resource the plan looked at, in execution order (dependencies first; for `delete`, dependents first). */
@@ -65,6 +76,8 @@ export interface ResourceChangeJson {
   createBeforeDelete?: true;
   /** For `update`: a new version is made beside the old one, with a new id (a task definition's next revision). */
   newVersion?: true;
+  /** For `newVersion`: the name the new version will have, as far as the plan can tell (`shop-web:2`). */
+  newVersionName?: string;
   /** For people: why this action (a conflict's cause, pruning, a replacement, the failure a `held` row remembers). */
   reason?: string;
 }
@@ -96,6 +109,9 @@ export function planToJson(plan: Plan, extras: { stats?: CallStatsSnapshot; resu
     formatVersion: 1,
     stack: plan.stack,
     region: plan.region,
+    ...(plan.target?.account !== undefined && { account: plan.target.account }),
+    ...(plan.target?.accountError !== undefined && { accountError: plan.target.accountError }),
+    ...(plan.target?.endpoint !== undefined && { endpoint: plan.target.endpoint, awsEndpoint: plan.target.awsEndpoint === true }),
     mode: plan.mode,
     resources: plan.resources.map(resourceToJson),
     summary: { ...plan.summary },
@@ -121,6 +137,7 @@ function resourceToJson(change: ResourceChange): ResourceChangeJson {
     ...(change.replaceFields !== undefined && { replaceFields: [...change.replaceFields] }),
     ...(change.createBeforeDelete && { createBeforeDelete: true as const }),
     ...(change.newVersion && { newVersion: true as const }),
+    ...(change.newVersionName !== undefined && { newVersionName: change.newVersionName }),
     ...(change.reason !== undefined && { reason: change.reason }),
   };
 }

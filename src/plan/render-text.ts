@@ -3,17 +3,127 @@ import type { Style } from "../cli/style.js";
 import { hasChanges, KnownAfterApply, type Action, type FieldDiff, type Plan, type PlanSummary, type ResourceChange } from "./model.js";
 import { SENSITIVE_MARKER } from "./redact.js";
 
+export interface PlanTextOptions {
+  /** Also list the resources that need nothing (`noop`, `read`). */
+  showUnchanged?: boolean;
+  /** One line per resource, with how many field lines it has instead of the lines (`--compact`). */
+  compact?: boolean;
+}
+
 /**
- * The plan as people read it, in the style of infrastructure tools: a header, one line per resource with
- * its field changes indented under it, and a summary line. Colour comes only from `style`. No trailing newline.
+ * The plan as people read it, in the style of infrastructure tools: a header (which account, region and endpoint),
+ * the tag changes every resource shares, one line per resource with its own field changes indented under it, and a
+ * summary line. The spec's own resources are named by address where a line shows their id or ARN. Colour comes only
+ * from `style`. No trailing newline.
  */
-export function renderPlanText(plan: Plan, style: Style, options: { showUnchanged?: boolean } = {}): string {
+export function renderPlanText(plan: Plan, style: Style, options: PlanTextOptions = {}): string {
   const shown = plan.resources.filter((r) => options.showUnchanged || (r.action !== "noop" && r.action !== "read"));
-  const lines = [`Plan to ${plan.mode} stack ${style.bold(plan.stack)} in ${plan.region}:`, ""];
-  for (const change of shown) lines.push(resourceLine(change, style), ...fieldLines(change, style));
+  const names = addressesById(plan.resources);
+  const rows = shown.map((change) => ({ change, lines: fieldLines(change, names, style) }));
+  const lines = [...headerLines(plan, style), ""];
+  if (options.compact) lines.push(...rows.map(({ change, lines: fields }) => resourceLine(change, style, fields.length)));
+  else lines.push(...bodyLines(rows, style));
   if (shown.length > 0) lines.push("");
   lines.push(summaryLine(plan, style));
   return lines.join("\n");
+}
+
+/**
+ * `Plan to apply stack shop in account 123456789012, us-east-1, at http://127.0.0.1:5000 (not AWS):`. The account
+ * and endpoint are there when the plan asked STS (PlanOptions.identify); the endpoint only when it is not AWS's.
+ */
+function headerLines(plan: Plan, style: Style): string[] {
+  const start = `Plan to ${plan.mode} stack ${style.bold(plan.stack)} in`;
+  const target = plan.target;
+  if (!target) return [`${start} ${plan.region}:`];
+  const account = `account ${target.account ?? style.red("unknown")}`;
+  const endpoint = target.endpoint && !target.awsEndpoint ? `, at ${target.endpoint} ${style.yellow("(not AWS)")}` : "";
+  const header = `${start} ${account}, ${plan.region}${endpoint}:`;
+  return target.accountError ? [header, style.dim(`(account unknown: ${target.accountError})`)] : [header];
+}
+
+/** A resource's printed field line, and whether it is one of its tags (`tags.team`, `tags["a b"]`). */
+interface PrintedLine {
+  text: string;
+  tag: boolean;
+}
+
+type Row = { change: ResourceChange; lines: PrintedLine[] };
+
+const EVERY_RESOURCE = "every resource: ";
+const OWN_TAGS = "# not every resource's tags";
+
+/**
+ * The resources with their field lines, the tag lines most of them share taken out and shown once on top: a
+ * stack-wide tag gives one line, not one per resource. A resource without one of those shared lines says so and
+ * keeps all its tag lines; resources updated for nothing but the shared tags are listed together.
+ */
+function bodyLines(rows: readonly Row[], style: Style): string[] {
+  const shared = sharedTagLines(rows);
+  if (shared.size === 0) return rows.flatMap(({ change, lines }) => [resourceLine(change, style), ...lines.map(indented)]);
+  const sharing = (row: Row) => [...shared].every((text) => row.lines.some((line) => line.text === text));
+  const onlyShared = (row: Row) =>
+    sharing(row) &&
+    row.lines.every((line) => shared.has(line.text)) &&
+    row.change.action === "update" &&
+    !row.change.newVersion &&
+    !row.change.reason;
+  const pad = " ".repeat(EVERY_RESOURCE.length + 2);
+  const out = [...shared].map((text, i) => (i === 0 ? `  ${EVERY_RESOURCE}${text}` : `${pad}${text}`));
+  out.push("");
+  const alone = rows.filter(onlyShared);
+  if (alone.length > 0) {
+    out.push(
+      `${actionSymbol("update", style)} ${alone.length === 1 ? "1 resource" : `${alone.length} resources`} will be updated in place for these tags alone:`,
+    );
+    out.push(...wrapList(alone.map((row) => style.bold(row.change.address))).map(indented));
+  }
+  for (const row of rows) {
+    if (onlyShared(row)) continue;
+    out.push(resourceLine(row.change, style));
+    if (sharing(row) || row.lines.length === 0) out.push(...row.lines.filter((line) => !shared.has(line.text)).map(indented));
+    else out.push(indented({ text: style.dim(OWN_TAGS), tag: false }), ...row.lines.map(indented));
+  }
+  return out;
+}
+
+/**
+ * The tag lines (the same change of the same tag) that more than half of the resources shown with field lines have, at
+ * least two: what a stack-wide `tags:` entry gives every resource. Deletions and conflicts have no lines to share.
+ */
+function sharedTagLines(rows: readonly Row[]): Set<string> {
+  const counts = new Map<string, number>();
+  const withLines = rows.filter((row) => row.lines.length > 0);
+  for (const row of withLines)
+    for (const text of new Set(row.lines.filter((l) => l.tag).map((l) => l.text))) counts.set(text, (counts.get(text) ?? 0) + 1);
+  return new Set([...counts].filter(([, n]) => n >= 2 && n > withLines.length / 2).map(([text]) => text));
+}
+
+const LIST_WIDTH = 100;
+
+/** `a, b, c` over as many lines as it takes to stay within LIST_WIDTH columns (colour codes not counted). */
+function wrapList(items: readonly string[]): PrintedLine[] {
+  const lines: string[] = [];
+  for (const [i, item] of items.entries()) {
+    const text = i < items.length - 1 ? `${item},` : item;
+    const last = lines.at(-1);
+    if (last !== undefined && visibleLength(`${FIELD_INDENT}${last} ${text}`) <= LIST_WIDTH) lines[lines.length - 1] = `${last} ${text}`;
+    else lines.push(text);
+  }
+  return lines.map((text) => ({ text, tag: false }));
+}
+
+const visibleLength = (text: string) => text.replace(/\u001b\[\d+m/g, "").length;
+
+/**
+ * The spec's own resources by the ids and ARNs AWS gave them, for showing addresses (`securityGroups.api`) where a
+ * line would show `sg-0e5…`: the first row of an id names it (a security group before its rules' row, which shares
+ * its id). An id that is the name itself (a log group's) is readable as it is.
+ */
+function addressesById(resources: readonly ResourceChange[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const r of resources) if (r.id && r.id !== r.name && !names.has(r.id)) names.set(r.id, r.address);
+  return names;
 }
 
 /** The symbol column is three wide so that `-/+` and ` <=` line up with `  +`; `+/-` is a replacement that creates first. */
@@ -48,9 +158,11 @@ export function identity(change: ResourceChange): string {
   return telling ? `(${change.name}, ${change.id})` : `(${change.name})`;
 }
 
-function resourceLine(change: ResourceChange, style: Style): string {
+/** With `fieldCount` (compact): how many field lines the resource has, after the action. */
+function resourceLine(change: ResourceChange, style: Style, fieldCount?: number): string {
+  const count = fieldCount ? `, ${fieldCount} ${fieldCount === 1 ? "field" : "fields"}` : "";
   const reason = change.reason ? `: ${change.reason}` : "";
-  return `${actionSymbol(change.action, style, change.createBeforeDelete)} ${style.bold(change.address)} ${identity(change)} ${actionWords(change, style)}${reason}`;
+  return `${actionSymbol(change.action, style, change.createBeforeDelete)} ${style.bold(change.address)} ${identity(change)} ${actionWords(change, style)}${count}${reason}`;
 }
 
 function actionWords(change: ResourceChange, style: Style): string {
@@ -58,7 +170,8 @@ function actionWords(change: ResourceChange, style: Style): string {
     case "create":
       return "will be created";
     case "update":
-      return change.newVersion ? "will get a new revision" : "will be updated in place";
+      if (!change.newVersion) return "will be updated in place";
+      return change.newVersionName ? `will get new revision ${change.newVersionName}` : "will get a new revision";
     case "replace": {
       const forcedBy = change.replaceFields ?? change.diffs.filter((d) => d.forcesReplacement).map((d) => d.path);
       const how = change.createBeforeDelete ? " (create before delete)" : "";
@@ -79,10 +192,17 @@ function actionWords(change: ResourceChange, style: Style): string {
 
 const FIELD_INDENT = "      ";
 
-function fieldLines(change: ResourceChange, style: Style): string[] {
+const indented = (line: PrintedLine) => `${FIELD_INDENT}${line.text}`;
+
+const TAG_PATH = /^tags(\.|\[)/;
+
+function fieldLines(change: ResourceChange, names: ReadonlyMap<string, string>, style: Style): PrintedLine[] {
   return change.diffs.flatMap((diff) => {
     const forces = diff.forcesReplacement || change.replaceFields?.includes(diff.path) ? ` ${style.red("# forces replacement")}` : "";
-    return leafChanges(diff).map((leaf) => `${FIELD_INDENT}${leafLine(leaf, diff.sensitive === true, style)}${forces}`);
+    return leafChanges(diff).map((leaf) => ({
+      text: `${leafLine(leaf, diff.sensitive === true, names, style)}${forces}`,
+      tag: TAG_PATH.test(leaf.path),
+    }));
   });
 }
 
@@ -94,9 +214,9 @@ interface Leaf {
   after?: unknown;
 }
 
-function leafLine(leaf: Leaf, sensitive: boolean, style: Style): string {
-  const show = (value: unknown) => (sensitive ? SENSITIVE_MARKER : formatValue(value));
-  const path = style.dim(leaf.path);
+function leafLine(leaf: Leaf, sensitive: boolean, names: ReadonlyMap<string, string>, style: Style): string {
+  const show = (value: unknown) => (sensitive ? SENSITIVE_MARKER : formatValue(value, names));
+  const path = style.dim(withAddresses(leaf.path, names));
   if (leaf.sign === "+") return `${style.green("+")} ${path} = ${show(leaf.after)}`;
   if (leaf.sign === "-") return `${style.red("-")} ${path} = ${show(leaf.before)}`;
   return `${style.yellow("~")} ${path}: ${show(leaf.before)} -> ${show(leaf.after)}`;
@@ -173,17 +293,32 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** Strings JSON-quoted, numbers and booleans bare, unknowns as `(known after apply)`, objects as compact JSON. */
-function formatValue(value: unknown): string {
+/**
+ * Strings JSON-quoted, numbers and booleans bare, unknowns as `(known after apply)` (with what they will be, when
+ * known), objects as compact JSON; the id or ARN of one of the spec's resources as its bare address.
+ */
+function formatValue(value: unknown, names: ReadonlyMap<string, string>): string {
   if (value instanceof KnownAfterApply) return value.toString();
   if (value === null || value === undefined) return "null";
-  if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(formatValue).join(", ")}]`;
+  if (typeof value === "string") return names.get(value) ?? JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map((v) => formatValue(v, names)).join(", ")}]`;
   if (isPlainObject(value)) {
     const members = Object.entries(value).filter(([, member]) => member !== undefined);
-    return `{${members.map(([key, member]) => `${JSON.stringify(key)}: ${formatValue(member)}`).join(", ")}}`;
+    return `{${members.map(([key, member]) => `${JSON.stringify(key)}: ${formatValue(member, names)}`).join(", ")}}`;
   }
   return String(value);
+}
+
+/** Characters that continue an id or ARN: `sg-1` is not a part of `sg-12`, nor `…:web:1` of `…:web:10`. */
+const ID_CHAR = "[\\w./:-]";
+
+/** A path with the ids of the spec's resources in it as addresses: `ingress[tcp/6379 from securityGroups.api]`. */
+function withAddresses(path: string, names: ReadonlyMap<string, string>): string {
+  const ids = [...names.keys()].filter((id) => path.includes(id));
+  if (ids.length === 0) return path;
+  const alternatives = ids.sort((a, b) => b.length - a.length).map((id) => id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const pattern = new RegExp(`(?<!${ID_CHAR})(?:${alternatives.join("|")})(?!${ID_CHAR})`, "g");
+  return path.replace(pattern, (id) => names.get(id)!);
 }
 
 function summaryLine(plan: Plan, style: Style): string {

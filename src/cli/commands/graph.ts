@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { GRAPH_FORMATS, type GraphFormat } from "../../plan/render-graph.js";
 import type { GraphOptions } from "../actions/graph.js";
-import { specFilesOption } from "./options.js";
+import { addSpecFiles } from "./options.js";
 
 function graphFormat(value: string): GraphFormat {
   if (!(GRAPH_FORMATS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${GRAPH_FORMATS.join(", ")}`);
@@ -9,9 +9,11 @@ function graphFormat(value: string): GraphFormat {
 }
 
 export function graphCommand(): Command {
-  return new Command("graph")
-    .description("print the resources of the spec and what each depends on, as the engine orders them; offline, no AWS call")
-    .addOption(specFilesOption({ required: true }))
+  return addSpecFiles(
+    new Command("graph").description(
+      "print the resources of the spec and what each depends on, as the engine orders them; offline, no AWS call",
+    ),
+  )
     .addOption(
       new Option("--format <format>", `${GRAPH_FORMATS.join(" or ")} (Mermaid renders in GitHub's Markdown)`)
         .argParser(graphFormat)

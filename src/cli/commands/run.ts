@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { LoopCliOptions } from "../run-loop.js";
-import { lockOptions, maxFileSizeOption, parseDuration, specFilesOption, waitTimeoutOption } from "./options.js";
+import { addSpecFiles, lockOptions, maxFileSizeOption, parseDuration, waitTimeoutOption } from "./options.js";
 import { positiveInteger } from "./stack-options.js";
 
 function port(value: string): number {
@@ -10,9 +10,11 @@ function port(value: string): number {
 }
 
 export function runCommand(): Command {
-  const command = new Command("run")
-    .description("reconcile unattended: apply the spec now, then again every interval, under the stack's lease, until SIGTERM or SIGINT")
-    .addOption(specFilesOption({ required: true }))
+  const command = addSpecFiles(
+    new Command("run").description(
+      "reconcile unattended: apply the spec now, then again every interval, under the stack's lease, until SIGTERM or SIGINT",
+    ),
+  )
     .addOption(maxFileSizeOption())
     .option("--profile <name>", "profile of the shared AWS config files")
     .option("--endpoint <url>", "send every AWS call to this endpoint, such as a local moto server (default: AWS_ENDPOINT_URL, else AWS)")
