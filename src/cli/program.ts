@@ -45,7 +45,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       // --help and --version end through here too, with exit code 0.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    process.stderr.write(`reconcile: ${(error as Error).message}\n`);
+    // Loaded here rather than at the top: --version and --help must not pay for the AWS error formats.
+    const { describeFailure } = await import("../engine/failure.js");
+    process.stderr.write(`reconcile: ${describeFailure(error)}\n`);
     return EXIT.failure;
   }
 }

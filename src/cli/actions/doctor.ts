@@ -1,4 +1,5 @@
 import { createClients, probeServices } from "../../aws/index.js";
+import { describeFailure } from "../../engine/failure.js";
 import { lookupNetwork } from "../../reconcilers/ec2/network-lookup.js";
 import { loadSpec, type Spec } from "../../schema/index.js";
 import { EXIT } from "../exit-codes.js";
@@ -46,7 +47,7 @@ export async function runDoctor(options: DoctorOptions): Promise<void> {
           process.stdout.write(`  ${out.green("ok  ")} subnet ${s.id} in ${s.availabilityZone}${s.cidrBlock ? ` ${s.cidrBlock}` : ""}\n`);
       } catch (error) {
         failed = true;
-        process.stdout.write(`  ${out.red("FAIL")} ${(error as Error).message}\n`);
+        process.stdout.write(`  ${out.red("FAIL")} ${describeFailure(error)}\n`);
       }
     }
     process.exitCode = failed ? EXIT.failure : EXIT.ok;
