@@ -46,7 +46,13 @@ afterAll(() => clients.destroy());
 const recorded = recordCalls(clients.autoScaling);
 recordCalls(clients.cloudWatch, recorded.sent);
 const writes = () => recorded.writes();
-beforeEach(recorded.reset);
+/** The Tagging API's calls, apart. */
+const tagging = recordCalls(clients.tagging);
+beforeEach(() => {
+  recorded.reset();
+  tagging.reset();
+});
+const reads = () => recorded.actions().filter((a) => a.startsWith("Describe"));
 
 /** When each call was sent and answered, in order: reads made side by side are all sent before the first answer. */
 const timeline: string[] = [];
@@ -131,8 +137,8 @@ type ScalingInput = NonNullable<NonNullable<SpecInput["services"]>[string]["auto
 function outputsOf(world: World): Outputs {
   return {
     string: (address, output) => {
+      if (address.startsWith("services.") && output === "arn") return world.serviceArn;
       const values: Record<string, string> = {
-        "services.web arn": world.serviceArn,
         "loadBalancers.web arnSuffix": suffixes.loadBalancer,
         "targetGroups.web arnSuffix": suffixes.targetGroup,
       };
@@ -147,7 +153,7 @@ function outputsOf(world: World): Outputs {
 }
 
 /** The service's scaling node, built from a spec as the engine builds it. */
-function desiredOf(world: World, autoScaling: ScalingInput): { address: string; value: ScalingDesired } {
+function desiredOf(world: World, autoScaling: ScalingInput, logical = "web"): { address: string; value: ScalingDesired } {
   const spec = specSchema.parse({
     stack: world.stack,
     region: "us-east-1",
@@ -160,7 +166,7 @@ function desiredOf(world: World, autoScaling: ScalingInput): { address: string; 
       web: { securityGroups: ["default"], listeners: { http: { protocol: "HTTP", port: 80, defaultAction: { forward: "web" } } } },
     },
     taskDefinitions: { web: { cpu: 256, memory: 512, containers: { web: { image: "nginx:1.27" } } } },
-    services: { web: { name: world.service, taskDefinition: "web", network: { securityGroups: ["default"] }, autoScaling } },
+    services: { [logical]: { name: world.service, taskDefinition: "web", network: { securityGroups: ["default"] }, autoScaling } },
   });
   const [node] = reconciler.nodes(spec);
   return { address: node!.address, value: node!.build(outputsOf(world)) };
@@ -232,6 +238,9 @@ describe("auto scaling against moto", () => {
     );
     // The target comes first: policies and actions need it.
     expect(writes()[0]).toBe("RegisterScalableTarget");
+    // Nothing written is read back but the step alarm, whose ARN is CloudWatch's: the result is made from what was
+    // sent and answered (and equals what observe reads, below).
+    expect(reads()).toEqual(["DescribeAlarms"]);
     const register = recorded.sent.find((c) => c.action === "RegisterScalableTarget")!.input;
     expect(register).toEqual({
       ServiceNamespace: "ecs",
@@ -414,10 +423,15 @@ describe("auto scaling against moto", () => {
 
     const observed = (await observe(entry, ctx))!;
     recorded.reset();
+    tagging.reset();
     await reconciler.delete(observed, ctx);
+    // AWS deletes a target's policies and actions with it; moto does not, so they are deleted first (see index.ts).
     expect(writes().sort()).toEqual(
       [...Array(4).fill("DeleteScalingPolicy"), "DeleteScheduledAction", "DeregisterScalableTarget", "DeleteAlarms"].sort(),
     );
+    // The plan's step alarms, read afresh (whether one acts on another service may change in a run); no Tagging API query.
+    expect(reads()).toEqual(["DescribeAlarms"]);
+    expect(tagging.actions()).toEqual([]);
     expect(await liveTargets(entry.value.resourceId)).toEqual([]);
     const { ScalingPolicies } = await clients.autoScaling.send(
       new DescribeScalingPoliciesCommand({ ServiceNamespace: "ecs", ResourceId: entry.value.resourceId }),
@@ -431,6 +445,30 @@ describe("auto scaling against moto", () => {
     recorded.reset();
     await reconciler.delete(observed, ctx);
     expect(await liveTargets(entry.value.resourceId)).toEqual([]);
+  });
+
+  it("in one plan, observe of several configurations and discover read the region's targets, policies and actions once each", async () => {
+    const stack = uniqueName();
+    const logicals = ["a", "b", "c"];
+    const worlds = await Promise.all(logicals.map((l) => serviceOf(stack, { "reconcile:stack": stack, "reconcile:id": `services/${l}` })));
+    const scaling: ScalingInput = {
+      minCapacity: 1,
+      maxCapacity: 3,
+      targetTracking: { cpu: EVERYTHING.targetTracking!.cpu! },
+      scheduled: EVERYTHING.scheduled!,
+    };
+    const entries = worlds.map((world, i) => desiredOf(world, scaling, logicals[i]));
+    for (const entry of entries) await reconciler.create(entry.value, contextOf(stack));
+    const ctx: Context = { ...contextOf(stack), planReads: new Map() };
+
+    recorded.reset();
+    const observed = await reconciler.observe(entries, ctx);
+    expect([...observed.keys()].sort()).toEqual(entries.map((e) => e.address).sort());
+    for (const entry of entries) expect(reconciler.diff(entry.value, observed.get(entry.address)!).lines).toEqual([]);
+    expect(await reconciler.discover(ctx, new Set([...observed.values()].map((o) => o.id)))).toEqual([]);
+    // One of each for the region's ECS targets, whatever the number of services; not one per target, nor a second
+    // DescribeScalableTargets for discover.
+    expect(reads().sort()).toEqual(["DescribeScalableTargets", "DescribeScalingPolicies", "DescribeScheduledActions"]);
   });
 
   it("a service of the stack with nothing registered: discover finds nothing, with one DescribeScalableTargets and no write", async () => {

@@ -127,16 +127,49 @@ describe("Cloud Map discovery services against moto", () => {
     expect(writes()).toEqual([]);
   });
 
-  it("observe lists the services, then reads the service and its tags at once (the listing has its ARN)", async () => {
+  it("observe lists the services and the namespaces, then reads the tags, and GetService on moto, at once", async () => {
     const stack = uniqueName();
     const { db } = desiredOf(stack, namespace.id, { db: { name: uniqueName() } });
     const ctx = contextOf(stack);
     await discoveryServicesReconciler.create(db!.value, ctx);
 
     timeline.length = 0;
+    recorded.reset();
     expect(await observeOne(db!, ctx)).toBeDefined();
-    expect(timeline.slice(0, 4)).toEqual(["sent ListServices", "answered ListServices", "sent GetService", "sent ListTagsForResource"]);
-    expect(timeline.slice(4).sort()).toEqual(["answered GetService", "answered ListTagsForResource"]);
+    const sent = (action: string) => timeline.indexOf(`sent ${action}`);
+    const answered = (action: string) => timeline.indexOf(`answered ${action}`);
+    expect(sent("ListNamespaces")).toBeLessThan(answered("ListServices"));
+    expect(sent("GetService")).toBeLessThan(answered("ListTagsForResource"));
+    expect(sent("ListTagsForResource")).toBeLessThan(answered("GetService"));
+    // Moto ignores ListServices' NAMESPACE_ID filter and gives no namespace a ServiceCount, so its listing cannot
+    // vouch for the namespace and GetService confirms it; on AWS the listing does and no GetService is made. Moto's
+    // Tagging API lists no Cloud Map resource (AWS's does, and then no ListTagsForResource is made).
+    expect(actions().sort()).toEqual(["GetService", "ListNamespaces", "ListServices", "ListTagsForResource"]);
+  });
+
+  it("in one plan, each namespace's services and the region's are listed once, and discover reads only the tags of what observe did not find", async () => {
+    const stack = uniqueName();
+    const ours = desiredOf(stack, namespace.id, { a: { name: uniqueName() }, b: { name: uniqueName() }, c: { name: uniqueName() } });
+    const [a, b, c] = [
+      await discoveryServicesReconciler.create(ours.a!.value, contextOf(stack)),
+      await discoveryServicesReconciler.create(ours.b!.value, contextOf(stack)),
+      await discoveryServicesReconciler.create(ours.c!.value, contextOf(stack)),
+    ];
+    const ctx: Context = { ...contextOf(stack), planReads: new Map() };
+    recorded.reset();
+    const observed = await discoveryServicesReconciler.observe([ours.a!, ours.b!], ctx);
+    expect([...observed.values()]).toEqual([a, b]);
+    const found = await discoveryServicesReconciler.discover(ctx, new Set([a.id, b.id]));
+    // From the region's listing, which does not say the namespace.
+    expect(found).toEqual([{ ...c, namespaceId: "" }]);
+    expect(count("ListServices")).toBe(2);
+    expect(count("ListNamespaces")).toBe(1);
+    // GetService for what observe looks for, on moto only (see above); none for what discover finds.
+    expect(recorded.sent.filter((call) => call.action === "GetService").map((call) => call.input["Id"])).toEqual([a.id, b.id]);
+    // A tag read for each of ours on moto, whose Tagging API lists no Cloud Map resource (on AWS none), once each:
+    // discover skips what observe found. (Discover also reads the tags of the other tests' services.)
+    const tagReads = recorded.sent.filter((call) => call.action === "ListTagsForResource").map((call) => call.input["ResourceARN"]);
+    expect(tagReads.filter((arn) => [a.arn, b.arn, c.arn].includes(arn as string)).sort()).toEqual([a.arn, b.arn, c.arn].sort());
   });
 
   it("a service without a custom health check observes as none, and equals its spec", async () => {
@@ -239,6 +272,19 @@ describe("Cloud Map discovery services against moto", () => {
     await expect(liveService(created.id)).rejects.toMatchObject({ name: "ServiceNotFound" });
     expect(await observeOne(db!, contextOf(stack))).toBeUndefined();
 
+    // The plan's listing counted no instance (AWS's summaries count them; moto's leave InstanceCount out, and the drain
+    // is then polled as above): DeleteService at once, without a ListInstances.
+    const other = await discoveryServicesReconciler.create(
+      desiredOf(stack, namespace.id, { db: { name: uniqueName() } }).db!.value,
+      contextOf(stack),
+    );
+    recorded.reset();
+    await discoveryServicesReconciler.delete({ ...other, instanceCount: 0 }, contextOf(stack));
+    expect(actions()).toEqual(["DeleteService"]);
+    await expect(liveService(other.id)).rejects.toMatchObject({ name: "ServiceNotFound" });
+    // Where an instance has registered since the plan, AWS answers ResourceInUse and the drain is then waited for;
+    // moto's DeleteService has no in-use check, so that path is not run here.
+
     // Already gone: success. (Moto's DeleteService answers success for an unknown id where AWS answers ServiceNotFound,
     // and ListInstances answers ServiceNotFound, which the drain takes as nothing left to wait for.)
     await discoveryServicesReconciler.delete(created, contextOf(stack));
@@ -256,7 +302,8 @@ describe("Cloud Map discovery services against moto", () => {
     const found = await discoveryServicesReconciler.discover(contextOf(stack), new Set());
     expect(found.map((s) => s.id).sort()).toEqual([a.id, b.id].sort());
     expect(found.map((s) => s.id)).not.toContain(foreign.id);
-    expect(found.find((s) => s.id === a.id)).toEqual(a);
+    // The region's listing does not say which namespace a service is in.
+    expect(found.find((s) => s.id === a.id)).toEqual({ ...a, namespaceId: "" });
 
     recorded.reset();
     const rest = await discoveryServicesReconciler.discover(contextOf(stack), new Set([a.id]));

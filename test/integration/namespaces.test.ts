@@ -93,6 +93,29 @@ describe("Cloud Map namespaces against moto", () => {
     expect(observed).toEqual(created);
     expect(namespacesReconciler.diff(internal!.value, observed!).lines).toEqual([]);
     expect(writes()).toEqual([]);
+    // The listing's summary has the description and the hosted zone: no GetNamespace. Moto's Tagging API lists no
+    // Cloud Map resource (AWS's does, and then no ListTagsForResource is made): the tags are read.
+    expect(actions().sort()).toEqual(["ListNamespaces", "ListTagsForResource"]);
+  });
+
+  it("in one plan, the namespaces are listed once, whoever asks", async () => {
+    const stack = uniqueName();
+    const ours = { ...desiredOf(stack, { a: { name: domain() } }), ...desiredOf(stack, { b: { name: domain() } }) };
+    const [a, b] = [
+      await namespacesReconciler.create(ours.a!.value, contextOf(stack)),
+      await namespacesReconciler.create(ours.b!.value, contextOf(stack)),
+    ];
+    const ctx: Context = { ...contextOf(stack), planReads: new Map() };
+    recorded.reset();
+    const observed = await namespacesReconciler.observe([ours.a!, ours.b!], ctx);
+    expect([...observed.values()]).toEqual([a, b]);
+    expect(await namespacesReconciler.discover(ctx, new Set([a.id, b.id]))).toEqual([]);
+    // One ListNamespaces for both observations and discovery; no GetNamespace; a tag read for each of ours on moto
+    // (see above), in observe only: discover skips what observe found.
+    expect(count("ListNamespaces")).toBe(1);
+    expect(count("GetNamespace")).toBe(0);
+    const tagReads = recorded.sent.filter((c) => c.action === "ListTagsForResource").map((c) => c.input["ResourceARN"]);
+    expect(tagReads.filter((arn) => arn === a.arn || arn === b.arn).sort()).toEqual([a.arn, b.arn].sort());
   });
 
   it("changes the description with exactly one UpdatePrivateDnsNamespace, and the new one reads back", async () => {
@@ -184,9 +207,13 @@ describe("Cloud Map namespaces against moto", () => {
     ];
     const foreign = await namespacesReconciler.create(theirs.a!.value, contextOf(other));
 
+    recorded.reset();
     const found = await namespacesReconciler.discover(contextOf(stack), new Set());
     expect(found.map((n) => n.id).sort()).toEqual([a.id, b.id].sort());
     expect(found.map((n) => n.id)).not.toContain(foreign.id);
+    expect(found.find((n) => n.id === a.id)).toEqual(a);
+    // From the listing's summaries, without a GetNamespace.
+    expect(count("GetNamespace")).toBe(0);
 
     recorded.reset();
     const rest = await namespacesReconciler.discover(contextOf(stack), new Set([a.id]));

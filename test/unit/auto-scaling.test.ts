@@ -10,8 +10,10 @@ import type { MetricAlarm } from "@aws-sdk/client-cloudwatch";
 import { describe, expect, it } from "vitest";
 import { KnownAfterApply, UNKNOWN, type FieldDiff } from "../../src/plan/model.js";
 import {
+  afterChange,
   creation,
   diffScaling,
+  nothingOf,
   refOf,
   type AlarmInput,
   type ScalingChange,
@@ -735,5 +737,51 @@ describe("the change update makes, from the same comparison as the lines", () =>
       AlarmDescription: `Drives the step scaling policy ${burstArn}`,
       AlarmActions: [burstArn],
     });
+  });
+});
+
+describe("the configuration once a change is made, from what was sent and answered (no read back)", () => {
+  const desired = desiredOf(FULL);
+  const echo = echoOf(desired);
+  const burst = echo.alarms.burst!;
+  /** The burst alarm as DescribeAlarms answers once it is put. */
+  const burstAlarm: MetricAlarm = {
+    AlarmName: burst.name,
+    AlarmArn: burst.arn,
+    Namespace: burst.metric.namespace,
+    MetricName: burst.metric.metricName,
+    Dimensions: Object.entries(burst.metric.dimensions).map(([Name, Value]) => ({ Name, Value })),
+    Statistic: burst.statistic as "Average",
+    ComparisonOperator: burst.comparison as "GreaterThanThreshold",
+    Threshold: burst.threshold,
+    Period: burst.periodSeconds,
+    EvaluationPeriods: burst.evaluationPeriods,
+    DatapointsToAlarm: burst.datapointsToAlarm,
+    AlarmActions: burst.actions,
+  };
+  const policyArns = new Map([
+    ...Object.entries(echo.targetTracking).map(([name, p]) => [`demo-${name}`, p.arn] as const),
+    ["demo-burst", echo.stepScaling.burst!.arn] as const,
+  ]);
+
+  it("creation: what a read of the configuration gives (its id is the resource id)", () => {
+    const created = afterChange("demo", nothingOf(desired), creation(desired), { policyArns, alarms: new Map([[burst.name, burstAlarm]]) });
+    expect(created).toEqual({ ...echo, id: desired.resourceId });
+    expect(diffScaling(desired, created).lines).toEqual([]);
+  });
+
+  it("an update: what it removes is gone, what it leaves is as it was, and a suspended state it does not send is kept", () => {
+    const suspended = { dynamicScalingIn: true, dynamicScalingOut: false, scheduledScaling: true };
+    const observed: ObservedScaling = { ...echo, target: { ...echo.target!, suspended } };
+    const { cpu: _cpu, ...tracking } = FULL.targetTracking!;
+    const wanted = desiredOf({ ...FULL, minCapacity: 1, targetTracking: tracking, scheduled: {} });
+    const { change } = diffScaling(wanted, observed);
+    const after = afterChange("demo", observed, change, { policyArns: new Map(), alarms: new Map() });
+    expect(after.target).toEqual({ minCapacity: 1, maxCapacity: 6, suspended });
+    expect(Object.keys(after.targetTracking).sort()).toEqual(["queue", "requests"]);
+    expect(after.targetTracking.queue).toEqual(echo.targetTracking.queue);
+    expect(after.scheduled).toEqual({});
+    expect([after.stepScaling, after.alarms]).toEqual([echo.stepScaling, echo.alarms]);
+    expect(diffScaling(wanted, after).lines).toEqual([]);
   });
 });

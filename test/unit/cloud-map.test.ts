@@ -261,6 +261,9 @@ describe("discovery service desired state", () => {
   });
 });
 
+/** The namespace whose ListServices (filtered by it) listed the service: what a summary's namespace is taken to be. */
+const LISTED_IN = "ns-listed";
+
 describe("discovery services as AWS reports them", () => {
   it.each<{
     why: string;
@@ -282,10 +285,16 @@ describe("discovery services as AWS reports them", () => {
       },
     },
     {
-      why: "a ListServices summary carries the same DnsConfig",
+      why: "a ListServices summary carries the same DnsConfig; it does not name the namespace, the listing's filter does",
       file: "list-services-servicediscovery-dns.json",
       service: (json) => json.Services![0]!,
-      expected: { name: "myservice", id: "srv-p5zdwlg5uvvzjita", routingPolicy: "MULTIVALUE", dnsRecords: [{ type: "A", ttl: 60 }] },
+      expected: {
+        name: "myservice",
+        id: "srv-p5zdwlg5uvvzjita",
+        namespaceId: LISTED_IN,
+        routingPolicy: "MULTIVALUE",
+        dnsRecords: [{ type: "A", ttl: 60 }],
+      },
     },
     {
       why: "GetService's documented example (an HTTP service: no DnsConfig, a Route 53 health check that is not a custom one)",
@@ -299,7 +308,7 @@ describe("discovery services as AWS reports them", () => {
       },
     },
   ])("$why", ({ file, service, expected }) => {
-    const observed = toObservedDiscoveryService(service(fixture(file)), SERVICE_OWNERSHIP);
+    const observed = toObservedDiscoveryService(service(fixture(file)), SERVICE_OWNERSHIP, LISTED_IN);
     expect(observed).toMatchObject(expected);
     expect(observed.customHealthCheck).toBeUndefined();
   });
@@ -310,6 +319,7 @@ describe("discovery services as AWS reports them", () => {
     const echo = toObservedDiscoveryService(
       fixture<{ Service: Service }>("create-service-servicediscovery-dns.json").Service,
       desired.tags,
+      "ns-ylexjili4cdxy3xm",
     );
     expect(diffDiscoveryService(desired, echo).lines).toEqual([]);
   });

@@ -1,6 +1,6 @@
 /**
  * What Cloud Map's namespaces and discovery services share: following an asynchronous operation to its end, tags,
- * and finding the stack's resources by listing them and reading their tags.
+ * the listing of the region's private namespaces, and finding the stack's resources by listing them and reading their tags.
  *
  * Cloud Map's writes that take time (creating, changing or deleting a namespace, changing a service) answer with an
  * OperationId at once; the change is done when GetOperation reports SUCCESS. The polling, backoff and overall bound
@@ -12,6 +12,8 @@ import {
   ListTagsForResourceCommand,
   TagResourceCommand,
   UntagResourceCommand,
+  paginateListNamespaces,
+  type NamespaceSummary,
   type Operation,
   type ServiceDiscoveryClient,
 } from "@aws-sdk/client-servicediscovery";
@@ -20,7 +22,8 @@ import { awsErrorIs, isNotFound } from "../../aws/errors.js";
 import { mapConcurrently } from "../collections.js";
 import { fromTagList, toTagList, type TagChange } from "../diff-helpers.js";
 import { waiterBounds, type PollOptions } from "../polling.js";
-import { STACK_TAG, addressFromTags, type Context, type Tags } from "../contract.js";
+import { findTaggedResources } from "../tagged-resources.js";
+import { STACK_TAG, addressFromTags, sharedRead, type Context, type Tags } from "../contract.js";
 
 /** Polling bounds for waits on Cloud Map (operations, instances draining): from 2 s between polls, backing off to 15 s. */
 export interface CloudMapPoll extends PollOptions {
@@ -136,26 +139,65 @@ export async function writeCloudMapTags(ctx: Context, arn: string, change: TagCh
   if (change.remove.length > 0) await client.send(new UntagResourceCommand({ ResourceARN: arn, TagKeys: change.remove }));
 }
 
+const PRIVATE = "DNS_PRIVATE";
+
+/**
+ * Every private DNS namespace of the account and region, listed once per plan: the namespaces kind finds its
+ * namespaces in it, the discovery services kind their namespace's ServiceCount. Moto ignores the TYPE filter, so the
+ * type is checked here too.
+ */
+export function listPrivateNamespaces(ctx: Context): Promise<NamespaceSummary[]> {
+  return sharedRead(ctx, "cloudMap:privateNamespaces", async () => {
+    const found: NamespaceSummary[] = [];
+    const pages = paginateListNamespaces(
+      { client: ctx.clients.serviceDiscovery },
+      { Filters: [{ Name: "TYPE", Values: [PRIVATE], Condition: "EQ" }] },
+    );
+    for await (const page of pages) found.push(...(page.Namespaces ?? []).filter((n) => n.Type === PRIVATE && n.Id && n.Arn));
+    return found;
+  });
+}
+
 /** A listed resource to check: its id and ARN. */
 export interface Candidate {
   id: string;
   arn: string;
 }
 
-/** How many ListTagsForResource calls discovery has in flight at once. */
+/** How many ListTagsForResource calls are in flight at once. */
 const TAG_READS_AT_ONCE = 5;
 
 /**
- * The candidates tagged as this stack's, with their tags. AWS's Resource Groups Tagging API covers Cloud Map, but
- * moto's does not: listing the resources and reading each one's tags works on both. Candidates in `known` (found by
+ * Each candidate's tags, by ARN: as the Tagging API lists them (AWS's covers Cloud Map; it is queried once per plan),
+ * else one ListTagsForResource each (moto's Tagging API lists no Cloud Map resource, and AWS's may not list one tagged
+ * a moment ago, or someone else's). A candidate gone meanwhile is left out. The listing the candidates come from is
+ * what says they exist: the Tagging API also lists resources deleted a moment ago.
+ */
+export async function candidateTags(ctx: Context, listing: Promise<readonly Candidate[]>): Promise<Map<string, Tags>> {
+  // The Tagging API is asked while the candidates are listed: no round trip more.
+  const [tagged, candidates] = await Promise.all([findTaggedResources(ctx), listing]);
+  const listed = new Map(tagged.map((r) => [r.arn, r.tags]));
+  const unlisted = candidates.filter((c) => !listed.has(c.arn));
+  const read = await mapConcurrently(unlisted, TAG_READS_AT_ONCE, async (c) => [c.arn, await readCloudMapTags(ctx, c.arn)] as const);
+  const found = new Map<string, Tags>();
+  for (const c of candidates) if (listed.has(c.arn)) found.set(c.arn, listed.get(c.arn)!);
+  for (const [arn, tags] of read) if (tags) found.set(arn, tags);
+  return found;
+}
+
+/**
+ * The candidates tagged as this stack's, with their tags (see candidateTags). Candidates in `known` (found by
  * observe already) are skipped without a call.
  */
-export async function stackCandidates(
+export async function stackCandidates<C extends Candidate>(
   ctx: Context,
-  candidates: readonly Candidate[],
+  candidates: readonly C[],
   known: ReadonlySet<string>,
-): Promise<Array<Candidate & { tags: Tags }>> {
+): Promise<Array<C & { tags: Tags }>> {
   const unknown = candidates.filter((c) => !known.has(c.id) && !known.has(c.arn));
-  const tagged = await mapConcurrently(unknown, TAG_READS_AT_ONCE, async (c) => ({ ...c, tags: await readCloudMapTags(ctx, c.arn) }));
-  return tagged.filter((c): c is Candidate & { tags: Tags } => c.tags?.[STACK_TAG] === ctx.stack);
+  const tags = await candidateTags(ctx, Promise.resolve(unknown));
+  return unknown.flatMap((c) => {
+    const found = tags.get(c.arn);
+    return found?.[STACK_TAG] === ctx.stack ? [{ ...c, tags: found }] : [];
+  });
 }

@@ -6,12 +6,16 @@ import type {
   PutScheduledActionCommandInput,
   RegisterScalableTargetCommandInput,
 } from "@aws-sdk/client-application-auto-scaling";
-import type { PutMetricAlarmCommandInput } from "@aws-sdk/client-cloudwatch";
+import type { MetricAlarm, PutMetricAlarmCommandInput } from "@aws-sdk/client-cloudwatch";
 import { KnownAfterApply, UNKNOWN, type FieldDiff } from "../../../plan/model.js";
 import { diffField, diffTags, sortedSet, tagChange, type TagChange } from "../../diff-helpers.js";
 import type { Diff, Tags } from "../../contract.js";
+import { alarmFromAws, scheduledFromAws, stepPolicyFromAws, suspendedFromAws, targetTrackingFromAws } from "./from-aws.js";
 import {
+  alarmName,
   itemName,
+  logicalOfItem,
+  scalingTags,
   type AlarmMetric,
   type DesiredStepPolicy,
   type ObservedAlarm,
@@ -21,7 +25,15 @@ import {
   type StepPolicy,
   type TargetTracking,
 } from "./model.js";
-import { alarmInput, policyRef, registerInput, scheduledActionRef, scheduledInput, stepPolicyInput } from "./requests.js";
+import {
+  alarmInput,
+  policyRef,
+  registerInput,
+  scheduledActionRef,
+  scheduledInput,
+  stepPolicyInput,
+  targetTrackingToAws,
+} from "./requests.js";
 
 /** What a read of one configuration looks for: its service's resource id and logical name, and the spec's step alarms. */
 export interface ScalingRef {
@@ -67,7 +79,7 @@ export type StepScalingWrite = ({ policy: PutScalingPolicyCommandInput } | { arn
 };
 
 export interface ScalingChange {
-  /** What update reads back once its writes are made. */
+  /** The configuration's resource id, its service's logical name and the tags of its step alarms. */
   ref: ScalingRef;
   /** When min, max or the suspended state differ; made before the rest, which needs the target. */
   register?: RegisterScalableTargetCommandInput;
@@ -273,18 +285,80 @@ export function diffScaling(desired: ScalingDesired, observed: ObservedScaling):
   };
 }
 
+/** No configuration of the desired one's service: what create's change is made against. */
+export const nothingOf = (desired: ScalingDesired): ObservedScaling => ({
+  name: desired.resourceId,
+  id: desired.resourceId,
+  tags: {},
+  resourceId: desired.resourceId,
+  logical: desired.logical,
+  targetTracking: {},
+  stepScaling: {},
+  scheduled: {},
+  alarms: {},
+});
+
 /** The change that makes the whole configuration, as a diff against nothing gives it: create makes it with update's calls. */
-export function creation(desired: ScalingDesired): ScalingChange {
-  const nothing: ObservedScaling = {
-    name: desired.resourceId,
-    id: desired.resourceId,
-    tags: {},
-    resourceId: desired.resourceId,
-    logical: desired.logical,
-    targetTracking: {},
-    stepScaling: {},
-    scheduled: {},
-    alarms: {},
+export const creation = (desired: ScalingDesired): ScalingChange => diffScaling(desired, nothingOf(desired)).change;
+
+/** What the writes of a change answered: each policy put, its ARN by its name; the step alarms put, as CloudWatch has them. */
+export interface Written {
+  policyArns: ReadonlyMap<string, string>;
+  alarms: ReadonlyMap<string, MetricAlarm>;
+}
+
+const without = <T>(items: Record<string, T>, gone: ReadonlySet<string>): Record<string, T> =>
+  Object.fromEntries(Object.entries(items).filter(([name]) => !gone.has(name)));
+
+/**
+ * The configuration once the change is made, from what was sent and answered, in the form a read gives (each item
+ * through the same conversion as AWS's description of it): no read after the writes.
+ */
+export function afterChange(stack: string, observed: ObservedScaling, change: ScalingChange, written: Written): ObservedScaling {
+  const { resourceId, logical } = change.ref;
+  const logicalOf = (name: string | undefined) => logicalOfItem(stack, name) ?? "";
+  const deletedPolicies = new Set(change.deletePolicies.map((p) => logicalOf(p.PolicyName)));
+  const arnOf = (name: string | undefined) => written.policyArns.get(name ?? "") ?? "";
+  const targetTracking = without(observed.targetTracking, deletedPolicies);
+  for (const put of change.putTargetTracking) {
+    targetTracking[logicalOf(put.policyName)] = { ...targetTrackingFromAws(targetTrackingToAws(put.policy)), arn: arnOf(put.policyName) };
+  }
+  const stepScaling = without(observed.stepScaling, deletedPolicies);
+  const gone = new Set(change.deleteAlarms);
+  const alarms = Object.fromEntries(Object.entries(observed.alarms).filter(([, alarm]) => !gone.has(alarm.name)));
+  const alarmPrefix = alarmName(stack, logical, "");
+  for (const write of change.stepScaling) {
+    if ("policy" in write) {
+      const { PolicyName, StepScalingPolicyConfiguration } = write.policy;
+      stepScaling[logicalOf(PolicyName)] = { ...stepPolicyFromAws(StepScalingPolicyConfiguration ?? {}), arn: arnOf(PolicyName) };
+    }
+    const name = write.alarm.AlarmName ?? "";
+    const alarm = written.alarms.get(name);
+    if (alarm) alarms[name.slice(alarmPrefix.length)] = alarmFromAws(alarm, change.ref.alarms[name] ?? {});
+  }
+  const scheduled = without(observed.scheduled, new Set(change.deleteScheduled.map((a) => logicalOf(a.ScheduledActionName))));
+  for (const put of change.putScheduled) scheduled[logicalOf(put.ScheduledActionName)] = scheduledFromAws(put);
+  const register = change.register;
+  const target = register
+    ? {
+        minCapacity: register.MinCapacity ?? 0,
+        maxCapacity: register.MaxCapacity ?? 0,
+        // Left out of the call, the suspended state stays as it was.
+        suspended: register.SuspendedState
+          ? suspendedFromAws(register.SuspendedState)
+          : (observed.target?.suspended ?? suspendedFromAws(undefined)),
+      }
+    : observed.target;
+  return {
+    name: resourceId,
+    id: target ? resourceId : observed.id,
+    tags: scalingTags(stack, logical),
+    resourceId,
+    logical,
+    ...(target && { target }),
+    targetTracking,
+    stepScaling,
+    scheduled,
+    alarms,
   };
-  return diffScaling(desired, nothing).change;
 }

@@ -63,7 +63,7 @@ export function targetTrackingFromAws(config: TargetTrackingScalingPolicyConfigu
   });
 }
 
-function stepPolicyFromAws(config: StepScalingPolicyConfiguration): StepPolicy {
+export function stepPolicyFromAws(config: StepScalingPolicyConfiguration): StepPolicy {
   return definedOnly({
     adjustmentType: config.AdjustmentType ?? "",
     cooldownSeconds: config.Cooldown,
@@ -100,7 +100,10 @@ export function policiesFromAws(
   return result;
 }
 
-export function scheduledFromAws(action: ScheduledAction): Scheduled {
+/** A scheduled action as AWS describes it, or as PutScheduledAction sent it (the same fields). */
+export function scheduledFromAws(
+  action: Partial<Pick<ScheduledAction, "Schedule" | "Timezone" | "ScalableTargetAction" | "StartTime" | "EndTime">>,
+): Scheduled {
   return {
     schedule: action.Schedule ?? "",
     timezone: action.Timezone ?? null,

@@ -11,6 +11,10 @@
  * some emulators, only proposes candidates: the stack's services (discover also lists every ECS scalable target) and
  * the step alarms of policies since removed; where it lists an alarm its tags are used, else they are read.
  *
+ * Reads. The region's ECS targets, policies and scheduled actions are read once per plan each (paged, ServiceNamespace
+ * ecs, no resource id), filtered here to the configurations, for observe and discover both. Apply makes its result
+ * from what it sent and AWS answered; only a step alarm it put is read back (its ARN is CloudWatch's).
+ *
  * Deletion. AWS deletes a target's policies and scheduled actions when it is deregistered (DeregisterScalableTarget
  * reference); moto 5 does not, so the stack's own are deleted first, which on AWS only saves the cascade its work.
  * A service's configuration goes before the service (so that the scaler cannot fight the drain): the engine orders
@@ -39,10 +43,19 @@ import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand, type
 import { isDeepStrictEqual } from "node:util";
 import { awsErrorIs, isNotFound } from "../../../aws/errors.js";
 import { inBatches } from "../../collections.js";
-import { findTaggedResources, queryTaggedResources, resourcesOfType, type TaggedResource } from "../../tagged-resources.js";
-import { ID_TAG, STACK_TAG, type Context, type Reconciler, type Tags } from "../../contract.js";
+import { findTaggedResources, resourcesOfType, type TaggedResource } from "../../tagged-resources.js";
+import { ID_TAG, STACK_TAG, sharedRead, type Context, type Reconciler, type Tags } from "../../contract.js";
 import { readAlarmTags, readServiceTags, writeAlarmTags } from "../api.js";
-import { creation, diffScaling, refOf, type ScalingChange, type ScalingRef, type StepScalingWrite } from "./change.js";
+import {
+  afterChange,
+  creation,
+  diffScaling,
+  nothingOf,
+  refOf,
+  type ScalingChange,
+  type ScalingRef,
+  type StepScalingWrite,
+} from "./change.js";
 import { alarmFromAws, policiesFromAws, scheduledActionsFromAws, suspendedFromAws } from "./from-aws.js";
 import {
   alarmName,
@@ -60,8 +73,7 @@ import type { ResourceStatus } from "../../../plan/status.js";
 
 export type { ObservedScaling, ScalingDesired } from "./model.js";
 
-/** DescribeScalableTargets takes at most 50 resource ids; DescribeAlarms and DeleteAlarms 100 names. */
-const TARGETS_BATCH = 50;
+/** DescribeAlarms and DeleteAlarms take at most 100 names. */
 const ALARMS_BATCH = 100;
 
 /**
@@ -82,28 +94,24 @@ async function ignoreGone(call: Promise<unknown>): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------
 // Reads.
 
-async function describeTargets(ctx: Context, resourceIds: readonly string[]): Promise<Map<string, ScalableTarget>> {
-  const found = new Map<string, ScalableTarget>();
-  for (const batch of inBatches([...new Set(resourceIds)], TARGETS_BATCH)) {
-    const pages = paginateDescribeScalableTargets({ client: ctx.clients.autoScaling }, { ...ECS_DESIRED_COUNT, ResourceIds: batch });
-    for await (const page of pages) for (const t of page.ScalableTargets ?? []) if (t.ResourceId) found.set(t.ResourceId, t);
-  }
-  return found;
-}
-
-/** Every scalable target of ECS services in the region: where discover finds configurations the Tagging API may miss. */
-async function listTargets(ctx: Context): Promise<Map<string, ScalableTarget>> {
-  const found = new Map<string, ScalableTarget>();
-  const pages = paginateDescribeScalableTargets(
-    { client: ctx.clients.autoScaling },
-    { ServiceNamespace: ECS_DESIRED_COUNT.ServiceNamespace },
-  );
-  for await (const page of pages) {
-    for (const t of page.ScalableTargets ?? []) {
-      if (t.ResourceId && t.ScalableDimension === ECS_DESIRED_COUNT.ScalableDimension) found.set(t.ResourceId, t);
+/**
+ * Every scalable target of ECS services in the region, by resource id: ONE paged DescribeScalableTargets per plan,
+ * for observe and discover both (discover needs them all: it finds configurations the Tagging API may miss).
+ */
+function ecsTargets(ctx: Context): Promise<Map<string, ScalableTarget>> {
+  return sharedRead(ctx, "autoScaling:ecsTargets", async () => {
+    const found = new Map<string, ScalableTarget>();
+    const pages = paginateDescribeScalableTargets(
+      { client: ctx.clients.autoScaling },
+      { ServiceNamespace: ECS_DESIRED_COUNT.ServiceNamespace },
+    );
+    for await (const page of pages) {
+      for (const t of page.ScalableTargets ?? []) {
+        if (t.ResourceId && t.ScalableDimension === ECS_DESIRED_COUNT.ScalableDimension) found.set(t.ResourceId, t);
+      }
     }
-  }
-  return found;
+    return found;
+  });
 }
 
 /** The tags of each configuration's ECS service, by resource id (see readServiceTags). */
@@ -136,18 +144,11 @@ async function alarmTagsOf(
   return new Map([...alarms].map(([name, alarm]) => [name, listed.get(alarm.AlarmArn ?? "") ?? read.get(alarm.AlarmArn ?? "") ?? {}]));
 }
 
-/** The target's policies. moto matches ResourceId as a substring, so the answer is filtered to the exact id. */
+/** The target's policies (for status). moto matches ResourceId as a substring, so the answer is filtered to the exact id. */
 async function describePolicies(ctx: Context, resourceId: string): Promise<ScalingPolicy[]> {
   const found: ScalingPolicy[] = [];
   const pages = paginateDescribeScalingPolicies({ client: ctx.clients.autoScaling }, targetRef(resourceId));
   for await (const page of pages) found.push(...(page.ScalingPolicies ?? []).filter((p) => p.ResourceId === resourceId));
-  return found;
-}
-
-async function describeScheduled(ctx: Context, resourceId: string): Promise<ScheduledAction[]> {
-  const found: ScheduledAction[] = [];
-  const pages = paginateDescribeScheduledActions({ client: ctx.clients.autoScaling }, targetRef(resourceId));
-  for await (const page of pages) found.push(...(page.ScheduledActions ?? []).filter((a) => a.ResourceId === resourceId));
   return found;
 }
 
@@ -156,13 +157,33 @@ interface TargetItems {
   actions: ScheduledAction[];
 }
 
-/** The policies and scheduled actions on each of these targets, all at once. */
-async function describeItems(ctx: Context, resourceIds: readonly string[]): Promise<Map<string, TargetItems>> {
-  const read = async (resourceId: string) => {
-    const [policies, actions] = await Promise.all([describePolicies(ctx, resourceId), describeScheduled(ctx, resourceId)]);
-    return [resourceId, { policies, actions }] as const;
-  };
-  return new Map(await Promise.all([...new Set(resourceIds)].map(read)));
+/**
+ * The policies and scheduled actions of every ECS service's target in the region, by resource id: ONE paged
+ * DescribeScalingPolicies and ONE paged DescribeScheduledActions per plan, side by side, whatever the number of
+ * services, instead of one of each per target (they take one resource id a call).
+ */
+function ecsItems(ctx: Context): Promise<Map<string, TargetItems>> {
+  return sharedRead(ctx, "autoScaling:ecsItems", async () => {
+    const namespace = { ServiceNamespace: ECS_DESIRED_COUNT.ServiceNamespace };
+    const client = { client: ctx.clients.autoScaling };
+    const policies: ScalingPolicy[] = [];
+    const actions: ScheduledAction[] = [];
+    await Promise.all([
+      (async () => {
+        for await (const page of paginateDescribeScalingPolicies(client, namespace)) policies.push(...(page.ScalingPolicies ?? []));
+      })(),
+      (async () => {
+        for await (const page of paginateDescribeScheduledActions(client, namespace)) actions.push(...(page.ScheduledActions ?? []));
+      })(),
+    ]);
+    const found = new Map<string, TargetItems>();
+    const itemsOf = (resourceId: string) => found.get(resourceId) ?? found.set(resourceId, { policies: [], actions: [] }).get(resourceId)!;
+    const ours = (i: { ResourceId?: string; ScalableDimension?: string }) =>
+      i.ResourceId && i.ScalableDimension === ECS_DESIRED_COUNT.ScalableDimension;
+    for (const p of policies.filter(ours)) itemsOf(p.ResourceId!).policies.push(p);
+    for (const a of actions.filter(ours)) itemsOf(a.ResourceId!).actions.push(a);
+    return found;
+  });
 }
 
 async function describeAlarms(ctx: Context, names: readonly string[]): Promise<Map<string, MetricAlarm>> {
@@ -204,36 +225,32 @@ interface Live {
 
 /**
  * The configurations the spec names, in one round trip: their resource ids and step alarms are known from the spec,
- * so ONE DescribeScalableTargets, per service ONE DescribeScalingPolicies and ONE DescribeScheduledActions, ONE
- * DescribeAlarms, per cluster ONE DescribeServices (the services' tags: whose the configurations are) and the stack's
- * tagged resources are read side by side. Alarms known by their tags alone (of step policies the spec no longer has)
- * take one DescribeAlarms more, once the tags are read, when there are any; alarms the Tagging API does not list,
- * one ListTagsForResource each after that. Just written (`written`), ownership and the alarms' tags are known.
+ * so the region's ECS targets, policies and scheduled actions (ONE call of each per plan, see ecsTargets and
+ * ecsItems), ONE DescribeAlarms, per cluster ONE DescribeServices (the services' tags: whose the configurations are)
+ * and the stack's tagged resources are read side by side. Alarms known by their tags alone (of step policies the
+ * spec no longer has) take one DescribeAlarms more, once the tags are read, when there are any; alarms the Tagging
+ * API does not list, one ListTagsForResource each after that.
  */
-async function readSideBySide(
-  ctx: Context,
-  refs: readonly ScalingRef[],
-  tagged: Promise<readonly TaggedResource[]>,
-  written = false,
-): Promise<Live> {
+async function readSideBySide(ctx: Context, refs: readonly ScalingRef[]): Promise<Live> {
   const resourceIds = refs.map((r) => r.resourceId);
   const named = new Set(refs.flatMap((r) => Object.keys(r.alarms)));
   const [stackTagged, targets, items, alarms, serviceTags] = await Promise.all([
-    tagged,
-    describeTargets(ctx, resourceIds),
-    describeItems(ctx, resourceIds),
+    findTaggedResources(ctx),
+    ecsTargets(ctx),
+    ecsItems(ctx),
     describeAlarms(ctx, [...named]),
-    written ? new Map<string, Tags>() : serviceTagsOf(ctx, resourceIds),
+    serviceTagsOf(ctx, resourceIds),
   ]);
   const unasked = refs.flatMap((r) => alarmNamesOf(ctx.stack, stackTagged, r)).filter((name) => !named.has(name));
   const allAlarms = new Map([...alarms, ...(await describeAlarms(ctx, unasked))]);
-  const alarmTags = written ? new Map<string, Tags>() : await alarmTagsOf(ctx, stackTagged, allAlarms);
+  const alarmTags = await alarmTagsOf(ctx, stackTagged, allAlarms);
   return { tagged: stackTagged, targets, items, alarms: allAlarms, serviceTags, alarmTags };
 }
 
 /**
- * The configurations discover found (their targets listed, their services' tags read): the targets' policies and
- * actions and the step alarms named by their tags, side by side; then the tags of alarms the Tagging API does not list.
+ * The configurations discover found (their targets listed, their services' tags read): the step alarms named by
+ * their tags (the targets' policies and actions are the plan's, read already); then the tags of alarms the Tagging
+ * API does not list.
  */
 async function readFound(
   ctx: Context,
@@ -243,15 +260,13 @@ async function readFound(
   tagged: readonly TaggedResource[],
 ): Promise<Live> {
   const alarmNames = refs.flatMap((r) => alarmNamesOf(ctx.stack, tagged, r));
-  const [alarms, items] = await Promise.all([describeAlarms(ctx, alarmNames), describeItems(ctx, [...targets.keys()])]);
+  const [alarms, items] = await Promise.all([describeAlarms(ctx, alarmNames), targets.size > 0 ? ecsItems(ctx) : new Map()]);
   return { tagged, targets, items, alarms, serviceTags, alarmTags: await alarmTagsOf(ctx, tagged, alarms) };
 }
 
 interface ObservedOptions {
   /** Also report alarms of a reference whose target is gone (for discover and delete). */
   orphans?: boolean;
-  /** Just written by this run: ownership is known, and the alarms' tags are the spec's (the Tagging API may not list them yet). */
-  written?: boolean;
 }
 
 function observedOf(stack: string, refs: readonly ScalingRef[], live: Live, options: ObservedOptions): Map<string, ObservedScaling> {
@@ -259,15 +274,9 @@ function observedOf(stack: string, refs: readonly ScalingRef[], live: Live, opti
   for (const ref of refs) {
     const target = live.targets.get(ref.resourceId);
     const items = target && live.items.get(ref.resourceId);
-    const alarms = observedAlarms(
-      stack,
-      ref,
-      alarmNamesOf(stack, live.tagged, ref),
-      live.alarms,
-      (name) => (options.written ? ref.alarms[name] : live.alarmTags.get(name)) ?? {},
-    );
+    const alarms = observedAlarms(stack, ref, alarmNamesOf(stack, live.tagged, ref), live.alarms, (name) => live.alarmTags.get(name) ?? {});
     if (!target && !(options.orphans && Object.keys(alarms).length > 0)) continue;
-    const owned = options.written || live.serviceTags.get(ref.resourceId)?.[STACK_TAG] === stack || !target;
+    const owned = live.serviceTags.get(ref.resourceId)?.[STACK_TAG] === stack || !target;
     found.set(ref.resourceId, {
       name: ref.resourceId,
       // The resource id, not the target's ARN (which is random): discover can then skip what observe found unread.
@@ -308,14 +317,6 @@ function observedAlarms(
   return alarms;
 }
 
-/** The configuration as this run has just written it, read back. */
-async function readBack(ctx: Context, ref: ScalingRef): Promise<ObservedScaling> {
-  const live = await readSideBySide(ctx, [ref], Promise.resolve([]), true);
-  const observed = observedOf(ctx.stack, [ref], live, { written: true }).get(ref.resourceId);
-  if (!observed) throw new Error(`scalable target ${ref.resourceId} was registered but DescribeScalableTargets does not list it`);
-  return observed;
-}
-
 /**
  * Whether a step alarm drives a scaling policy of another service. Step alarms are named after the stack, the
  * service's logical name and the policy, not the cluster: when a service moves to another cluster, the new
@@ -352,31 +353,48 @@ async function deleteAlarms(ctx: Context, names: readonly string[]): Promise<voi
   }
 }
 
-/** A step policy, then its alarm with the policy's ARN as its action, then the alarm's tags (see StepScalingWrite). */
-async function writeStepScaling(ctx: Context, write: StepScalingWrite): Promise<void> {
+/**
+ * A step policy, then its alarm with the policy's ARN as its action, then the alarm's tags (see StepScalingWrite);
+ * the policy's ARN, when it was put, goes into `arns` by its name.
+ */
+async function writeStepScaling(ctx: Context, write: StepScalingWrite, arns: Map<string, string>): Promise<void> {
   const arn = "policy" in write ? await putPolicy(ctx, write.policy) : write.arn;
+  if ("policy" in write) arns.set(write.policy.PolicyName!, arn);
   if (write.alarmActions === undefined || !isDeepStrictEqual(write.alarmActions, [arn])) {
     await ctx.clients.cloudWatch.send(new PutMetricAlarmCommand(drivingPolicy(write.alarm, arn)));
   }
   if (write.alarmTags) await writeAlarmTags(ctx, write.alarmTags.arn, write.alarmTags.change);
 }
 
-/** The target first (the rest needs it), then the rest at once, then the alarms of removed step policies. */
-async function applyChange(ctx: Context, change: ScalingChange): Promise<ObservedScaling> {
+/**
+ * The target first (the rest needs it), then the rest at once, then the alarms of removed step policies. The result
+ * is made from what was sent and answered (afterChange), not read back.
+ */
+async function applyChange(ctx: Context, observed: ObservedScaling, change: ScalingChange): Promise<ObservedScaling> {
   const autoScaling = ctx.clients.autoScaling;
+  const policyArns = new Map<string, string>();
+  const put = async (input: PutScalingPolicyCommandInput) => void policyArns.set(input.PolicyName!, await putPolicy(ctx, input));
   if (change.register) await autoScaling.send(new RegisterScalableTargetCommand(change.register));
   await Promise.all([
-    ...change.putTargetTracking.map((put) => putPolicy(ctx, targetTrackingInput(put))),
-    ...change.stepScaling.map((write) => writeStepScaling(ctx, write)),
+    ...change.putTargetTracking.map((p) => put(targetTrackingInput(p))),
+    ...change.stepScaling.map((write) => writeStepScaling(ctx, write, policyArns)),
     ...change.deletePolicies.map((input) => deletePolicy(ctx, input)),
     ...change.putScheduled.map((input) => autoScaling.send(new PutScheduledActionCommand(input))),
     ...change.deleteScheduled.map((input) => deleteScheduled(ctx, input)),
   ]);
   await deleteAlarms(ctx, change.deleteAlarms);
-  return readBack(ctx, change.ref);
+  // Read afresh: a step alarm's ARN (of one just made) is known only from CloudWatch. None when no step alarm is written.
+  const alarms = await describeAlarms(
+    ctx,
+    change.stepScaling.map((w) => w.alarm.AlarmName!),
+  );
+  return afterChange(ctx.stack, observed, change, { policyArns, alarms });
 }
 
-/** The stack's policies and actions on the target, then the target. */
+/**
+ * The stack's policies and actions on the target, then the target. AWS deletes a target's policies and actions with
+ * it; moto does not (MOTO-NOTES), and a target registered again there would find them: they are deleted first.
+ */
 async function deregister(ctx: Context, observed: ObservedScaling): Promise<void> {
   const { resourceId, target } = observed;
   if (!target) return;
@@ -475,7 +493,8 @@ export const autoScalingReconciler: Reconciler<ScalingDesired, ObservedScaling, 
 
   async observe(desired, ctx) {
     const refs = desired.map((d) => refOf(d.value));
-    const found = observedOf(ctx.stack, refs, await readSideBySide(ctx, refs, findTaggedResources(ctx)), {});
+    if (refs.length === 0) return new Map();
+    const found = observedOf(ctx.stack, refs, await readSideBySide(ctx, refs), {});
     return new Map(desired.flatMap(({ address, value }) => (found.has(value.resourceId) ? [[address, found.get(value.resourceId)!]] : [])));
   },
 
@@ -486,7 +505,7 @@ export const autoScalingReconciler: Reconciler<ScalingDesired, ObservedScaling, 
    * without a target, and step alarms tagged as a configuration no service covers, are looked at for alarms left behind.
    */
   async discover(ctx, known) {
-    const [tagged, listed] = await Promise.all([findTaggedResources(ctx), listTargets(ctx)]);
+    const [tagged, listed] = await Promise.all([findTaggedResources(ctx), ecsTargets(ctx)]);
     const unknown = [...listed.keys()].filter((id) => !known.has(id) && serviceOfResourceId(id) !== undefined);
     const serviceTags = await serviceTagsOf(ctx, unknown);
     const owned = ownedTargets(ctx.stack, unknown, serviceTags);
@@ -505,18 +524,20 @@ export const autoScalingReconciler: Reconciler<ScalingDesired, ObservedScaling, 
   diff: diffScaling,
   preview: previewScaling,
 
-  create: (desired, ctx) => applyChange(ctx, creation(desired)),
+  create: (desired, ctx) => applyChange(ctx, nothingOf(desired), creation(desired)),
 
-  update: (change, _observed, ctx) => applyChange(ctx, change),
+  update: (change, observed, ctx) => applyChange(ctx, observed, change),
 
-  /** Everything of the stack in the configuration: its policies and actions, the target, then the step alarms. */
+  /**
+   * Everything of the stack in the configuration: its policies and actions, the target, then the step alarms the
+   * plan found (by name and by tag). No Tagging API query at delete time: a step alarm made by this run since the plan
+   * drives a policy of a configuration this run made, on another target, and is not this one's to delete.
+   */
   async delete(observed, ctx) {
-    // The step alarms by tag, afresh: this run may have created some since the plan was made.
-    const [tagged] = await Promise.all([queryTaggedResources(ctx), deregister(ctx, observed)]);
-    const names = [
-      ...Object.values(observed.alarms).map((a) => a.name),
-      ...taggedAlarms(ctx.stack, tagged, observed.logical).map((a) => a.name),
-    ];
+    await deregister(ctx, observed);
+    const names = Object.values(observed.alarms).map((a) => a.name);
+    if (names.length === 0) return;
+    // Read afresh: whether an alarm acts on another service changes during the run (see actsOnAnotherService).
     const current = [...(await describeAlarms(ctx, names)).values()];
     await deleteAlarms(
       ctx,

@@ -4,9 +4,13 @@
  *
  * UpdateService answers with an operation, followed like a namespace's.
  *
+ * Observe and discover read the services' summaries (ListServices, once per plan for each namespace and once for the
+ * region), which carry all the diff compares: no GetService where the listing vouches for the namespace.
+ *
  * Deletion waits first for the service's registered instances to drain (ECS deregisters a task's instance when the
  * task stops, which can take the load balancer's deregistration delay), within ctx.wait's timeout or 10 minutes;
- * Cloud Map refuses to delete a service that still has instances.
+ * Cloud Map refuses to delete a service that still has instances. When the plan's summary counted none, no drain is
+ * polled unless DeleteService answers that the service is in use.
  */
 import {
   CreateServiceCommand,
@@ -25,15 +29,16 @@ import {
   CloudMapOperationError,
   cloudMapBounds,
   CREATOR_REQUEST_ID_MAX,
+  candidateTags,
   followWrite,
+  listPrivateNamespaces,
   newsReporter,
-  readCloudMapTags,
   stackCandidates,
   writeCloudMapTags,
   type CloudMapPoll,
 } from "../api.js";
 import { applyTagChange, known, toTagList } from "../../diff-helpers.js";
-import { ID_TAG, sharedRead, type Context, type Reconciler, type Tags } from "../../contract.js";
+import { ID_TAG, STACK_TAG, sharedRead, type Context, type Reconciler, type Tags } from "../../contract.js";
 import { createRecognising, idempotencyToken, recogniseBeforeRetry } from "../../recognise.js";
 import {
   afterServiceUpdate,
@@ -74,35 +79,49 @@ async function getService(ctx: Context, id: string): Promise<Service | undefined
   }
 }
 
-/** GetService and its tags (read together: the ARN is the listing's); undefined when it is gone. */
-async function readService(
+/**
+ * Those of the matching services that are in the namespace. ListServices' NAMESPACE_ID filter is exact on AWS, so the
+ * listing holds no more services than the namespace's ServiceCount, and vouches for them. Moto ignores the filter and
+ * gives no ServiceCount: where the listing is longer than the count, or there is none, GetService says.
+ */
+async function inThisNamespace(
   ctx: Context,
-  listed: { id: string; arn: string },
-  knownTags?: Tags,
-): Promise<ObservedDiscoveryService | undefined> {
-  const [service, tags] = await Promise.all([getService(ctx, listed.id), knownTags ?? readCloudMapTags(ctx, listed.arn)]);
-  return service && tags ? toObservedDiscoveryService(service, tags) : undefined;
+  namespaceId: string,
+  listing: Promise<ServiceSummary[]>,
+  matching: Promise<ServiceSummary[]>,
+): Promise<Array<Service | ServiceSummary>> {
+  const [all, matches, namespaces] = await Promise.all([listing, matching, listPrivateNamespaces(ctx)]);
+  const count = namespaces.find((n) => n.Id === namespaceId)?.ServiceCount;
+  if (matches.length === 0 || (count !== undefined && all.length <= count)) return matches;
+  const read = await Promise.all(matches.map((s) => getService(ctx, s.Id!)));
+  return read.filter((s): s is Service => s?.NamespaceId === namespaceId);
 }
 
 /**
- * The service of this name in this namespace. Moto ignores ListServices' NAMESPACE_ID filter, so the name is
- * matched here and the namespace confirmed on GetService's answer.
+ * The services of this name in this namespace, with their tags: the namespace's listing has all the diff compares,
+ * and its tags come from the Tagging API or ListTagsForResource (see candidateTags). GetService is read only where
+ * the listing cannot vouch for the namespace (see inThisNamespace), to confirm it.
  */
-async function observeService(ctx: Context, name: string, namespaceId: string): Promise<ObservedDiscoveryService | undefined> {
-  const found = await findService(ctx, name, namespaceId);
-  return found && toObservedDiscoveryService(found.service, found.tags);
+async function findServices(ctx: Context, name: string, namespaceId: string): Promise<ObservedDiscoveryService[]> {
+  const listing = listServices(ctx, namespaceId);
+  const matching = listing.then((all) => all.filter((s) => s.Name === name));
+  const [tags, inNamespace] = await Promise.all([
+    candidateTags(
+      ctx,
+      matching.then((ms) => ms.map((s) => ({ id: s.Id!, arn: s.Arn! }))),
+    ),
+    inThisNamespace(ctx, namespaceId, listing, matching),
+  ]);
+  return inNamespace.flatMap((s) => {
+    const found = tags.get(s.Arn!);
+    return found ? [toObservedDiscoveryService(s, found, namespaceId)] : [];
+  });
 }
 
-/** The service of this name in this namespace, as GetService answers, with its tags. */
-async function findService(ctx: Context, name: string, namespaceId: string): Promise<{ service: Service; tags: Tags } | undefined> {
-  const matches = (await listServices(ctx, namespaceId)).filter((s) => s.Name === name);
-  const live = await Promise.all(
-    matches.map(async (s) => {
-      const [service, tags] = await Promise.all([getService(ctx, s.Id!), readCloudMapTags(ctx, s.Arn!)]);
-      return service && tags ? { service, tags } : undefined;
-    }),
-  );
-  return live.find((s) => s?.service.NamespaceId === namespaceId);
+/** Of the services of this name in this namespace, the one tagged as this node, else the first (the planner judges whose it is). */
+async function observeService(ctx: Context, desired: DiscoveryServiceDesired, namespaceId: string) {
+  const live = await findServices(ctx, desired.name, namespaceId);
+  return live.find((s) => s.tags[STACK_TAG] === desired.tags[STACK_TAG] && s.tags[ID_TAG] === desired.tags[ID_TAG]) ?? live[0];
 }
 
 /** Every instance id registered with the service; undefined when the service is gone. */
@@ -145,6 +164,28 @@ async function waitForInstancesToDrain(ctx: Context, observed: ObservedDiscovery
   );
 }
 
+/** DeleteService; already gone is success. */
+async function deleteService(ctx: Context, observed: ObservedDiscoveryService): Promise<void> {
+  try {
+    await ctx.clients.serviceDiscovery.send(new DeleteServiceCommand({ Id: observed.id }));
+  } catch (error) {
+    if (isNotFound(error)) return;
+    throw error;
+  }
+}
+
+/**
+ * An instance registered again right after the drain (the AWS layer has retried it already): said with the service's
+ * name, not waited out again.
+ */
+function stillInUse(observed: ObservedDiscoveryService, error: unknown): unknown {
+  return awsErrorIs(error, "ResourceInUse")
+    ? new CloudMapOperationError(`${subject(observed.name)} (${observed.id}) is still in use: ${(error as Error).message}`, {
+        cause: error,
+      })
+    : error;
+}
+
 export const discoveryServicesReconciler: Reconciler<DiscoveryServiceDesired, ObservedDiscoveryService, DiscoveryServiceChange> = {
   kind: "discoveryServices",
   refersTo: ["namespaces"],
@@ -156,18 +197,20 @@ export const discoveryServicesReconciler: Reconciler<DiscoveryServiceDesired, Ob
   async observe(desired, ctx) {
     // A namespace still to be created holds no service yet.
     const found = await Promise.all(
-      desired.flatMap(({ address, value: { name, namespaceId } }) =>
-        namespaceId instanceof KnownAfterApply ? [] : [observeService(ctx, name, namespaceId).then((s) => [address, s] as const)],
+      desired.flatMap(({ address, value }) =>
+        value.namespaceId instanceof KnownAfterApply
+          ? []
+          : [observeService(ctx, value, value.namespaceId).then((s) => [address, s] as const)],
       ),
     );
     return new Map(found.filter((entry): entry is readonly [string, ObservedDiscoveryService] => entry[1] !== undefined));
   },
 
   async discover(ctx, knownIds) {
-    const candidates = (await listServices(ctx)).map((s) => ({ id: s.Id!, arn: s.Arn! }));
+    const candidates = (await listServices(ctx)).map((summary) => ({ id: summary.Id!, arn: summary.Arn!, summary }));
     const owned = await stackCandidates(ctx, candidates, knownIds);
-    const live = await Promise.all(owned.map((c) => readService(ctx, c, c.tags)));
-    return live.filter((s) => s !== undefined).sort((a, b) => a.name.localeCompare(b.name));
+    // The region's listing does not say which namespace a service is in: nothing but the diff reads it.
+    return owned.map((c) => toObservedDiscoveryService(c.summary, c.tags, "")).sort((a, b) => a.name.localeCompare(b.name));
   },
 
   diff: diffDiscoveryService,
@@ -184,7 +227,12 @@ export const discoveryServicesReconciler: Reconciler<DiscoveryServiceDesired, Ob
     };
     const CreatorRequestId = idempotencyToken(ctx.stack, desired.tags[ID_TAG] ?? desired.name, request, CREATOR_REQUEST_ID_MAX);
     const recognition = {
-      read: () => findService(ctx, desired.name, namespaceId),
+      // Rare (an answer lost): the call's answer is GetService's.
+      read: async () => {
+        const found = await observeService(ctx, desired, namespaceId);
+        const service = found && (await getService(ctx, found.id));
+        return service && { service, tags: found.tags };
+      },
       tagsOf: (found: { service: Service; tags: Tags }) => found.tags,
     };
     const command = new CreateServiceCommand({ ...request, CreatorRequestId });
@@ -193,7 +241,7 @@ export const discoveryServicesReconciler: Reconciler<DiscoveryServiceDesired, Ob
     const created = async () => ({ service: (await ctx.clients.serviceDiscovery.send(command)).Service, tags: { ...desired.tags } });
     const { service, tags } = await createRecognising(created, desired.tags, { alreadyExists: ["ServiceAlreadyExists"], ...recognition });
     if (!service?.Id) throw new Error(`${subject(desired.name)}: CreateService answered without the service`);
-    return toObservedDiscoveryService(service, tags);
+    return toObservedDiscoveryService(service, tags, namespaceId);
   },
 
   async update(change, observed, ctx) {
@@ -209,18 +257,19 @@ export const discoveryServicesReconciler: Reconciler<DiscoveryServiceDesired, Ob
   },
 
   async delete(observed, ctx) {
+    // The plan's listing counted no instance: DeleteService at once, draining only if one has registered since.
+    if (observed.instanceCount === 0) {
+      try {
+        return await deleteService(ctx, observed);
+      } catch (error) {
+        if (!awsErrorIs(error, "ResourceInUse")) throw error;
+      }
+    }
     await waitForInstancesToDrain(ctx, observed, { timeoutMs: ctx.wait?.timeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS });
     try {
-      await ctx.clients.serviceDiscovery.send(new DeleteServiceCommand({ Id: observed.id }));
+      await deleteService(ctx, observed);
     } catch (error) {
-      if (isNotFound(error)) return;
-      // An instance registered again right after the drain (the AWS layer has retried it already): said with the
-      // service's name, not waited out again.
-      if (awsErrorIs(error, "ResourceInUse"))
-        throw new CloudMapOperationError(`${subject(observed.name)} (${observed.id}) is still in use: ${(error as Error).message}`, {
-          cause: error,
-        });
-      throw error;
+      throw stillInUse(observed, error);
     }
   },
 

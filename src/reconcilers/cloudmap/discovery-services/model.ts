@@ -21,7 +21,7 @@
  * UpdateService replaces the records wholesale ("If you omit any existing DnsRecords … the configurations are deleted
  * from the service"), so its input always carries every record.
  */
-import type { DnsRecord as AwsDnsRecord, Service, UpdateServiceRequest } from "@aws-sdk/client-servicediscovery";
+import type { DnsRecord as AwsDnsRecord, Service, ServiceSummary, UpdateServiceRequest } from "@aws-sdk/client-servicediscovery";
 import type { FieldDiff, KnownAfterApply } from "../../../plan/model.js";
 import type { DiscoveryServiceSpec } from "../../../schema/discovery.js";
 import { physicalName } from "../../../schema/names.js";
@@ -54,7 +54,10 @@ export interface ObservedDiscoveryService extends Observed {
   /** Cloud Map's id, `srv-…`. */
   id: string;
   arn: string;
+  /** "" when not known: a service found in the region's listing (discover), whose summary does not name it. */
   namespaceId: string;
+  /** How many instances AWS counted when it was read; undefined: not told (moto's summaries leave it out). */
+  instanceCount?: number;
   /** "" when the service has none. */
   description: string;
   routingPolicy: string;
@@ -120,14 +123,18 @@ export const discoveryServiceNodes = (spec: Spec): DesiredNode<DiscoveryServiceD
     });
   });
 
-/** A service as GetService reports it, with its tags. */
-export function toObservedDiscoveryService(service: Service, tags: Tags): ObservedDiscoveryService {
+/**
+ * A service as ListServices (its summary) or GetService reports it, with its tags and its namespace (a summary does
+ * not name it: the namespace's own listing does).
+ */
+export function toObservedDiscoveryService(service: Service | ServiceSummary, tags: Tags, namespaceId: string): ObservedDiscoveryService {
   const custom = service.HealthCheckCustomConfig;
   return {
     name: service.Name ?? "",
     id: service.Id ?? "",
     arn: service.Arn ?? "",
-    namespaceId: service.NamespaceId ?? service.DnsConfig?.NamespaceId ?? "",
+    namespaceId: ("NamespaceId" in service ? service.NamespaceId : undefined) ?? service.DnsConfig?.NamespaceId ?? namespaceId,
+    ...(service.InstanceCount !== undefined && { instanceCount: service.InstanceCount }),
     description: service.Description ?? "",
     routingPolicy: service.DnsConfig?.RoutingPolicy ?? DEFAULT_ROUTING_POLICY,
     dnsRecords: fromAwsRecords(service.DnsConfig?.DnsRecords),

@@ -4,7 +4,10 @@
  * A namespace is known by its name (a DNS domain, always explicit in the spec). AWS allows the same name in
  * different VPCs, so when several private namespaces share it, the one carrying this node's ownership tags wins.
  *
- * The VPC is used at creation only: GetNamespace reports a private namespace's hosted zone, not its VPC, so the VPC
+ * Observe and discover read the namespaces' summaries (ListNamespaces, once per plan), which carry the name, the
+ * description and the hosted zone: no GetNamespace.
+ *
+ * The VPC is used at creation only: AWS reports a private namespace's hosted zone, not its VPC, so the VPC
  * cannot be compared (finding it would take Route 53's GetHostedZone). Only the description (when the spec sets one)
  * and the tags change in place; another name is another namespace.
  *
@@ -18,13 +21,19 @@ import {
   DeleteNamespaceCommand,
   GetNamespaceCommand,
   UpdatePrivateDnsNamespaceCommand,
-  paginateListNamespaces,
-  type NamespaceSummary,
 } from "@aws-sdk/client-servicediscovery";
 import { isNotFound } from "../../../aws/errors.js";
-import { CREATOR_REQUEST_ID_MAX, followWrite, newRequestId, readCloudMapTags, stackCandidates, writeCloudMapTags } from "../api.js";
+import {
+  CREATOR_REQUEST_ID_MAX,
+  candidateTags,
+  followWrite,
+  listPrivateNamespaces,
+  newRequestId,
+  stackCandidates,
+  writeCloudMapTags,
+} from "../api.js";
 import { applyTagChange, known, toTagList } from "../../diff-helpers.js";
-import { ID_TAG, STACK_TAG, sharedRead, type Context, type Reconciler, type Tags } from "../../contract.js";
+import { ID_TAG, STACK_TAG, type Context, type Reconciler, type Tags } from "../../contract.js";
 import { createRecognising, idempotencyToken } from "../../recognise.js";
 import {
   diffNamespace,
@@ -35,42 +44,17 @@ import {
   type ObservedNamespace,
 } from "./model.js";
 
-const PRIVATE = "DNS_PRIVATE";
-
-/**
- * Every private DNS namespace of the account and region, listed once per plan. Moto ignores the TYPE filter, so the
- * type is checked here too.
- */
-function listPrivateNamespaces(ctx: Context): Promise<NamespaceSummary[]> {
-  return sharedRead(ctx, "cloudMap:privateNamespaces", async () => {
-    const found: NamespaceSummary[] = [];
-    const pages = paginateListNamespaces(
-      { client: ctx.clients.serviceDiscovery },
-      { Filters: [{ Name: "TYPE", Values: [PRIVATE], Condition: "EQ" }] },
-    );
-    for await (const page of pages) found.push(...(page.Namespaces ?? []).filter((n) => n.Type === PRIVATE && n.Id && n.Arn));
-    return found;
-  });
-}
-
-/** GetNamespace and its tags; undefined when it is gone. */
-async function readNamespace(ctx: Context, id: string, arn: string, knownTags?: Tags): Promise<ObservedNamespace | undefined> {
-  try {
-    const [{ Namespace: namespace }, tags] = await Promise.all([
-      ctx.clients.serviceDiscovery.send(new GetNamespaceCommand({ Id: id })),
-      knownTags ? Promise.resolve(knownTags) : readCloudMapTags(ctx, arn),
-    ]);
-    return namespace && tags ? toObservedNamespace(namespace, tags) : undefined;
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-}
-
 /** Of several namespaces with the desired name, the one tagged as this node; else the first (the planner judges whose it is). */
 async function observeNamespace(ctx: Context, desired: NamespaceDesired): Promise<ObservedNamespace | undefined> {
-  const matches = (await listPrivateNamespaces(ctx)).filter((n) => n.Name === desired.name);
-  const live = (await Promise.all(matches.map((n) => readNamespace(ctx, n.Id!, n.Arn!)))).filter((n) => n !== undefined);
+  const listing = listPrivateNamespaces(ctx).then((all) => all.filter((n) => n.Name === desired.name));
+  const [matches, tags] = await Promise.all([
+    listing,
+    candidateTags(
+      ctx,
+      listing.then((ns) => ns.map((n) => ({ id: n.Id!, arn: n.Arn! }))),
+    ),
+  ]);
+  const live = matches.flatMap((n) => (tags.has(n.Arn!) ? [toObservedNamespace(n, tags.get(n.Arn!)!)] : []));
   const isThisNode = (n: ObservedNamespace) => n.tags[STACK_TAG] === desired.tags[STACK_TAG] && n.tags[ID_TAG] === desired.tags[ID_TAG];
   return live.find(isThisNode) ?? live[0];
 }
@@ -88,10 +72,10 @@ async function createNamespace(
   const operation = await followWrite(ctx, OperationId, resourceOf(desired.name, desired.tags));
   const id = operation.Targets?.["NAMESPACE"];
   if (!id) throw new Error(`${subject(desired.name)}: the creation succeeded but its operation names no namespace`);
+  // Its ARN and hosted zone are known only from GetNamespace; its tags are those the creation set.
   const { Namespace: namespace } = await ctx.clients.serviceDiscovery.send(new GetNamespaceCommand({ Id: id }));
-  const tags = namespace?.Arn ? await readCloudMapTags(ctx, namespace.Arn) : undefined;
-  if (!namespace || !tags) throw new Error(`${subject(desired.name)}: created as ${id}, but it cannot be read back`);
-  return toObservedNamespace(namespace, tags);
+  if (!namespace) throw new Error(`${subject(desired.name)}: created as ${id}, but it cannot be read back`);
+  return toObservedNamespace(namespace, { ...desired.tags });
 }
 
 const resourceOf = (name: string, tags: Tags) => ({ name, tags, description: subject(name) });
@@ -110,10 +94,9 @@ export const namespacesReconciler: Reconciler<NamespaceDesired, ObservedNamespac
   },
 
   async discover(ctx, knownIds) {
-    const candidates = (await listPrivateNamespaces(ctx)).map((n) => ({ id: n.Id!, arn: n.Arn! }));
+    const candidates = (await listPrivateNamespaces(ctx)).map((summary) => ({ id: summary.Id!, arn: summary.Arn!, summary }));
     const owned = await stackCandidates(ctx, candidates, knownIds);
-    const live = await Promise.all(owned.map((c) => readNamespace(ctx, c.id, c.arn, c.tags)));
-    return live.filter((n) => n !== undefined).sort((a, b) => a.name.localeCompare(b.name));
+    return owned.map((c) => toObservedNamespace(c.summary, c.tags)).sort((a, b) => a.name.localeCompare(b.name));
   },
 
   diff: diffNamespace,

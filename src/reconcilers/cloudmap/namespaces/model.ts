@@ -2,7 +2,7 @@
  * A private DNS namespace as the spec wants it and as AWS reports it, the diff between the two, and the
  * UpdatePrivateDnsNamespace input that closes it (see index.ts for what can change in place).
  */
-import type { Namespace, UpdatePrivateDnsNamespaceRequest } from "@aws-sdk/client-servicediscovery";
+import type { Namespace, NamespaceSummary, UpdatePrivateDnsNamespaceRequest } from "@aws-sdk/client-servicediscovery";
 import type { KnownAfterApply } from "../../../plan/model.js";
 import type { Spec } from "../../../schema/spec.js";
 import { diffField, diffTags, tagChange, type TagChange } from "../../diff-helpers.js";
@@ -52,8 +52,8 @@ export const namespaceNodes = (spec: Spec): DesiredNode<NamespaceDesired>[] =>
     }),
   );
 
-/** A namespace as GetNamespace reports it, with its tags. */
-export function toObservedNamespace(namespace: Namespace, tags: Tags): ObservedNamespace {
+/** A namespace as GetNamespace or ListNamespaces (its summary has the same fields) reports it, with its tags. */
+export function toObservedNamespace(namespace: Namespace | NamespaceSummary, tags: Tags): ObservedNamespace {
   const hostedZoneId = namespace.Properties?.DnsProperties?.HostedZoneId;
   return {
     name: namespace.Name ?? "",
