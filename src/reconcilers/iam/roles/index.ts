@@ -49,7 +49,9 @@ export const rolesReconciler: Reconciler<RoleDesired, ObservedRole, RoleChange> 
   nodes: roleNodes,
 
   async observe(desired, ctx) {
-    const roles = await accountRoles(ctx);
+    // Only a role whose spec sets them needs its description and session length, which only ListRoles gives.
+    const withSettings = desired.some(({ value }) => value.description !== undefined || value.maxSessionDuration !== undefined);
+    const roles = await accountRoles(ctx, withSettings);
     return new Map(
       desired.flatMap(({ address, value }) => {
         const live = roles.get(value.name);
@@ -60,14 +62,14 @@ export const rolesReconciler: Reconciler<RoleDesired, ObservedRole, RoleChange> 
 
   /**
    * IAM roles are not in the Resource Groups Tagging API's GetResources: the stack's roles are picked from the
-   * account's, read whole (policies and tags included) by the listings observe reads too. AWS's own roles
+   * account's, read whole (policies and tags included) by the listing observe reads too. AWS's own roles
    * (/aws-service-role/, /aws-reserved/) and roles that people or accounts assume are never the stack's: this
    * tool only creates roles for services.
    */
   async discover(ctx, known) {
-    const roles = [...(await accountRoles(ctx)).values()];
+    const roles = [...(await accountRoles(ctx, false)).values()];
     return roles
-      .filter((live) => fromTagList(live.detail.Tags)[STACK_TAG] === ctx.stack && !known.has(live.role.Arn ?? "") && isCandidate(live.role))
+      .filter((live) => fromTagList(live.role.Tags)[STACK_TAG] === ctx.stack && !known.has(live.role.Arn ?? "") && isCandidate(live.role))
       .map(toObserved)
       .sort((a, b) => a.name.localeCompare(b.name));
   },
@@ -157,28 +159,41 @@ async function ifExists<T>(call: Promise<T>): Promise<T | undefined> {
 }
 
 /**
- * Every role of the account, whole, read once per plan in two listings side by side, one call per 1,000 roles
- * each, whatever the number of roles in the spec: GetAccountAuthorizationDetails gives each role's trust policy,
- * attached and inline policies and tags; ListRoles its description and maximum session duration, which the
- * former leaves out. (Per role, GetRole, ListAttachedRolePolicies, ListRolePolicies and GetRolePolicy would be
+ * Every role of the account, whole, in one listing per plan, one call per 1,000 roles whatever the number of roles
+ * in the spec: GetAccountAuthorizationDetails gives each role's trust policy, attached and inline policies and
+ * tags. Its description and maximum session duration it leaves out: `withSettings` adds ListRoles (beside it,
+ * as paged) for them. (Per role, GetRole, ListAttachedRolePolicies, ListRolePolicies and GetRolePolicy would be
  * four calls or more, and discovery one ListRoleTags per candidate besides.) A role created between the two
  * answers is in one only: it is left out, as if read a moment earlier.
  */
-const accountRoles = (ctx: Context) => sharedRead(ctx, "iam roles of the account", () => readAccountRoles(ctx.clients));
+async function accountRoles(ctx: Context, withSettings: boolean): Promise<Map<string, LiveRole>> {
+  const [details, listed] = await Promise.all([
+    sharedRead(ctx, "iam GetAccountAuthorizationDetails", () => roleDetails(ctx.clients)),
+    withSettings ? sharedRead(ctx, "iam ListRoles", () => listRoles(ctx.clients)) : undefined,
+  ]);
+  const roles = new Map<string, LiveRole>();
+  for (const detail of details) {
+    const name = detail.RoleName;
+    const settings = name === undefined ? undefined : listed?.get(name);
+    if (name === undefined || (listed && !settings)) continue;
+    const role: Role = {
+      RoleName: name,
+      Arn: detail.Arn,
+      RoleId: detail.RoleId,
+      Path: detail.Path,
+      CreateDate: detail.CreateDate,
+      AssumeRolePolicyDocument: detail.AssumeRolePolicyDocument,
+      Tags: detail.Tags,
+      ...(settings && { Description: settings.Description, MaxSessionDuration: settings.MaxSessionDuration }),
+    };
+    roles.set(name, { role, detail });
+  }
+  return roles;
+}
 
 interface LiveRole {
   role: Role;
   detail: RoleDetail;
-}
-
-async function readAccountRoles(clients: AwsClients): Promise<Map<string, LiveRole>> {
-  const [listed, details] = await Promise.all([listRoles(clients), roleDetails(clients)]);
-  const roles = new Map<string, LiveRole>();
-  for (const detail of details) {
-    const role = detail.RoleName === undefined ? undefined : listed.get(detail.RoleName);
-    if (role) roles.set(detail.RoleName!, { role, detail });
-  }
-  return roles;
 }
 
 /** Only the roles the stack reads are converted: another tool's role whose documents are not JSON stops nothing here. */
@@ -191,7 +206,7 @@ function toObserved({ role, detail }: LiveRole): ObservedRole {
       p.PolicyName && p.PolicyDocument ? [[p.PolicyName, normalisePolicyDocument(p.PolicyDocument)] as const] : [],
     ),
   );
-  return observedRole(role.RoleName!, { ...role, Tags: detail.Tags }, attached, inline);
+  return observedRole(role.RoleName!, role, attached, inline);
 }
 
 async function listRoles(clients: AwsClients): Promise<Map<string, Role>> {
