@@ -1,5 +1,6 @@
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { AwsClients } from "./clients.js";
+import { endpointOfRequest } from "./middleware.js";
 
 /** Who the credentials are and where the calls go: one STS GetCallerIdentity. */
 export interface CallerIdentity {
@@ -23,11 +24,8 @@ export const isAwsEndpoint = (endpoint: string): boolean => {
   }
 };
 
-interface RequestUrl {
-  protocol?: string;
-  hostname?: string;
-  port?: number;
-}
+/** The account an ARN names (`arn:aws:ecs:us-east-1:123456789012:cluster/x`), if it names one. */
+export const accountOfArn = (arn: string): string | undefined => /^arn:[^:]+:[^:]*:[^:]*:(\d{12}):/.exec(arn)?.[1];
 
 /** The account and endpoint of these clients. Never throws: a failure is reported in `error`. */
 export async function callerIdentity(clients: AwsClients): Promise<CallerIdentity> {
@@ -36,8 +34,7 @@ export async function callerIdentity(clients: AwsClients): Promise<CallerIdentit
   // The request as built, before it is sent: the endpoint is known even when the call then fails.
   command.middlewareStack.add(
     (next) => async (args) => {
-      const { protocol, hostname, port } = args.request as RequestUrl;
-      if (hostname) endpoint = `${protocol ?? "https:"}//${hostname}${port ? `:${port}` : ""}`;
+      endpoint = endpointOfRequest(args.request) ?? endpoint;
       return next(args);
     },
     { step: "finalizeRequest", name: "reconcileEndpointOfIdentity" },

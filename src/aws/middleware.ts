@@ -14,6 +14,18 @@ export interface CallMiddlewareOptions {
 
 export const CALL_MIDDLEWARE_NAME = "reconcileCalls";
 
+interface RequestUrl {
+  protocol?: string;
+  hostname?: string;
+  port?: number;
+}
+
+/** Where a request built by the SDK goes: `http://127.0.0.1:5000`, `https://sts.us-east-1.amazonaws.com`. */
+export function endpointOfRequest(request: unknown): string | undefined {
+  const { protocol, hostname, port } = (request ?? {}) as RequestUrl;
+  return hostname ? `${protocol ?? "https:"}//${hostname}${port ? `:${port}` : ""}` : undefined;
+}
+
 const actionOf = (context: HandlerExecutionContext): string => context.commandName?.replace(/Command$/, "") || "Unknown";
 
 /** Puts our attempt count where the SDK keeps its own, so that `$metadata.attempts` means the same either way. */
@@ -37,6 +49,8 @@ export function callMiddleware<Input extends object, Output extends MetadataBear
     const action = actionOf(context);
     const classify = (error: unknown) => classifyAwsError(error, action);
     stats?.recordCall(service, action);
+    const endpoint = endpointOfRequest(args.request);
+    if (endpoint) stats?.recordEndpoint(endpoint);
     let attempts = 0;
     try {
       let result: FinalizeHandlerOutput<Output>;

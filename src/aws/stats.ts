@@ -6,6 +6,16 @@ export const isWriteAction = (action: string): boolean => !/^(Describe|List|Get)
 /** The AWS calls of one run, by service and action: logical calls, and attempts with retries included. */
 export class CallStats {
   readonly #counts = new Map<string, CallCount>();
+  #endpoint: string | undefined;
+
+  /** Where the first call went, as the SDK resolved it (`--endpoint`, AWS_ENDPOINT_URL…, or AWS's own). */
+  get endpoint(): string | undefined {
+    return this.#endpoint;
+  }
+
+  recordEndpoint(endpoint: string): void {
+    this.#endpoint ??= endpoint;
+  }
 
   #entry(service: string, action: string): CallCount {
     const key = `${service}\u0000${action}`;

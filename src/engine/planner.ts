@@ -1,4 +1,4 @@
-import { callerIdentity, isAwsEndpoint, type CallerIdentity } from "../aws/identity.js";
+import { accountOfArn, callerIdentity, isAwsEndpoint, type CallerIdentity } from "../aws/identity.js";
 import { DependencyGraph } from "../graph/graph.js";
 import { runJobs, type Job } from "../graph/executor.js";
 import { summarise, type Plan, type PlanTarget, type ResourceChange } from "../plan/model.js";
@@ -54,8 +54,8 @@ export interface PlanOptions {
    */
   retryFailed?: boolean;
   /**
-   * Name the account and endpoint in the plan (`Plan.target`): one STS GetCallerIdentity, sent beside the first
-   * reads. A failure of that call leaves the account unknown, with the reason; it never fails the plan.
+   * Name the account and endpoint in the plan (`Plan.target`), from the ARNs the plan read, or else one STS
+   * GetCallerIdentity. A failure of that call leaves the account unknown, with the reason; it never fails the plan.
    */
   identify?: boolean;
 }
@@ -94,9 +94,8 @@ export async function planStack(
   }
   const order = graph.topologicalOrder();
 
-  // Started beside the reads, not after them: it costs no round trip of its own.
-  const identity = options.identify ? callerIdentity(ctx.clients) : undefined;
   const read = await observeInWaves(spec, ctx, kinds, nodes, options);
+  const identity = options.identify ? await identify(ctx, read) : undefined;
   const byAddress = new Map(nodes.map((n) => [n.node.address, n]));
   const doomed = findDoomed(spec, mode, byAddress, read.observed, read.discovered);
 
@@ -108,7 +107,7 @@ export async function planStack(
     plan: {
       stack: spec.stack,
       region: spec.region,
-      ...(identity && { target: planTarget(await identity) }),
+      ...(identity && { target: planTarget(identity) }),
       mode,
       resources,
       summary: summarise(resources),
@@ -116,6 +115,18 @@ export async function planStack(
     entries,
     outputs: read.outputs,
   };
+}
+
+/**
+ * The account and endpoint the plan is about. The account is in the ARNs the plan has just read (a stack's own
+ * resources are its account's): STS GetCallerIdentity is asked only when none names it, as for a stack with
+ * nothing yet, and then after the reads (one round trip more, on a first plan only).
+ */
+async function identify(ctx: Context, read: { observed: ReadonlyMap<string, Observed>; discovered: ReadonlyArray<{ live: Observed }> }) {
+  const live = [...read.observed.values(), ...read.discovered.map((d) => d.live)];
+  const account = live.map((o) => accountOfArn(o.id)).find((a) => a !== undefined);
+  const endpoint = ctx.clients.options.stats?.endpoint;
+  return account ? { account, ...(endpoint !== undefined && { endpoint }) } : callerIdentity(ctx.clients);
 }
 
 function planTarget(identity: CallerIdentity): PlanTarget {

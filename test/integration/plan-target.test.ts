@@ -14,8 +14,8 @@ import { ecsStackYaml } from "../support/specs.js";
 import type { PlanJson } from "../../src/plan/render-json.js";
 
 /**
- * Issue 17 through the engine against moto: the plan names the account and endpoint (one STS GetCallerIdentity,
- * sent beside the first reads), and a task definition's next revision by name.
+ * Issue 17 through the engine against moto: the plan names the account and endpoint (from the ARNs it read, or one
+ * STS GetCallerIdentity when none names it), and a task definition's next revision by name.
  */
 
 // Until the contract carries `newVersionName` and the task definitions kind sets it, the test gives it to the kind.
@@ -52,23 +52,32 @@ describe("a plan that says where and what", () => {
     }
   }
 
-  it("names moto's account and endpoint in the header, with one STS call sent beside the first reads", async () => {
+  it("names moto's account and endpoint in the header, from the ARNs it read: no STS call for a stack that exists", async () => {
     const without = await plan({});
-    proxy.reset();
     const { plan: identified, stats } = await plan({ identify: true });
-    // Sent beside the first wave of reads: before any answer came back, so it never waits for one, nor one for it.
-    const sts = proxy.seen.filter((r) => r.action === "GetCallerIdentity");
-    const firstAnswer = Math.min(...proxy.seen.filter((r) => r.service !== "sts").map((r) => r.endedAt ?? Infinity));
 
     expect(without.plan.target).toBeUndefined();
     expect(identified.target).toEqual({ account: "123456789012", endpoint: proxy.endpoint, awsEndpoint: false });
-    expect(stats.byAction.find((a) => a.action === "GetCallerIdentity")).toMatchObject({ service: "sts", calls: 1 });
-    expect(stats.calls).toBe(without.stats.calls + 1);
-    expect(sts).toHaveLength(1);
-    expect(sts[0]!.startedAt).toBeLessThan(firstAnswer);
+    expect(stats.byAction.find((a) => a.action === "GetCallerIdentity")).toBeUndefined();
+    expect(stats.calls).toBe(without.stats.calls);
     expect(renderPlanText(identified, plainStyle).split("\n")[0]).toBe(
       `Plan to apply stack ${stack} in account 123456789012, us-east-1, at ${proxy.endpoint} (not AWS):`,
     );
+  });
+
+  it("asks STS for the account of a stack with nothing yet, after the reads", async () => {
+    const empty = await specFrom(ecsStackYaml(uniqueStack("where0"), { image: "public.ecr.aws/nginx/nginx:1.27" }));
+    const s = session(empty, proxy.endpoint);
+    try {
+      proxy.reset();
+      const { plan: identified } = await planStack(empty, s.ctx, "apply", NAMING, { identify: true });
+      expect(identified.target).toEqual({ account: "123456789012", endpoint: proxy.endpoint, awsEndpoint: false });
+      expect(s.stats.snapshot().byAction.find((a) => a.action === "GetCallerIdentity")).toMatchObject({ service: "sts", calls: 1 });
+      const sts = proxy.seen.find((r) => r.action === "GetCallerIdentity")!;
+      expect(proxy.seen.filter((r) => r.service !== "sts").every((r) => (r.endedAt ?? Infinity) <= sts.startedAt)).toBe(true);
+    } finally {
+      s.close();
+    }
   });
 
   it("names the task definition's next revision, on its row and on the service's unknown", async () => {
@@ -85,16 +94,23 @@ describe("a plan that says where and what", () => {
   });
 
   it("is made when STS does not answer, with the account unknown and why", async () => {
+    const emptyStack = uniqueStack("where1");
+    const empty = await specFrom(ecsStackYaml(emptyStack, { image: "public.ecr.aws/nginx/nginx:1.27" }));
     proxy.reset();
     proxy.inject({ action: "GetCallerIdentity", fault: "unavailable", times: 10 });
-    const { plan: p } = await plan({ identify: true });
-    expect(p.target?.account).toBeUndefined();
-    expect(p.target?.accountError).toMatch(/^sts GetCallerIdentity: /);
-    expect(p.target?.endpoint).toBe(proxy.endpoint);
-    expect(p.resources.find((r) => r.address === "taskDefinitions.web")?.action).toBe("update");
-    const [header, why] = renderPlanText(p, plainStyle).split("\n");
-    expect(header).toBe(`Plan to apply stack ${stack} in account unknown, us-east-1, at ${proxy.endpoint} (not AWS):`);
-    expect(why).toMatch(/^\(account unknown: sts GetCallerIdentity: /);
+    const s = session(empty, proxy.endpoint);
+    try {
+      const { plan: p } = await planStack(empty, s.ctx, "apply", NAMING, { identify: true });
+      expect(p.target?.account).toBeUndefined();
+      expect(p.target?.accountError).toMatch(/^sts GetCallerIdentity: /);
+      expect(p.target?.endpoint).toBe(proxy.endpoint);
+      expect(p.resources.find((r) => r.address === "taskDefinitions.web")?.action).toBe("create");
+      const [header, why] = renderPlanText(p, plainStyle).split("\n");
+      expect(header).toBe(`Plan to apply stack ${emptyStack} in account unknown, us-east-1, at ${proxy.endpoint} (not AWS):`);
+      expect(why).toMatch(/^\(account unknown: sts GetCallerIdentity: /);
+    } finally {
+      s.close();
+    }
   });
 
   it("the CLI: plan --compact, one line per resource under the header; --json with the account and endpoint", () => {
