@@ -1,4 +1,9 @@
-import { DeregisterInstanceCommand, GetServiceCommand, RegisterInstanceCommand } from "@aws-sdk/client-servicediscovery";
+import {
+  DeregisterInstanceCommand,
+  GetServiceCommand,
+  RegisterInstanceCommand,
+  TagResourceCommand,
+} from "@aws-sdk/client-servicediscovery";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createClients } from "../../src/aws/index.js";
 import { UNKNOWN } from "../../src/plan/model.js";
@@ -6,7 +11,7 @@ import { discoveryServicesReconciler } from "../../src/reconcilers/cloudmap/disc
 import type { DiscoveryServiceDesired } from "../../src/reconcilers/cloudmap/discovery-services/model.js";
 import { namespacesReconciler } from "../../src/reconcilers/cloudmap/namespaces/index.js";
 import type { ObservedNamespace } from "../../src/reconcilers/cloudmap/namespaces/model.js";
-import type { Context, Outputs } from "../../src/reconcilers/contract.js";
+import { STACK_TAG, type Context, type Outputs } from "../../src/reconcilers/contract.js";
 import type { DiscoveryServiceSpec } from "../../src/schema/discovery.js";
 import { specSchema } from "../../src/schema/index.js";
 import { motoClientConfig } from "../support/moto-env.js";
@@ -87,6 +92,14 @@ beforeAll(async () => {
   namespace = await namespacesReconciler.create(desired, contextOf(stack));
 });
 
+/**
+ * A stack's discovery services are in its own namespaces (a spec names no other), and discover lists only those: the
+ * file's one namespace is made this test's stack's (moto gives a VPC one private namespace, so one is shared).
+ */
+async function namespaceOwnedBy(stack: string): Promise<void> {
+  await clients.serviceDiscovery.send(new TagResourceCommand({ ResourceARN: namespace.arn, Tags: [{ Key: STACK_TAG, Value: stack }] }));
+}
+
 describe("Cloud Map discovery services against moto", () => {
   it("creates a service in the namespace; observing it then shows no diff and makes no writes", async () => {
     const stack = uniqueName();
@@ -147,8 +160,9 @@ describe("Cloud Map discovery services against moto", () => {
     expect(actions().sort()).toEqual(["GetService", "ListNamespaces", "ListServices", "ListTagsForResource"]);
   });
 
-  it("in one plan, each namespace's services and the region's are listed once, and discover reads only the tags of what observe did not find", async () => {
+  it("in one plan, each namespace's services are listed once, and discover reads only the tags of what observe did not find", async () => {
     const stack = uniqueName();
+    await namespaceOwnedBy(stack);
     const ours = desiredOf(stack, namespace.id, { a: { name: uniqueName() }, b: { name: uniqueName() }, c: { name: uniqueName() } });
     const [a, b, c] = [
       await discoveryServicesReconciler.create(ours.a!.value, contextOf(stack)),
@@ -160,16 +174,17 @@ describe("Cloud Map discovery services against moto", () => {
     const observed = await discoveryServicesReconciler.observe([ours.a!, ours.b!], ctx);
     expect([...observed.values()]).toEqual([a, b]);
     const found = await discoveryServicesReconciler.discover(ctx, new Set([a.id, b.id]));
-    // From the region's listing, which does not say the namespace.
-    expect(found).toEqual([{ ...c, namespaceId: "" }]);
-    expect(count("ListServices")).toBe(2);
+    // From the listing of the stack's namespace, which observe made already.
+    expect(found).toEqual([c]);
+    expect(count("ListServices")).toBe(1);
     expect(count("ListNamespaces")).toBe(1);
     // GetService for what observe looks for, on moto only (see above); none for what discover finds.
     expect(recorded.sent.filter((call) => call.action === "GetService").map((call) => call.input["Id"])).toEqual([a.id, b.id]);
     // A tag read for each of ours on moto, whose Tagging API lists no Cloud Map resource (on AWS none), once each:
-    // discover skips what observe found. (Discover also reads the tags of the other tests' services.)
+    // discover skips what observe found. (Discover also reads the tags of the other tests' services, and the namespace's.)
     const tagReads = recorded.sent.filter((call) => call.action === "ListTagsForResource").map((call) => call.input["ResourceARN"]);
     expect(tagReads.filter((arn) => [a.arn, b.arn, c.arn].includes(arn as string)).sort()).toEqual([a.arn, b.arn, c.arn].sort());
+    expect(tagReads.filter((arn) => arn === namespace.arn)).toHaveLength(1);
   });
 
   it("a service without a custom health check observes as none, and equals its spec", async () => {
@@ -299,11 +314,12 @@ describe("Cloud Map discovery services against moto", () => {
     const b = await discoveryServicesReconciler.create(ours.b!.value, contextOf(stack));
     const foreign = await discoveryServicesReconciler.create(theirs.a!.value, contextOf(other));
 
+    expect(await discoveryServicesReconciler.discover(contextOf(stack), new Set())).toEqual([]);
+    await namespaceOwnedBy(stack);
     const found = await discoveryServicesReconciler.discover(contextOf(stack), new Set());
     expect(found.map((s) => s.id).sort()).toEqual([a.id, b.id].sort());
     expect(found.map((s) => s.id)).not.toContain(foreign.id);
-    // The region's listing does not say which namespace a service is in.
-    expect(found.find((s) => s.id === a.id)).toEqual({ ...a, namespaceId: "" });
+    expect(found.find((s) => s.id === a.id)).toEqual(a);
 
     recorded.reset();
     const rest = await discoveryServicesReconciler.discover(contextOf(stack), new Set([a.id]));

@@ -178,7 +178,12 @@ export async function candidateTags(ctx: Context, listing: Promise<readonly Cand
   const [tagged, candidates] = await Promise.all([findTaggedResources(ctx), listing]);
   const listed = new Map(tagged.map((r) => [r.arn, r.tags]));
   const unlisted = candidates.filter((c) => !listed.has(c.arn));
-  const read = await mapConcurrently(unlisted, TAG_READS_AT_ONCE, async (c) => [c.arn, await readCloudMapTags(ctx, c.arn)] as const);
+  // Read once per plan per resource: the discovery services kind asks again for the namespaces' (stackNamespaces).
+  const read = await mapConcurrently(
+    unlisted,
+    TAG_READS_AT_ONCE,
+    async (c) => [c.arn, await sharedRead(ctx, `cloudMap:tags:${c.arn}`, () => readCloudMapTags(ctx, c.arn))] as const,
+  );
   const found = new Map<string, Tags>();
   for (const c of candidates) if (listed.has(c.arn)) found.set(c.arn, listed.get(c.arn)!);
   for (const [arn, tags] of read) if (tags) found.set(arn, tags);
@@ -200,4 +205,11 @@ export async function stackCandidates<C extends Candidate>(
     const found = tags.get(c.arn);
     return found?.[STACK_TAG] === ctx.stack ? [{ ...c, tags: found }] : [];
   });
+}
+
+/** The private namespaces tagged as this stack's (their listing and tags are the namespaces kind's reads too). */
+export async function stackNamespaces(ctx: Context): Promise<NamespaceSummary[]> {
+  const namespaces = await listPrivateNamespaces(ctx);
+  const tags = await candidateTags(ctx, Promise.resolve(namespaces.map((n) => ({ id: n.Id!, arn: n.Arn! }))));
+  return namespaces.filter((n) => tags.get(n.Arn!)?.[STACK_TAG] === ctx.stack);
 }

@@ -4,8 +4,8 @@
  *
  * UpdateService answers with an operation, followed like a namespace's.
  *
- * Observe and discover read the services' summaries (ListServices, once per plan for each namespace and once for the
- * region), which carry all the diff compares: no GetService where the listing vouches for the namespace.
+ * Observe and discover read the services' summaries (ListServices, once per plan for each namespace of the stack),
+ * which carry all the diff compares: no GetService where the listing vouches for the namespace.
  *
  * Deletion waits first for the service's registered instances to drain (ECS deregisters a task's instance when the
  * task stops, which can take the load balancer's deregistration delay), within ctx.wait's timeout or 10 minutes;
@@ -34,6 +34,7 @@ import {
   listPrivateNamespaces,
   newsReporter,
   stackCandidates,
+  stackNamespaces,
   writeCloudMapTags,
   type CloudMapPoll,
 } from "../api.js";
@@ -59,11 +60,11 @@ const INSTANCES_NAMED = 10;
 // ---------------------------------------------------------------------------------------------------------
 // Reading
 
-/** The services of one namespace (or, without one, of the account and region), listed once per plan. */
-function listServices(ctx: Context, namespaceId?: string): Promise<ServiceSummary[]> {
-  return sharedRead(ctx, `cloudMap:services:${namespaceId ?? "*"}`, async () => {
+/** The services of one namespace, listed once per plan. */
+function listServices(ctx: Context, namespaceId: string): Promise<ServiceSummary[]> {
+  return sharedRead(ctx, `cloudMap:services:${namespaceId}`, async () => {
     const found: ServiceSummary[] = [];
-    const filters = namespaceId ? [{ Name: "NAMESPACE_ID" as const, Values: [namespaceId], Condition: "EQ" as const }] : undefined;
+    const filters = [{ Name: "NAMESPACE_ID" as const, Values: [namespaceId], Condition: "EQ" as const }];
     for await (const page of paginateListServices({ client: ctx.clients.serviceDiscovery }, { Filters: filters }))
       found.push(...(page.Services ?? []).filter((s) => s.Id && s.Arn));
     return found;
@@ -206,11 +207,25 @@ export const discoveryServicesReconciler: Reconciler<DiscoveryServiceDesired, Ob
     return new Map(found.filter((entry): entry is readonly [string, ObservedDiscoveryService] => entry[1] !== undefined));
   },
 
+  /**
+   * The stack's discovery services are in its own namespaces (a spec names no other): their listings, which observe
+   * reads too, rather than the region's. (Moto ignores the NAMESPACE_ID filter: there each listing is the region's,
+   * and a service may be credited to the wrong namespace of the stack; only the diff reads it, and pruning does not diff.)
+   */
   async discover(ctx, knownIds) {
-    const candidates = (await listServices(ctx)).map((summary) => ({ id: summary.Id!, arn: summary.Arn!, summary }));
+    const listings = await Promise.all(
+      (await stackNamespaces(ctx)).map(async (namespace) =>
+        (await listServices(ctx, namespace.Id!)).map((summary) => ({
+          id: summary.Id!,
+          arn: summary.Arn!,
+          summary,
+          namespaceId: namespace.Id!,
+        })),
+      ),
+    );
+    const candidates = [...new Map(listings.flat().map((c) => [c.id, c])).values()];
     const owned = await stackCandidates(ctx, candidates, knownIds);
-    // The region's listing does not say which namespace a service is in: nothing but the diff reads it.
-    return owned.map((c) => toObservedDiscoveryService(c.summary, c.tags, "")).sort((a, b) => a.name.localeCompare(b.name));
+    return owned.map((c) => toObservedDiscoveryService(c.summary, c.tags, c.namespaceId)).sort((a, b) => a.name.localeCompare(b.name));
   },
 
   diff: diffDiscoveryService,
