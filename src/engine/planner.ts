@@ -4,6 +4,7 @@ import { runJobs, type Job } from "../graph/executor.js";
 import { summarise, type Plan, type PlanTarget, type ResourceChange } from "../plan/model.js";
 import { CATALOGUE, type AnyReconciler, type Catalogue } from "../reconcilers/index.js";
 import { addressFromTags, ID_TAG, STACK_TAG, type Context, type DesiredNode, type Kind, type Observed } from "../reconcilers/contract.js";
+import { findTaggedResources } from "../reconcilers/tagged-resources.js";
 import type { Spec } from "../schema/spec.js";
 import { describeFailure } from "./failure.js";
 import { kindGraph, type KindGraph } from "./kind-graph.js";
@@ -94,6 +95,9 @@ export async function planStack(
   }
   const order = graph.topologicalOrder();
 
+  // Most kinds take their candidates' tags from the one Tagging API query, whose pages come one after the other: asked
+  // at once rather than when the first kind that needs it is reached, a few waves in. Its failure is the asker's.
+  findTaggedResources(ctx).catch(() => undefined);
   const read = await observeInWaves(spec, ctx, kinds, nodes, options);
   const identity = options.identify ? await identify(ctx, read) : undefined;
   const byAddress = new Map(nodes.map((n) => [n.node.address, n]));
