@@ -164,8 +164,18 @@ describe("waiting for ECS services against moto", () => {
   it("counts a service that does not exist as gone", async () => {
     recorded.reset();
     await waitForServiceInactive(ctx, { cluster, service: uniqueName() }, 10_000, FAST);
-    // The SDK's waiter calls MISSING a failure; one more DescribeServices confirms the service is gone.
-    expect(recorded.actions()).toEqual(["DescribeServices", "DescribeServices"]);
+    // DescribeServices answers it among the failures (MISSING): gone, in one call.
+    expect(recorded.actions()).toEqual(["DescribeServices"]);
+  });
+
+  it("waits for the deleted services of a cluster together: one DescribeServices for all of them", async () => {
+    const services = await Promise.all([createService(MOTO_RUNNING_TASKS), createService(MOTO_RUNNING_TASKS), createService(1)]);
+    for (const s of services) await clients.ecs.send(new DeleteServiceCommand({ cluster, service: s.serviceName!, force: true }));
+    recorded.reset();
+
+    await Promise.all(services.map((s) => waitForServiceInactive(ctx, { cluster, service: s.serviceName! }, 10_000, FAST)));
+
+    expect(recorded.actions()).toEqual(["DescribeServices"]);
   });
 
   it("stops waiting for stability when the service is deleted", async () => {

@@ -272,16 +272,13 @@ describe("a service with everything the spec sets, against moto", () => {
     expect(await reconciler.discover(contextOf(uniqueName()), new Set())).toEqual([]);
   });
 
-  it("deletes: UpdateService to zero, DeleteService, then waits until it is inactive; observe and discover find nothing", async () => {
+  it("deletes: DeleteService with force (no UpdateService to zero first), then waits until it is inactive; observe and discover find nothing", async () => {
     const desired = desiredOf(stack, world, EVERYTHING);
     const live = (await observe(desired, ctx))!;
     ecs.reset();
     await reconciler.delete(live, ctx);
-    expect(writes()).toEqual([
-      { action: "UpdateService", input: { cluster: world.cluster, service: `${stack}-web`, desiredCount: 0 } },
-      { action: "DeleteService", input: { cluster: world.cluster, service: `${stack}-web` } },
-    ]);
-    expect(ecs.actions().slice(2)).toContain("DescribeServices");
+    expect(writes()).toEqual([{ action: "DeleteService", input: { cluster: world.cluster, service: `${stack}-web`, force: true } }]);
+    expect(ecs.actions().slice(1)).toContain("DescribeServices");
     expect(await observe(desired, ctx)).toBeUndefined();
     expect(await reconciler.discover(ctx, new Set())).toEqual([]);
   });

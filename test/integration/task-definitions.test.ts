@@ -117,7 +117,7 @@ describe("task definitions against moto", () => {
     const observed = await observe(entry, stack);
     expect(observed).toEqual(created);
     expect(reconciler.diff(entry.value, observed!).lines).toEqual([]);
-    // A re-plan is one DescribeTaskDefinition, and no write.
+    // A re-plan of one family is one DescribeTaskDefinition, and no write (from two families on, see below).
     expect(ecs.actions()).toEqual(["DescribeTaskDefinition"]);
 
     const reordered = desiredOf(stack, family, (e) => {
@@ -136,7 +136,11 @@ describe("task definitions against moto", () => {
     await reconciler.create(desiredOf(stack, family).value, contextOf(stack));
 
     const changed = desiredOf(stack, family, withImage("docker.io/pedroheeger/curso116_kube-news:v2"));
+    ecs.reset();
     const observed = (await observe(changed, stack))!;
+    // The fingerprint tag of revision 1 is not the new content's: the revision is read to say what differs.
+    expect(ecs.actions()).toEqual(["DescribeTaskDefinition"]);
+    expect(observed).toMatchObject({ id: arnOf(family, 1), revision: 1 });
     const { lines: diffs, change } = reconciler.diff(changed.value, observed);
     expect(diffs).toEqual([
       {
@@ -210,6 +214,48 @@ describe("task definitions against moto", () => {
     const { tags } = await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: updated.id, include: ["TAGS"] }));
     expect(tags).toContainEqual({ key: "team", value: "web" });
     expect(reconciler.diff(retagged.value, (await observe(retagged, stack))!).lines).toEqual([]);
+  });
+
+  it("re-planned, families whose newest revision carries the content's fingerprint cost one listing, not a describe each; one deregistered is read", async () => {
+    const stack = uniqueName();
+    const ctx = contextOf(stack);
+    const entries = [uniqueName(), uniqueName(), uniqueName()].map((family, i) => ({
+      ...desiredOf(stack, family),
+      address: `taskDefinitions.t${i}`,
+    }));
+    const created: ObservedTaskDefinition[] = [];
+    for (const entry of entries) created.push(await reconciler.create(entry.value, ctx));
+
+    ecs.reset();
+    const observed = await reconciler.observe(entries, ctx);
+    // The Tagging API lists each family's revision 1 with its fingerprint tag; ListTaskDefinitions (the region's
+    // ACTIVE revisions) says they are live. Before: one DescribeTaskDefinition per family.
+    expect(ecs.actions()).toEqual(["ListTaskDefinitions"]);
+    entries.forEach((entry, i) => {
+      expect(observed.get(entry.address)).toEqual(created[i]);
+      expect(reconciler.diff(entry.value, observed.get(entry.address)!).lines).toEqual([]);
+    });
+
+    // moto's Tagging API still lists a deregistered revision, with its tags: the listing tells it is not live.
+    await clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: created[0]!.id }));
+    ecs.reset();
+    const again = await reconciler.observe(entries, ctx);
+    // The listing shows the first family without an ACTIVE revision: nothing to describe.
+    expect(again.has(entries[0]!.address)).toBe(false);
+    expect(ecs.actions()).toEqual(["ListTaskDefinitions"]);
+
+    // Deleted side by side, the families' revisions share DeleteTaskDefinitions calls (it takes up to 10): the two
+    // still ACTIVE, deregistered at the same moment, go in one call. (The first family, with nothing to deregister,
+    // may get there earlier than the wait for company lasts on a loaded machine.)
+    ecs.reset();
+    await Promise.all(created.map((live) => reconciler.delete(live, ctx)));
+    const deletions = ecs.sent
+      .filter((c) => c.action === "DeleteTaskDefinitions")
+      .map((c) => (c.input as { taskDefinitions: string[] }).taskDefinitions);
+    expect(deletions.length).toBeLessThan(3);
+    expect(deletions.flat().sort()).toEqual(created.map((c) => c.id).sort());
+    expect(ecs.writes().filter((w) => w === "DeregisterTaskDefinition")).toHaveLength(2);
+    expect(await taggedAsStack(stack)).toEqual([]);
   });
 
   it("discovers the stack's families; delete deregisters and deletes every revision it registered; again is success", async () => {

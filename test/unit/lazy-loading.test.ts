@@ -25,16 +25,14 @@ function modulesLoadedBy(args: string[]): string[] {
 }
 
 describe("what the CLI loads before it runs", () => {
-  it.each([
-    [["--version"]],
-    [["--help"]],
-    [["validate", "-f", "examples/microblog.yaml"]],
-    [["schema"]],
-  ])("%j loads no AWS SDK client", (args) => {
-    const modules = modulesLoadedBy(args);
-    expect(modules.some((url) => url.includes("/src/cli/main.ts"))).toBe(true);
-    expect(modules.filter((url) => url.includes("@aws-sdk/"))).toEqual([]);
-  });
+  it.each([[["--version"]], [["--help"]], [["validate", "-f", "examples/microblog.yaml"]], [["schema"]]])(
+    "%j loads no AWS SDK client",
+    (args) => {
+      const modules = modulesLoadedBy(args);
+      expect(modules.some((url) => url.includes("/src/cli/main.ts"))).toBe(true);
+      expect(modules.filter((url) => url.includes("@aws-sdk/"))).toEqual([]);
+    },
+  );
 
   it("--version loads neither the spec's parser (zod, yaml) nor the engine", () => {
     const modules = modulesLoadedBy(["--version"]);

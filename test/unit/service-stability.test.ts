@@ -271,8 +271,10 @@ describe("waitForServiceStable's poll loop (a stand-in ECS client)", () => {
 });
 
 describe("waitForServiceInactive (a stand-in ECS client under the SDK's waiter)", () => {
-  const draining = { ...steady, status: "DRAINING" };
-  const inactive = { ...steady, status: "INACTIVE" };
+  // Deleted services are polled together, so each answer must name the service it is about.
+  const named = { ...steady, serviceName: "web", serviceArn: WEB.service };
+  const draining = { ...named, status: "DRAINING" };
+  const inactive = { ...named, status: "INACTIVE" };
   const missing = { services: [], failures: [{ arn: WEB.service, reason: "MISSING" }] };
 
   it.each([

@@ -149,6 +149,7 @@ function observedWith(change: (td: TaskDefinitionInput) => object = (td) => td):
     revision: 3,
     status: "ACTIVE",
     definition: normaliseTaskDefinition(echo),
+    stackRevisions: [],
   };
 }
 

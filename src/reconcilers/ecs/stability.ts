@@ -1,11 +1,13 @@
 /**
  * Waiting for ECS services: until a deployment is stable (apply's default), or until a deleted service is
- * INACTIVE. The polling, backoff and overall timeout are the SDK's own (createWaiter of @smithy/core), as in its generated waiters;
- * what counts as stable, failed or still waiting is decided here, purely, by `stabilityOf`.
+ * INACTIVE. For stability the polling, backoff and overall timeout are the SDK's own (createWaiter of @smithy/core), as in its
+ * generated waiters; what counts as stable, failed or still waiting is decided here, purely, by `stabilityOf`. Deleted
+ * services are polled together, per cluster (waitForServiceInactive).
  */
-import { DescribeServicesCommand, waitUntilServicesInactive, type Deployment, type ECSClient, type Service } from "@aws-sdk/client-ecs";
+import { DescribeServicesCommand, type Deployment, type ECSClient, type Service } from "@aws-sdk/client-ecs";
 import { WaiterState, createWaiter } from "@smithy/core/client";
 import { isNotFound } from "../../aws/errors.js";
+import { inBatches } from "../collections.js";
 import type { Context, WaitPolicy } from "../contract.js";
 import { waiterBounds, type PollOptions } from "../polling.js";
 
@@ -97,7 +99,7 @@ function summaryOf(service: Service, target: Deployment | undefined): string {
   const older = (service.deployments ?? []).filter((d) => d !== target);
   const counts = older.length > 0 ? target : service;
   const parts = [`deployment ${target.rolloutState ?? target.status}`, `${counts.runningCount ?? 0}/${counts.desiredCount ?? 0} running`];
-  if (counts.pendingCount) parts.push(`${counts.pendingCount} pending`);
+  if ((counts.pendingCount ?? 0) > 0) parts.push(`${counts.pendingCount} pending`); // moto reports desired - running: negative when more run
   if (target.failedTasks) parts.push(`${target.failedTasks} failed`);
   if (older.length > 0) {
     const running = older.reduce((sum, d) => sum + (d.runningCount ?? 0), 0);
@@ -197,11 +199,117 @@ function timeoutMessage(name: string, seconds: number, last: Observation | undef
   return `service ${name} was not stable after ${seconds} s: ${summary}${newest ? `; the newest event: ${newest}` : ""}`;
 }
 
+/** How long the first poll of a deleted service waits for other deletions in its cluster to join it. */
+const GATHER_MS = 100;
+
+/** DescribeServices takes at most 10 services a call. */
+const SERVICES_PER_CALL = 10;
+
+interface InactiveWaiter {
+  service: string;
+  deadline: number;
+  /** When this waiter wants its next answer, and how long after that the one after (backing off). */
+  due: number;
+  delayMs: number;
+  maxDelayMs: number;
+  timeoutSeconds: number;
+  status?: string;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
 /**
- * After DeleteService: waits until the service is INACTIVE, with the SDK's own waiter bounded by `timeoutMs`. A
- * service already gone counts as done. The waiter answers "gone" (MISSING) and "out of time" with the same kind of
- * error, so one last DescribeServices decides between them and names the status in the timeout's message. (The SDK's
- * waiter retries every error, so a cluster deleted meanwhile is only noticed then.)
+ * The deleted services of one cluster being waited for, polled together: one DescribeServices per 10 services a
+ * round, whichever deletions they come from, at the earliest time one of them is due (or out of time).
+ */
+class InactivePoller {
+  readonly waiters = new Set<InactiveWaiter>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private at = Infinity;
+
+  constructor(
+    private readonly ecs: ECSClient,
+    private readonly cluster: string,
+    private readonly done: () => void,
+  ) {}
+
+  add(waiter: InactiveWaiter): void {
+    this.waiters.add(waiter);
+    this.schedule();
+  }
+
+  remove(waiter: InactiveWaiter): void {
+    this.waiters.delete(waiter);
+    if (this.waiters.size === 0) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.at = Infinity;
+      this.done();
+    }
+  }
+
+  private schedule(): void {
+    const next = Math.min(...[...this.waiters].map((w) => Math.min(w.due, w.deadline)));
+    if (this.timer !== undefined && next >= this.at) return;
+    clearTimeout(this.timer);
+    this.at = next;
+    this.timer = setTimeout(() => void this.poll(), Math.max(0, next - Date.now()));
+  }
+
+  private async poll(): Promise<void> {
+    this.timer = undefined;
+    this.at = Infinity;
+    const polled = [...this.waiters];
+    const names = [...new Set(polled.map((w) => w.service))];
+    const statuses = new Map<string, string | undefined>();
+    await Promise.all(
+      inBatches(names, SERVICES_PER_CALL).map(async (batch) => {
+        try {
+          const { services } = await this.ecs.send(new DescribeServicesCommand({ cluster: this.cluster, services: batch }));
+          // A service missing from the answer is among its failures (MISSING): gone, like an INACTIVE one.
+          for (const name of batch) {
+            const found = services?.find((s) => s.serviceArn === name || s.serviceName === shortName(name));
+            statuses.set(name, found?.status === "INACTIVE" ? undefined : found?.status);
+          }
+        } catch (error) {
+          // The cluster is gone, and its services with it; any other error ends these waits.
+          if (isNotFound(error)) for (const name of batch) statuses.set(name, undefined);
+          else
+            for (const w of polled.filter((w) => batch.includes(w.service)))
+              this.finish(w, error instanceof Error ? error : new Error(String(error)));
+        }
+      }),
+    );
+    const now = Date.now();
+    for (const w of polled.filter((w) => this.waiters.has(w) && statuses.has(w.service))) {
+      w.status = statuses.get(w.service);
+      if (w.status === undefined) this.finish(w);
+      else if (now >= w.deadline) {
+        this.finish(w, new Error(`service ${shortName(w.service)} was not inactive after ${w.timeoutSeconds} s: it is ${w.status}`));
+      } else if (now >= w.due) {
+        w.due = now + w.delayMs;
+        w.delayMs = Math.min(w.delayMs * 2, w.maxDelayMs);
+      }
+    }
+    if (this.waiters.size > 0) this.schedule();
+  }
+
+  finish(waiter: InactiveWaiter, error?: Error): void {
+    if (!this.waiters.has(waiter)) return;
+    this.remove(waiter);
+    if (error) waiter.reject(error);
+    else waiter.resolve();
+  }
+}
+
+const inactivePollers = new WeakMap<ECSClient, Map<string, InactivePoller>>();
+
+/**
+ * After DeleteService: waits until the service is INACTIVE (or gone, or its cluster gone), bounded by `timeoutMs`.
+ * Deleted services of one cluster waited for at the same time (a stack's deletions run side by side) are polled
+ * together, 10 to a DescribeServices, instead of one call per service each round: the first poll waits a moment
+ * for others to join, then each service backs off from the minimum to the maximum delay. At the end of the time,
+ * one last answer decides, and names the status in the timeout's message.
  */
 export async function waitForServiceInactive(
   ctx: Context,
@@ -210,14 +318,39 @@ export async function waitForServiceInactive(
   options: PollOptions & { signal?: AbortSignal } = {},
 ): Promise<void> {
   const bounds = waiterBounds(timeoutMs, options, ECS_POLL);
-  const stop = options.signal && { abortSignal: options.signal };
-  try {
-    await waitUntilServicesInactive({ client: ctx.clients.ecs, ...bounds, ...stop }, { cluster: ref.cluster, services: [ref.service] });
-  } catch {
-    if (options.signal?.aborted)
-      throw new WaitStoppedError(`stopped waiting for service ${shortName(ref.service)} to go: its deletion was sent`);
-    const status = (await describeService(ctx.clients.ecs, ref, undefined)).service?.status;
-    if (status === undefined || status === "INACTIVE") return;
-    throw new Error(`service ${shortName(ref.service)} was not inactive after ${bounds.maxWaitTime} s: it is ${status}`);
-  }
+  const ecs = ctx.clients.ecs;
+  const byCluster = inactivePollers.get(ecs) ?? new Map<string, InactivePoller>();
+  inactivePollers.set(ecs, byCluster);
+  const poller =
+    byCluster.get(ref.cluster) ??
+    new InactivePoller(ecs, ref.cluster, () => {
+      if (byCluster.get(ref.cluster) === poller) byCluster.delete(ref.cluster);
+    });
+  byCluster.set(ref.cluster, poller);
+  const now = Date.now();
+  const stopped = () => new WaitStoppedError(`stopped waiting for service ${shortName(ref.service)} to go: its deletion was sent`);
+  if (options.signal?.aborted) throw stopped();
+  await new Promise<void>((resolve, reject) => {
+    const waiter: InactiveWaiter = {
+      service: ref.service,
+      deadline: now + timeoutMs,
+      due: now + Math.min(GATHER_MS, bounds.minDelay * 1000),
+      delayMs: bounds.minDelay * 1000,
+      maxDelayMs: bounds.maxDelay * 1000,
+      timeoutSeconds: bounds.maxWaitTime,
+      resolve,
+      reject,
+    };
+    const onAbort = () => poller.finish(waiter, stopped());
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const settle =
+      <A extends unknown[]>(fn: (...args: A) => void) =>
+      (...args: A) => {
+        options.signal?.removeEventListener("abort", onAbort);
+        fn(...args);
+      };
+    waiter.resolve = settle(resolve);
+    waiter.reject = settle(reject);
+    poller.add(waiter);
+  });
 }

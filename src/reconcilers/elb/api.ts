@@ -3,16 +3,22 @@ import { isNotFound } from "../../aws/errors.js";
 import { inBatches } from "../collections.js";
 import { fromTagList, toTagList, type TagChange } from "../diff-helpers.js";
 import type { Context, Tags } from "../contract.js";
+import { findTaggedResources } from "../tagged-resources.js";
 
 /** ELBv2 describe calls take at most 20 names or ARNs. */
 const ELB_BATCH = 20;
 
 /**
  * Describes load balancers or target groups by name or ARN, 20 to a call. ELBv2 fails the whole call when one
- * of them does not exist, so a batch that fails as not found is asked again one by one, and the missing ones
- * are left out. When everything exists (every run after the first) that is one call per 20.
+ * of them does not exist, so a batch of several that fails as not found is answered by `fallback` when there is
+ * one (a listing of them all), else asked again one by one, and the missing ones are left out. When everything exists
+ * (every run after the first) that is one call per 20.
  */
-export async function describeEach<T>(keys: readonly string[], describe: (batch: string[]) => Promise<T[]>): Promise<T[]> {
+export async function describeEach<T>(
+  keys: readonly string[],
+  describe: (batch: string[]) => Promise<T[]>,
+  fallback?: (batch: string[]) => Promise<T[]>,
+): Promise<T[]> {
   const unique = [...new Set(keys)];
   const pages = await Promise.all(
     inBatches(unique, ELB_BATCH).map(async (batch) => {
@@ -21,6 +27,7 @@ export async function describeEach<T>(keys: readonly string[], describe: (batch:
       } catch (error) {
         if (!isNotFound(error)) throw error;
         if (batch.length === 1) return [];
+        if (fallback) return fallback(batch);
         return (await Promise.all(batch.map((key) => describeEach([key], describe)))).flat();
       }
     }),
@@ -37,6 +44,21 @@ export async function describeElbTags(ctx: Context, arns: readonly string[]): Pr
   );
   const tags = new Map<string, Tags>();
   for (const d of pages.flat()) if (d.ResourceArn) tags.set(d.ResourceArn, fromTagList(d.Tags));
+  return tags;
+}
+
+/**
+ * The tags of ELBv2 resources as a plan reads them: those the Tagging API lists as the stack's (the plan's one
+ * query, which covers load balancers and target groups) from its answer, the rest (listeners and rules, which it
+ * does not cover, resources of other owners, and any it does not list yet) with DescribeTags, 20 ARNs of any
+ * types to a call. Whether a resource exists is the caller's describe's to say, not the Tagging API's.
+ */
+export async function readElbTags(ctx: Context, arns: readonly string[]): Promise<Map<string, Tags>> {
+  if (arns.length === 0) return new Map();
+  const listed = new Map((await findTaggedResources(ctx)).map((r) => [r.arn, r.tags]));
+  const tags = new Map(arns.flatMap((arn) => (listed.has(arn) ? [[arn, listed.get(arn)!] as const] : [])));
+  const rest = arns.filter((arn) => !tags.has(arn));
+  if (rest.length > 0) for (const [arn, found] of await describeElbTags(ctx, rest)) tags.set(arn, found);
   return tags;
 }
 

@@ -227,9 +227,10 @@ export const servicesReconciler: Reconciler<ServiceDesired, ObservedService, Ser
   async delete(observed, ctx) {
     const ref = { cluster: observed.cluster, service: observed.name };
     try {
-      // ECS refuses to delete a service still scaled above zero (without `force`, which is not used here).
-      if (observed.desiredCount > 0) await updateService(ctx, { ...ref, desiredCount: 0 });
-      await ctx.clients.ecs.send(new DeleteServiceCommand(ref));
+      // `force` deletes a service still scaled above zero ("allows you to delete a service even if it wasn't scaled
+      // down to zero tasks", DeleteService API reference): its tasks drain as they would after an UpdateService to
+      // desiredCount 0 sent just before, which it saves.
+      await ctx.clients.ecs.send(new DeleteServiceCommand({ ...ref, force: true }));
     } catch (e) {
       if (isNotFound(e)) return;
       // Already being deleted (DRAINING): what is left is to wait for it to go.

@@ -17,6 +17,8 @@ import {
   DescribeTaskDefinitionCommand,
   RegisterTaskDefinitionCommand,
   paginateListTaskDefinitions,
+  type DeleteTaskDefinitionsCommandOutput,
+  type ECSClient,
   type RegisterTaskDefinitionCommandInput,
   type Tag,
   type TaskDefinition,
@@ -26,13 +28,14 @@ import { awsErrorIs } from "../../../aws/errors.js";
 import { inBatches, mapConcurrently } from "../../collections.js";
 import { applyTagChange } from "../../diff-helpers.js";
 import { fingerprint } from "../../fingerprint.js";
-import { findTaggedResources, queryTaggedResources, resourcesOfType } from "../../tagged-resources.js";
+import { findTaggedResources, resourcesOfType, type TaggedResource } from "../../tagged-resources.js";
 import { parseArn } from "../../arns.js";
 import { STACK_TAG, type Context, type Reconciler, type Tags } from "../../contract.js";
 import { recogniseBeforeRetry } from "../../recognise.js";
 import { writeEcsTags } from "../api.js";
 import { fromEcsTags } from "../model.js";
 import { resolved, type Pending } from "../../diff-helpers.js";
+import { KnownAfterApply } from "../../../plan/model.js";
 import {
   diffTaskDefinitionResource,
   previewTaskDefinition,
@@ -82,8 +85,20 @@ const contentFingerprint = (request: RegisterTaskDefinitionCommandInput): string
 
 /** The revision's tags as the diff sees them: all but the fingerprint. */
 function observedTags(tags: readonly Tag[] | undefined): Tags {
-  const { [FINGERPRINT_TAG]: _fingerprint, ...rest } = fromEcsTags(tags);
+  return withoutFingerprint(fromEcsTags(tags));
+}
+
+function withoutFingerprint(tags: Tags): Tags {
+  const { [FINGERPRINT_TAG]: _fingerprint, ...rest } = tags;
   return rest;
+}
+
+/** The request of the desired content when every value in it is known (a role to be created leaves its ARN unknown). */
+function knownRequest(desired: TaskDefinitionDesired): RegisterTaskDefinitionCommandInput | undefined {
+  const input = registerInput(desired);
+  const unknown = (v: unknown): boolean =>
+    v instanceof KnownAfterApply || (typeof v === "object" && v !== null && Object.values(v).some(unknown));
+  return unknown(input) ? undefined : resolved<RegisterTaskDefinitionCommandInput>(input, "the RegisterTaskDefinition input");
 }
 
 /** One revision (ARN) or the family's newest (family), as DescribeTaskDefinition answers; undefined when there is none. */
@@ -114,9 +129,57 @@ async function listRevisions(ctx: Context, family: string, status: TaskDefinitio
   return newestFirst(arns);
 }
 
-/** The family's revisions carrying this stack's tag, asked afresh (a run's writes are newer than the plan's read). */
-async function stackRevisions(ctx: Context, family: string): Promise<Set<string>> {
-  return new Set((await queryTaggedResources(ctx)).map((r) => r.arn).filter(ofFamily(family)));
+/** The revisions the Tagging API lists as the stack's (the plan's one query), by family. */
+async function stackRevisionsByFamily(ctx: Context): Promise<Map<string, TaggedResource[]>> {
+  const byFamily = new Map<string, TaggedResource[]>();
+  for (const r of resourcesOfType(await findTaggedResources(ctx), "ecs", "task-definition")) {
+    const family = revisionOf(r.arn)?.family;
+    if (family !== undefined) byFamily.set(family, [...(byFamily.get(family) ?? []), r]);
+  }
+  return byFamily;
+}
+
+/**
+ * The family's live revision without a call: the newest revision the Tagging API lists as the stack's, when its
+ * fingerprint tag is the desired content's. A revision is immutable, so its content is what was registered, the
+ * desired content itself (in the diff's normalised form). The Tagging API lists deregistered revisions too, so the
+ * candidate still has to be found ACTIVE (activeRevisions). Anything else (no tag, another fingerprint, content not
+ * yet known, a family it does not list) is read.
+ */
+function unchangedRevision(desired: TaskDefinitionDesired, tagged: readonly TaggedResource[]): ObservedTaskDefinition | undefined {
+  const [newest] = newestFirst(tagged.map((r) => r.arn));
+  const request = knownRequest(desired);
+  const tags = tagged.find((r) => r.arn === newest)?.tags;
+  if (!newest || !request || !tags || tags[FINGERPRINT_TAG] !== contentFingerprint(request)) return undefined;
+  return {
+    name: desired.family,
+    id: newest,
+    tags: withoutFingerprint(tags),
+    revision: revisionOf(newest)!.revision,
+    status: "ACTIVE",
+    definition: normaliseTaskDefinition(request),
+    stackRevisions: tagged.map((r) => r.arn),
+  };
+}
+
+/** ListTaskDefinitions answers at most 100 revisions a page. */
+const LIST_PAGE = 100;
+
+/**
+ * The region's ACTIVE revisions, when listing them takes at most `pages` calls; undefined when it would take more,
+ * and a describe per family costs less. (ListTaskDefinitions' familyPrefix takes one whole family name, so the
+ * families cannot be listed together any narrower.) It tells a revision the Tagging API lists (which lists
+ * deregistered ones too: a deletion cut short, a revision deregistered by hand) from a live one.
+ */
+async function activeRevisions(ctx: Context, pages: number): Promise<Set<string> | undefined> {
+  if (pages < 1) return undefined;
+  const found = new Set<string>();
+  let made = 0;
+  for await (const page of paginateListTaskDefinitions({ client: ctx.clients.ecs, pageSize: LIST_PAGE }, { status: "ACTIVE" })) {
+    for (const arn of page.taskDefinitionArns ?? []) found.add(arn);
+    if (++made >= pages && page.nextToken) return undefined;
+  }
+  return found;
 }
 
 /** How many DescribeTaskDefinition calls an ownership check has in flight at once. */
@@ -145,12 +208,14 @@ async function stackOwnedAmong(ctx: Context, listed: readonly string[], tagged: 
  */
 async function observeFamily(ctx: Context, family: string): Promise<ObservedTaskDefinition | undefined> {
   const latest = await describe(ctx, family);
-  if (latest?.status === "ACTIVE" && latest.tags[STACK_TAG] === ctx.stack) return latest;
+  // None: the family has no ACTIVE revision (AWS), or none at all (moto), so there is nothing to list.
+  if (!latest) return undefined;
+  if (latest.status === "ACTIVE" && latest.tags[STACK_TAG] === ctx.stack) return latest;
   const active = await listRevisions(ctx, family, "ACTIVE");
   if (active.length === 0) return undefined;
   const tagged = new Set((await findTaggedResources(ctx)).map((r) => r.arn));
   const newestTagged = active.find((arn) => tagged.has(arn));
-  const unconfirmed = active.slice(0, newestTagged ? active.indexOf(newestTagged) : active.length).filter((arn) => arn !== latest?.id);
+  const unconfirmed = active.slice(0, newestTagged ? active.indexOf(newestTagged) : active.length).filter((arn) => arn !== latest.id);
   const described = await mapConcurrently(unconfirmed, DESCRIBES_AT_ONCE, (arn) => describe(ctx, arn));
   const newestOwn = described.find((revision) => revision?.tags[STACK_TAG] === ctx.stack);
   if (newestOwn) return newestOwn;
@@ -164,22 +229,22 @@ async function observeFamily(ctx: Context, family: string): Promise<ObservedTask
  * of those, so that deleting the family finishes the job.
  */
 async function discoverTaskDefinitions(ctx: Context, knownIds: ReadonlySet<string>): Promise<ObservedTaskDefinition[]> {
-  const tagged = resourcesOfType(await findTaggedResources(ctx), "ecs", "task-definition");
+  const byFamily = await stackRevisionsByFamily(ctx);
   const knownFamilies = new Set([...knownIds].map((arn) => revisionOf(arn)?.family));
-  const tagsOf = new Map(tagged.map((r) => [r.arn, r.tags]));
-  const families = new Set(
-    tagged.map((r) => revisionOf(r.arn)?.family).filter((f): f is string => f !== undefined && !knownFamilies.has(f)),
-  );
+  const families = [...byFamily.keys()].filter((f) => !knownFamilies.has(f));
 
   const found = await Promise.all(
-    [...families].map(async (family): Promise<ObservedTaskDefinition | undefined> => {
+    families.map(async (family): Promise<ObservedTaskDefinition | undefined> => {
+      const tagged = byFamily.get(family)!;
+      const stackRevisions = tagged.map((r) => r.arn);
       const live = await observeFamily(ctx, family);
-      if (live?.tags[STACK_TAG] === ctx.stack) return live;
+      if (live?.tags[STACK_TAG] === ctx.stack) return { ...live, stackRevisions };
+      const tagsOf = new Map(tagged.map((r) => [r.arn, r.tags]));
       const [newest] = (await listRevisions(ctx, family, "INACTIVE")).filter((arn) => tagsOf.has(arn));
       if (!newest) return undefined;
       const tags = tagsOf.get(newest)!;
       const revision = revisionOf(newest)!.revision;
-      return { name: family, id: newest, tags, revision, status: "INACTIVE", definition: { containerDefinitions: [] } };
+      return { name: family, id: newest, tags, revision, status: "INACTIVE", definition: { containerDefinitions: [] }, stackRevisions };
     }),
   );
   return found.filter((o): o is ObservedTaskDefinition => o !== undefined).sort((a, b) => a.name.localeCompare(b.name));
@@ -189,7 +254,21 @@ async function observeTaskDefinitions(
   desired: ReadonlyArray<{ address: string; value: TaskDefinitionDesired }>,
   ctx: Context,
 ): Promise<Map<string, ObservedTaskDefinition>> {
-  const found = await Promise.all(desired.map(async ({ address, value }) => [address, await observeFamily(ctx, value.family)] as const));
+  const byFamily = await stackRevisionsByFamily(ctx);
+  const unchanged = desired.map(({ value }) => unchangedRevision(value, byFamily.get(value.family) ?? []));
+  // Listing the ACTIVE revisions is worth it while it takes fewer calls than half the describes it can save: those
+  // of the families it confirms unchanged, and of those it shows without an ACTIVE revision (new ones: nothing to read).
+  const active = await activeRevisions(ctx, Math.floor(desired.length / 2));
+  const activeFamilies = new Set([...(active ?? [])].map((arn) => revisionOf(arn)?.family));
+  const found = await Promise.all(
+    desired.map(async ({ address, value }, i) => {
+      const tagged = byFamily.get(value.family) ?? [];
+      if (active && !activeFamilies.has(value.family)) return [address, undefined] as const;
+      const fromTags = unchanged[i] && active?.has(unchanged[i].id) ? unchanged[i] : undefined;
+      const live = fromTags ?? (await observeFamily(ctx, value.family));
+      return [address, live && { ...live, stackRevisions: tagged.map((r) => r.arn) }] as const;
+    }),
+  );
   return new Map(found.filter((entry): entry is readonly [string, ObservedTaskDefinition] => entry[1] !== undefined));
 }
 
@@ -204,27 +283,70 @@ async function deregister(ctx: Context, arn: string): Promise<void> {
   }
 }
 
-/** DeleteTaskDefinitions takes at most 10 revisions a call and reports each failure apart; one already gone is not a failure. */
+/** DeleteTaskDefinitions takes at most 10 revisions a call. */
+const DELETE_BATCH = 10;
+/** How long a revision to delete waits for those of other families (deleted side by side) to share its call. */
+const DELETE_GATHER_MS = 100;
+
+interface QueuedDeletion {
+  arn: string;
+  settle(failure: DeleteTaskDefinitionsCommandOutput["failures"], error?: unknown): void;
+}
+
+const deletionQueues = new WeakMap<ECSClient, { queued: QueuedDeletion[]; timer?: ReturnType<typeof setTimeout> }>();
+
+/** Sends what is queued, 10 revisions to a DeleteTaskDefinitions, each answered with the failures of its call. */
+function sendDeletions(ecs: ECSClient, queue: { queued: QueuedDeletion[]; timer?: ReturnType<typeof setTimeout> }): void {
+  clearTimeout(queue.timer);
+  queue.timer = undefined;
+  for (const batch of inBatches(queue.queued.splice(0), DELETE_BATCH)) {
+    ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: batch.map((q) => q.arn) })).then(
+      (answer) => batch.forEach((q) => q.settle(answer.failures)),
+      (error: unknown) => batch.forEach((q) => q.settle(undefined, error)),
+    );
+  }
+}
+
+/**
+ * Deletes deregistered revisions; one already gone is not a failure. The revisions of every family deleted at about
+ * the same time share calls (up to 10 a call, after DELETE_GATHER_MS at most), and each family is told its own
+ * failures, which DeleteTaskDefinitions reports revision by revision.
+ */
 async function deleteRevisions(ctx: Context, family: string, arns: readonly string[]): Promise<void> {
-  for (const batch of inBatches(arns, 10)) {
-    const answer = await ctx.clients.ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: batch }));
-    const failed = (answer.failures ?? []).filter((f) => !/does not exist/i.test(f.reason ?? ""));
-    if (failed.length > 0) {
-      const reasons = failed.map((f) => `${f.arn}: ${f.reason}${f.detail ? ` (${f.detail})` : ""}`).join("; ");
-      throw new Error(`task definition ${family}: DeleteTaskDefinitions failed for ${reasons}`);
-    }
+  const ecs = ctx.clients.ecs;
+  const queue = deletionQueues.get(ecs) ?? { queued: [] };
+  deletionQueues.set(ecs, queue);
+  const answers = arns.map(
+    (arn) =>
+      new Promise<DeleteTaskDefinitionsCommandOutput["failures"]>((resolve, reject) => {
+        queue.queued.push({ arn, settle: (failures, error) => (error === undefined ? resolve(failures) : reject(error)) });
+        if (queue.queued.length >= DELETE_BATCH) sendDeletions(ecs, queue);
+        else queue.timer ??= setTimeout(() => sendDeletions(ecs, queue), DELETE_GATHER_MS);
+      }),
+  );
+  const failures = await Promise.all(answers);
+  const failed = arns.flatMap((arn, i) => (failures[i] ?? []).filter((f) => f.arn === arn && !/does not exist/i.test(f.reason ?? "")));
+  if (failed.length > 0) {
+    const reasons = failed.map((f) => `${f.arn}: ${f.reason}${f.detail ? ` (${f.detail})` : ""}`).join("; ");
+    throw new Error(`task definition ${family}: DeleteTaskDefinitions failed for ${reasons}`);
   }
 }
 
 /**
  * Keeps the newest `keepRevisions` of the stack's ACTIVE revisions of the family and deregisters the older ones.
  * The revision just registered counts even if a list does not show it yet; revisions without the stack's tag
- * are someone else's and never touched.
+ * are someone else's and never touched. `stackRevisions` is the plan's Tagging API answer: a revision registered
+ * since is described, and its own tags decide (stackOwnedAmong).
  */
-async function retire(ctx: Context, family: string, keepRevisions: number, registered: string): Promise<void> {
-  const [tagged, active] = await Promise.all([stackRevisions(ctx, family), listRevisions(ctx, family, "ACTIVE")]);
-  tagged.add(registered);
-  const ours = await stackOwnedAmong(ctx, active, tagged);
+async function retire(
+  ctx: Context,
+  family: string,
+  keepRevisions: number,
+  registered: string,
+  stackRevisions: readonly string[],
+): Promise<void> {
+  const active = await listRevisions(ctx, family, "ACTIVE");
+  const ours = await stackOwnedAmong(ctx, active, new Set([...stackRevisions, registered]));
   const kept = newestFirst(new Set([registered, ...ours]));
   for (const arn of kept.slice(keepRevisions)) await deregister(ctx, arn);
 }
@@ -239,6 +361,7 @@ async function registerRevision(
   input: Pending<RegisterTaskDefinitionCommandInput>,
   keepRevisions: number,
   ctx: Context,
+  previous: ObservedTaskDefinition | undefined,
 ): Promise<ObservedTaskDefinition> {
   const request = resolved<RegisterTaskDefinitionCommandInput>(input, "the RegisterTaskDefinition input");
   const fingerprint = contentFingerprint(request);
@@ -259,8 +382,10 @@ async function registerRevision(
   );
   const { taskDefinition } = await ctx.clients.ecs.send(command);
   if (!taskDefinition?.taskDefinitionArn) throw new Error(`task definition ${request.family}: RegisterTaskDefinition answered without it`);
-  const registered = toObservedTaskDefinition(taskDefinition, ownTags);
-  await retire(ctx, registered.name, keepRevisions, registered.id);
+  const stackRevisions = [...(previous?.stackRevisions ?? []), taskDefinition.taskDefinitionArn];
+  const registered = toObservedTaskDefinition(taskDefinition, ownTags, stackRevisions);
+  // A family created had no ACTIVE revision when planned: the one registered is all there is, nothing to retire.
+  if (previous) await retire(ctx, registered.name, keepRevisions, registered.id, previous.stackRevisions);
   return registered;
 }
 
@@ -270,38 +395,52 @@ async function updateTaskDefinition(
   observed: ObservedTaskDefinition,
   ctx: Context,
 ): Promise<ObservedTaskDefinition> {
-  if ("revision" in change) return registerRevision(change.revision, change.keepRevisions, ctx);
+  if ("revision" in change) return registerRevision(change.revision, change.keepRevisions, ctx, observed);
   await writeEcsTags(ctx, observed.id, change.tags);
   return { ...observed, tags: applyTagChange(observed.tags, change.tags) };
 }
 
 /**
- * Deregisters the stack's ACTIVE revisions of the family, then deletes them with its deregistered ones. A family
- * discovered with only deregistered revisions left has its ACTIVE revisions left alone: one may have been
- * registered in this very run.
+ * Deregisters the stack's ACTIVE revisions of the family, then deletes them with its deregistered ones: one
+ * ListTaskDefinitions. Which revisions are the stack's starts from the plan's Tagging API answer (carried in
+ * `stackRevisions`) rather than a fresh query: an ACTIVE revision it does not name (registered since, or not yet
+ * indexed) is described and its own tags decide, as before; the deregistered ones deleted are those just
+ * deregistered and those it names that are no longer ACTIVE. When it names none of the family's revisions (an
+ * emulator's empty answer, or a lag) the deregistered ones are listed too, and their own tags decide. A family
+ * discovered with only deregistered revisions left has its ACTIVE revisions left alone (one may have been
+ * registered in this very run): its deregistered ones are listed instead.
  */
 async function deleteTaskDefinition(observed: ObservedTaskDefinition, ctx: Context): Promise<void> {
   const family = observed.name;
-  const tagged = await stackRevisions(ctx, family);
+  const tagged = new Set(observed.stackRevisions);
   if (observed.tags[STACK_TAG] === ctx.stack) tagged.add(observed.id);
-  const active =
-    observed.status === "ACTIVE" ? newestFirst(await stackOwnedAmong(ctx, await listRevisions(ctx, family, "ACTIVE"), tagged)) : [];
+  if (observed.status !== "ACTIVE") {
+    const inactive = await stackOwnedAmong(ctx, await listRevisions(ctx, family, "INACTIVE"), tagged);
+    return deleteRevisions(ctx, family, newestFirst(inactive));
+  }
+  const listed = await listRevisions(ctx, family, "ACTIVE");
+  const active = newestFirst(await stackOwnedAmong(ctx, listed, tagged));
   for (const arn of active) await deregister(ctx, arn);
-  const inactive = await stackOwnedAmong(ctx, await listRevisions(ctx, family, "INACTIVE"), new Set([...tagged, ...active]));
-  await deleteRevisions(ctx, family, newestFirst(new Set([...active, ...inactive])));
+  const deregisteredBefore =
+    observed.stackRevisions.length > 0
+      ? [...tagged].filter((arn) => !listed.includes(arn))
+      : await stackOwnedAmong(ctx, await listRevisions(ctx, family, "INACTIVE"), new Set(active));
+  await deleteRevisions(ctx, family, newestFirst(new Set([...active, ...deregisteredBefore])));
 }
 
 /** Task definitions: every change is a new revision (see the header). */
 export const taskDefinitionsReconciler: Reconciler<TaskDefinitionDesired, ObservedTaskDefinition, TaskDefinitionChange> = {
   kind: "taskDefinitions",
   refersTo: ["roles", "logGroups"],
-  looksUp: [],
+  // observe compares the fingerprint of the desired content, role ARNs and log group names included, with the
+  // stack's newest revision's fingerprint tag, and reads the revision only when they differ.
+  looksUp: ["roles", "logGroups"],
   newVersion: (change) => "revision" in change,
   nodes: (spec) => Object.entries(spec.taskDefinitions).map(([logical, entry]) => taskDefinitionNode(spec, logical, entry)),
   observe: observeTaskDefinitions,
   discover: discoverTaskDefinitions,
   diff: diffTaskDefinitionResource,
-  create: (desired, ctx) => registerRevision(registerInput(desired), desired.keepRevisions, ctx),
+  create: (desired, ctx) => registerRevision(registerInput(desired), desired.keepRevisions, ctx, undefined),
   update: updateTaskDefinition,
   delete: deleteTaskDefinition,
   preview: previewTaskDefinition,

@@ -39,6 +39,11 @@ export interface ObservedTaskDefinition extends Observed {
   /** ACTIVE; INACTIVE only for a family discovered with nothing but deregistered revisions of the stack left. */
   status: string;
   definition: NormalisedTaskDefinition;
+  /**
+   * The family's revisions the Tagging API listed as the stack's when this was read (the plan's one query): delete
+   * and the retention of older revisions start from them instead of asking the Tagging API again.
+   */
+  stackRevisions: string[];
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -228,7 +233,7 @@ export function previewTaskDefinition(desired: TaskDefinitionDesired): FieldDiff
 // AWS's answers
 
 /** DescribeTaskDefinition's (or RegisterTaskDefinition's) revision, in the diff's form. */
-export function toObservedTaskDefinition(td: TaskDefinition, tags: Tags): ObservedTaskDefinition {
+export function toObservedTaskDefinition(td: TaskDefinition, tags: Tags, stackRevisions: readonly string[] = []): ObservedTaskDefinition {
   return {
     name: td.family!,
     id: td.taskDefinitionArn!,
@@ -236,5 +241,16 @@ export function toObservedTaskDefinition(td: TaskDefinition, tags: Tags): Observ
     revision: td.revision!,
     status: td.status ?? "ACTIVE",
     definition: normaliseTaskDefinition(td),
+    stackRevisions: [...stackRevisions],
   };
+}
+
+/**
+ * The plan's name for the revision a content change registers (`shop-web:2`, for its row and for what refers to it):
+ * AWS numbers a revision one above the family's highest, deregistered ones included. The highest the plan saw is
+ * the live revision or one of the stack's the Tagging API listed (which lists deregistered ones too).
+ */
+export function nextRevisionName(_desired: TaskDefinitionDesired, observed: ObservedTaskDefinition): string {
+  const listed = observed.stackRevisions.map((arn) => Number(/:(\d+)$/.exec(arn)?.[1] ?? 0));
+  return `${observed.name}:${Math.max(observed.revision, ...listed) + 1}`;
 }

@@ -37,7 +37,7 @@ import { applyTagChange, known, sortedSet, toTagList } from "../../diff-helpers.
 import { findTaggedResources, resourcesOfType } from "../../tagged-resources.js";
 import { STACK_TAG, type Context, type Reconciler, type Tags } from "../../contract.js";
 import type { LoadBalancerStatus, ResourceStatus } from "../../../plan/status.js";
-import { describeEach, describeElbTags, describeWithTags, writeElbTags } from "../api.js";
+import { describeEach, describeWithTags, readElbTags, writeElbTags } from "../api.js";
 import { createRecognising, recogniseBeforeRetry, type Recognition } from "../../recognise.js";
 import { arnSuffix, attributeList } from "../model.js";
 import {
@@ -67,10 +67,15 @@ async function describeAttributes(ctx: Context, arn: string): Promise<LoadBalanc
   }
 }
 
-/** Tags (one call per 20) and attributes (one call each, in parallel) of described load balancers. */
+/**
+ * Tags (readElbTags) and attributes (one call each, in parallel) of described load balancers. The attributes are
+ * read for every load balancer, whatever its spec sets: the ones the tool manages are enforced, AWS's defaults
+ * for what the spec leaves out (see the header), so the spec alone says how it behaves; that costs one call per
+ * load balancer, a stack has few.
+ */
 async function withDetails(ctx: Context, found: readonly LoadBalancer[]): Promise<ObservedLoadBalancer[]> {
   const arns = found.map((lb) => lb.LoadBalancerArn!);
-  const [tags, attributes] = await Promise.all([describeElbTags(ctx, arns), Promise.all(arns.map((arn) => describeAttributes(ctx, arn)))]);
+  const [tags, attributes] = await Promise.all([readElbTags(ctx, arns), Promise.all(arns.map((arn) => describeAttributes(ctx, arn)))]);
   return found.flatMap((lb, i) => {
     const attrs = attributes[i];
     return attrs ? [normaliseLoadBalancer(lb, tags.get(lb.LoadBalancerArn!) ?? {}, attrs)] : [];

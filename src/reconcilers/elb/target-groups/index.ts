@@ -28,6 +28,7 @@ import {
   DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
+  paginateDescribeTargetGroups,
   ModifyTargetGroupAttributesCommand,
   ModifyTargetGroupCommand,
   type ProtocolEnum,
@@ -37,9 +38,9 @@ import {
 import { awsErrorIs, formatAwsError, isNotFound } from "../../../aws/errors.js";
 import { applyTagChange, known, toTagList } from "../../diff-helpers.js";
 import { findTaggedResources, resourcesOfType } from "../../tagged-resources.js";
-import { ID_TAG, STACK_TAG, type Context, type Reconciler, type Tags } from "../../contract.js";
+import { ID_TAG, STACK_TAG, sharedRead, type Context, type Reconciler, type Tags } from "../../contract.js";
 import type { ResourceStatus } from "../../../plan/status.js";
-import { describeEach, describeElbTags, describeWithTags, writeElbTags } from "../api.js";
+import { describeEach, describeWithTags, readElbTags, writeElbTags } from "../api.js";
 import { createRecognising } from "../../recognise.js";
 import { arnSuffix, attributeList, attributeMap } from "../model.js";
 import {
@@ -138,16 +139,33 @@ async function deleteTargetGroup(observed: ObservedTargetGroup, ctx: Context): P
 // ---------------------------------------------------------------------------------------------------------
 // Reads
 
+/**
+ * Every target group of the region, once per plan: what a lookup by names falls back on when one of a batch does
+ * not exist (ELBv2 then fails the whole batch), instead of asking for each name alone. A plan of new groups, or the
+ * generation names of groups that have none yet, would otherwise cost a call per name.
+ */
+function allTargetGroups(ctx: Context): Promise<TargetGroup[]> {
+  return sharedRead(ctx, "elbTargetGroups", async () => {
+    const groups: TargetGroup[] = [];
+    for await (const page of paginateDescribeTargetGroups({ client: ctx.clients.elbv2 }, { PageSize: 400 })) {
+      groups.push(...(page.TargetGroups ?? []));
+    }
+    return groups;
+  });
+}
+
 const describeByNames = (ctx: Context, names: readonly string[]) =>
   describeEach(
     names,
     async (batch) => (await ctx.clients.elbv2.send(new DescribeTargetGroupsCommand({ Names: batch }))).TargetGroups ?? [],
+    async (batch) => (await allTargetGroups(ctx)).filter((g) => batch.includes(g.TargetGroupName ?? "")),
   );
 
 const describeByArns = (ctx: Context, arns: readonly string[]) =>
   describeEach(
     arns,
     async (batch) => (await ctx.clients.elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: batch }))).TargetGroups ?? [],
+    async (batch) => (await allTargetGroups(ctx)).filter((g) => batch.includes(g.TargetGroupArn ?? "")),
   );
 
 /** The target groups the Tagging API lists as the stack's (possibly one deleted a moment ago). */
@@ -217,8 +235,13 @@ function pickEach(
 }
 
 /**
- * Ownership is judged on DescribeTags (the Tagging API may lag behind). The attributes of the groups the Tagging
- * API's tags would pick are read beside DescribeTags; a group DescribeTags picks instead has its attributes read after.
+ * Ownership is judged on the tags readElbTags gives: the Tagging API's for the groups it lists as the stack's,
+ * DescribeTags' for the others (one of the stack's it does not list yet among them). The attributes of the groups
+ * the Tagging API's tags would pick are read beside DescribeTags; a group DescribeTags picks instead has its
+ * attributes read after. Every picked group's attributes are read, whatever its spec sets: the ones the tool
+ * manages are enforced, AWS's defaults for what the spec leaves out (see the header), so a stickiness or
+ * deregistration delay changed by hand is set back; that is one call per group, since
+ * DescribeTargetGroupAttributes takes one.
  */
 async function observeTargetGroups(
   desired: ReadonlyArray<{ address: string; value: TargetGroupDesired }>,
@@ -235,7 +258,7 @@ async function observeTargetGroups(
       ctx.stack,
     );
   const idsOf = (picked: Map<string, ObservedTargetGroup>) => [...new Set([...picked.values()].map((g) => g.id))];
-  const [tags, attributes] = await Promise.all([describeElbTags(ctx, arns), readAttributes(ctx, idsOf(pickedWith(taggedAs)))]);
+  const [tags, attributes] = await Promise.all([readElbTags(ctx, arns), readAttributes(ctx, idsOf(pickedWith(taggedAs)))]);
   const picked = pickedWith(tags);
   const late = idsOf(picked).filter((arn) => !attributes.has(arn));
   for (const [arn, read] of await readAttributes(ctx, late)) attributes.set(arn, read);
@@ -252,7 +275,7 @@ async function discoverTargetGroups(ctx: Context, knownIds: ReadonlySet<string>)
   const arns = (await stackTargetGroups(ctx)).map((r) => r.arn).filter((arn) => !knownIds.has(arn));
   const groups = await describeByArns(ctx, arns);
   if (groups.length === 0) return [];
-  const tags = await describeElbTags(
+  const tags = await readElbTags(
     ctx,
     groups.map((g) => g.TargetGroupArn!),
   );

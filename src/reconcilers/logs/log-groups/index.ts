@@ -11,7 +11,7 @@ import {
 import { isNotFound } from "../../../aws/errors.js";
 import { applyTagChange } from "../../diff-helpers.js";
 import { findTaggedResources, resourcesOfType, type TaggedResource } from "../../tagged-resources.js";
-import { STACK_TAG, type Context, type Reconciler } from "../../contract.js";
+import { STACK_TAG, type Context, type Reconciler, type Tags } from "../../contract.js";
 import { createRecognising } from "../../recognise.js";
 import { readLogsTags, writeLogsTags } from "../api.js";
 import {
@@ -36,15 +36,26 @@ async function describeLogGroup(ctx: Context, name: string): Promise<LogGroup | 
 }
 
 /**
- * The group of this name with its tags, if it exists. ListTagsForResource takes the ARN: known beforehand (from
- * the Tagging API), it is asked alongside the describe; otherwise it follows the describe, which gives it.
- * Either way the describe decides whether the group exists (moto answers for a deleted group's tags).
+ * The group of this name with its tags, if it exists. The tags are the Tagging API's when it lists the group as the
+ * stack's (`tags`), else ListTagsForResource's, which takes the ARN the describe gives. Either way the describe
+ * decides whether the group exists (the Tagging API, and moto's ListTagsForResource, answer for a deleted group).
  */
-async function observeLogGroup(ctx: Context, name: string, arn?: string): Promise<ObservedLogGroup | undefined> {
-  const described = describeLogGroup(ctx, name);
-  const tagged = arn !== undefined ? readLogsTags(ctx, arn) : described.then((group) => group && readLogsTags(ctx, arnOf(group)));
-  const [group, tags] = await Promise.all([described, tagged]);
-  return group && tags && observedLogGroup(group, tags); // no tags: deleted between the two calls
+async function observeLogGroup(ctx: Context, name: string, tags?: Promise<Tags | undefined>): Promise<ObservedLogGroup | undefined> {
+  // The describe does not wait for the Tagging API's answer: a plan waits for one round trip, not two, when it lists the group.
+  const [group, listed] = await Promise.all([describeLogGroup(ctx, name), tags]);
+  const read = group && (listed ?? (await readLogsTags(ctx, arnOf(group))));
+  return group && read && observedLogGroup(group, read); // no tags: deleted between the two calls
+}
+
+/** The stack's log groups as the Tagging API lists them, by name, with their tags. */
+function taggedByName(tagged: readonly TaggedResource[]): Map<string, TaggedResource> {
+  // A log group ARN may end in `:*`; names cannot contain `:`, so the suffix is never part of a name.
+  return new Map(
+    resourcesOfType(tagged, "logs", "log-group").map((r) => [
+      r.parsed.resource.replace(/:\*$/, ""),
+      { arn: r.arn.replace(/:\*$/, ""), tags: r.tags },
+    ]),
+  );
 }
 
 /**
@@ -56,14 +67,8 @@ export async function discoverLogGroups(
   tagged: readonly TaggedResource[],
   known: ReadonlySet<string> = new Set(),
 ): Promise<ObservedLogGroup[]> {
-  // A log group ARN may end in `:*`; names cannot contain `:`, so the suffix is never part of a name.
-  const arnsByName = new Map(
-    resourcesOfType(tagged, "logs", "log-group")
-      .map((r) => ({ name: r.parsed.resource.replace(/:\*$/, ""), arn: r.arn.replace(/:\*$/, "") }))
-      .filter((r) => !known.has(r.arn))
-      .map((r) => [r.name, r.arn]),
-  );
-  const live = await Promise.all([...arnsByName].map(([name, arn]) => observeLogGroup(ctx, name, arn)));
+  const candidates = [...taggedByName(tagged)].filter(([, r]) => !known.has(r.arn));
+  const live = await Promise.all(candidates.map(([name, r]) => observeLogGroup(ctx, name, Promise.resolve(r.tags))));
   return live
     .filter((g): g is ObservedLogGroup => g !== undefined && g.tags[STACK_TAG] === ctx.stack)
     .sort((a, b) => a.name.localeCompare(b.name));
@@ -77,7 +82,20 @@ export const logGroupsReconciler: Reconciler<LogGroupDesired, ObservedLogGroup, 
   nodes: logGroupNodes,
 
   async observe(desired, ctx) {
-    const found = await Promise.all(desired.map(async ({ address, value }) => [address, await observeLogGroup(ctx, value.name)] as const));
+    const tagged = findTaggedResources(ctx).then(taggedByName);
+    const found = await Promise.all(
+      desired.map(
+        async ({ address, value }) =>
+          [
+            address,
+            await observeLogGroup(
+              ctx,
+              value.name,
+              tagged.then((t) => t.get(value.name)?.tags),
+            ),
+          ] as const,
+      ),
+    );
     return new Map(found.filter((entry): entry is readonly [string, ObservedLogGroup] => entry[1] !== undefined));
   },
 
