@@ -61,15 +61,6 @@ export interface PlanOptions {
   identify?: boolean;
 }
 
-/**
- * A kind that can name the new version a change makes (a task definition's `shop-web:2`), shown on its row and on
- * the `(known after apply)` values of what refers to it. Optional, pure, from what observe read.
- * TODO(contract): belongs in Reconciler beside `newVersion`; declared here until contract.ts carries it.
- */
-export interface NamesNewVersions {
-  newVersionName?(desired: unknown, observed: Observed): string | undefined;
-}
-
 type SpecNode = { reconciler: AnyReconciler; node: DesiredNode<unknown> };
 
 /**
@@ -349,7 +340,7 @@ function convergeEntry(
       ? `was ${owner.from} in the spec`
       : undefined;
   const newVersion = reconciler.newVersion?.(change) === true;
-  const newVersionName = newVersion ? (reconciler as AnyReconciler & NamesNewVersions).newVersionName?.(value, live) : undefined;
+  const newVersionName = newVersion ? reconciler.newVersionName?.(value, live) : undefined;
   return entry({
     action: "update",
     id: live.id,

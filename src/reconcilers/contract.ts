@@ -181,6 +181,11 @@ export interface Reconciler<D, O extends Observed = Observed, C = unknown> {
    */
   newVersion?(change: C): boolean;
   /**
+   * The name of the new version a change makes (a task definition's `shop-web:2`), shown on its row and on the
+   * `(known after apply)` values of what refers to it. Pure, from what observe read.
+   */
+  newVersionName?(desired: D, observed: O): string | undefined;
+  /**
    * How these live resources of the kind are doing, by their `id`, for `reconcile status`: read only, batched like
    * observe (one DescribeServices per cluster, not per service). A kind without it reports nothing beyond the plan.
    */

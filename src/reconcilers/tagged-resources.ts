@@ -18,8 +18,7 @@ export function findTaggedResources(ctx: Context): Promise<TaggedResource[]> {
   return sharedRead(ctx, "taggedResources", () => queryTaggedResources(ctx));
 }
 
-/** The same query made afresh, for a write that must see what this run has just created. */
-export async function queryTaggedResources(ctx: Context): Promise<TaggedResource[]> {
+async function queryTaggedResources(ctx: Context): Promise<TaggedResource[]> {
   const found: TaggedResource[] = [];
   const pages = paginateGetResources(
     { client: ctx.clients.tagging },

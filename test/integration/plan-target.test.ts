@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
 import { planStack } from "../../src/engine/index.js";
-import type { NamesNewVersions } from "../../src/engine/planner.js";
 import { KnownAfterApply } from "../../src/plan/model.js";
 import { renderPlanText } from "../../src/plan/render-text.js";
 import { plainStyle } from "../../src/cli/style.js";
-import { CATALOGUE, type AnyReconciler, type Catalogue } from "../../src/reconcilers/index.js";
-import { nextRevisionName } from "../../src/reconcilers/ecs/task-definitions/model.js";
+import { CATALOGUE } from "../../src/reconcilers/index.js";
 import type { Spec } from "../../src/schema/index.js";
 import { reconcile } from "../support/cli.js";
 import { applySpec, CREDENTIALS, session, specFile, specFrom, uniqueStack } from "../support/engine.js";
@@ -17,13 +15,6 @@ import type { PlanJson } from "../../src/plan/render-json.js";
  * Issue 17 through the engine against moto: the plan names the account and endpoint (from the ARNs it read, or one
  * STS GetCallerIdentity when none names it), and a task definition's next revision by name.
  */
-
-// Until the contract carries `newVersionName` and the task definitions kind sets it, the test gives it to the kind.
-const NAMING: Catalogue = {
-  reconcilers: CATALOGUE.reconcilers.map((r): AnyReconciler =>
-    r.kind === "taskDefinitions" ? ({ ...r, newVersionName: nextRevisionName } as AnyReconciler & NamesNewVersions) : r,
-  ),
-};
 
 describe("a plan that says where and what", () => {
   const stack = uniqueStack("where");
@@ -45,7 +36,7 @@ describe("a plan that says where and what", () => {
   async function plan(options: { identify?: boolean }, endpoint = proxy.endpoint) {
     const s = session(changed, endpoint);
     try {
-      const { plan } = await planStack(changed, s.ctx, "apply", NAMING, options);
+      const { plan } = await planStack(changed, s.ctx, "apply", CATALOGUE, options);
       return { plan, stats: s.stats.snapshot() };
     } finally {
       s.close();
@@ -70,7 +61,7 @@ describe("a plan that says where and what", () => {
     const s = session(empty, proxy.endpoint);
     try {
       proxy.reset();
-      const { plan: identified } = await planStack(empty, s.ctx, "apply", NAMING, { identify: true });
+      const { plan: identified } = await planStack(empty, s.ctx, "apply", CATALOGUE, { identify: true });
       expect(identified.target).toEqual({ account: "123456789012", endpoint: proxy.endpoint, awsEndpoint: false });
       expect(s.stats.snapshot().byAction.find((a) => a.action === "GetCallerIdentity")).toMatchObject({ service: "sts", calls: 1 });
       const sts = proxy.seen.find((r) => r.action === "GetCallerIdentity")!;
@@ -100,7 +91,7 @@ describe("a plan that says where and what", () => {
     proxy.inject({ action: "GetCallerIdentity", fault: "unavailable", times: 10 });
     const s = session(empty, proxy.endpoint);
     try {
-      const { plan: p } = await planStack(empty, s.ctx, "apply", NAMING, { identify: true });
+      const { plan: p } = await planStack(empty, s.ctx, "apply", CATALOGUE, { identify: true });
       expect(p.target?.account).toBeUndefined();
       expect(p.target?.accountError).toMatch(/^sts GetCallerIdentity: /);
       expect(p.target?.endpoint).toBe(proxy.endpoint);
@@ -121,8 +112,7 @@ describe("a plan that says where and what", () => {
     expect(compact.stdout.split("\n").slice(0, 4)).toEqual([
       `Plan to apply stack ${stack} in account 123456789012, us-east-1, at ${endpoint} (not AWS):`,
       "",
-      // The revision is named once the task definitions kind sets newVersionName (see NAMING above).
-      expect.stringMatching(/^  ~ taskDefinitions\.web \(\S+\) will get (a new revision|new revision \S+:2), 1 field$/),
+      expect.stringMatching(/^  ~ taskDefinitions\.web \(\S+\) will get new revision \S+:2, 1 field$/),
       expect.stringMatching(/^  ~ services\.web \(\S+\) will be updated in place, 1 field$/),
     ]);
     const json = reconcile(["plan", "-f", file, "--json", "--endpoint", endpoint], CREDENTIALS);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { planStack, type NamesNewVersions } from "../../src/engine/planner.js";
+import { planStack } from "../../src/engine/planner.js";
 import { KnownAfterApply } from "../../src/plan/model.js";
 import { ID_TAG, STACK_TAG, type Context, type Observed, type Reconciler } from "../../src/reconcilers/contract.js";
 import type { AnyReconciler } from "../../src/reconcilers/index.js";
@@ -25,7 +25,7 @@ function catalogue(named: boolean) {
     tags: { [STACK_TAG]: STACK, [ID_TAG]: "taskDefinitions/web" },
   };
   const seen: unknown[] = [];
-  const versioned: Reconciler<{ image: string }, Versioned, { image: string }> & NamesNewVersions = {
+  const versioned: Reconciler<{ image: string }, Versioned, { image: string }> = {
     kind: "taskDefinitions",
     refersTo: [],
     looksUp: [],

@@ -38,6 +38,7 @@ import { resolved, type Pending } from "../../diff-helpers.js";
 import { KnownAfterApply } from "../../../plan/model.js";
 import {
   diffTaskDefinitionResource,
+  nextRevisionName,
   previewTaskDefinition,
   registerInput,
   sensitiveTaskDefinitionValues,
@@ -436,6 +437,7 @@ export const taskDefinitionsReconciler: Reconciler<TaskDefinitionDesired, Observ
   // stack's newest revision's fingerprint tag, and reads the revision only when they differ.
   looksUp: ["roles", "logGroups"],
   newVersion: (change) => "revision" in change,
+  newVersionName: nextRevisionName,
   nodes: (spec) => Object.entries(spec.taskDefinitions).map(([logical, entry]) => taskDefinitionNode(spec, logical, entry)),
   observe: observeTaskDefinitions,
   discover: discoverTaskDefinitions,
