@@ -8,6 +8,20 @@ import { rmSync } from "node:fs";
 // Chunks are named by their content's hash: those of an earlier build would pile up.
 rmSync("dist/cli/chunks", { recursive: true, force: true });
 
+/**
+ * zod's namespace re-exports its 40-odd message locales (about a third of the bundle's code to parse at start-up);
+ * its schemas import English themselves, and the tool sets no other locale.
+ */
+const onlyEnglishZodMessages = {
+  name: "only-english-zod-messages",
+  setup(plugin) {
+    plugin.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes("/zod/") ? { path: "zod-locales", namespace: "zod-locales" } : undefined,
+    );
+    plugin.onLoad({ filter: /.*/, namespace: "zod-locales" }, () => ({ contents: "export {};", loader: "js" }));
+  },
+};
+
 await build({
   entryPoints: ["src/cli/main.ts"],
   outdir: "dist/cli",
@@ -21,5 +35,8 @@ await build({
   external: ["@aws-sdk/*", "@smithy/*"],
   // The bundled CommonJS packages (yaml, commander) call require() for Node's built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  // Less to parse at each start; stack traces map back with --enable-source-maps.
+  minify: true,
+  plugins: [onlyEnglishZodMessages],
   logLevel: "warning",
 });
