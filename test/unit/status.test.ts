@@ -65,6 +65,17 @@ describe("a service's status, from DescribeServices", () => {
     expect(status.events[2]!.message).toBe("(service svcFargateCurso107) has reached a steady state.");
   });
 
+  it("never shows a negative pending count (moto reports desired minus running: -1 when 2 run for 1 desired)", () => {
+    const moto = {
+      desiredCount: 1,
+      runningCount: 2,
+      pendingCount: -1,
+      deployments: [{ id: "d", desiredCount: 1, runningCount: 2, pendingCount: -1 }],
+    };
+    const status = serviceStatusOf(moto, "c");
+    expect([status.pending, status.deployments[0]!.pending]).toEqual([0, 0]);
+  });
+
   it("keeps only the 5 newest events", () => {
     const events = Array.from({ length: 8 }, (_, i) => ({
       id: `e${i}`,

@@ -28,6 +28,9 @@ export async function serviceStatuses(
   return statuses;
 }
 
+/** moto reports desired minus running as pending, below zero when more run than desired; AWS's count never is. */
+const notNegative = (count: number | undefined) => Math.max(0, count ?? 0);
+
 export function serviceStatusOf(service: Service, cluster: string): ServiceStatus {
   return {
     kind: "service",
@@ -35,7 +38,7 @@ export function serviceStatusOf(service: Service, cluster: string): ServiceStatu
     status: service.status ?? "",
     desired: service.desiredCount ?? 0,
     running: service.runningCount ?? 0,
-    pending: service.pendingCount ?? 0,
+    pending: notNegative(service.pendingCount),
     deployments: (service.deployments ?? []).map(deploymentStatusOf),
     // ECS lists the newest event first.
     events: (service.events ?? []).slice(0, SERVICE_EVENTS).map((e) => ({
@@ -54,7 +57,7 @@ function deploymentStatusOf(d: Deployment): DeploymentStatus {
     taskDefinition: familyRevision(d.taskDefinition ?? ""),
     desired: d.desiredCount ?? 0,
     running: d.runningCount ?? 0,
-    pending: d.pendingCount ?? 0,
+    pending: notNegative(d.pendingCount),
     failed: d.failedTasks ?? 0,
     ...(d.updatedAt && { updatedAt: d.updatedAt.toISOString() }),
   };
