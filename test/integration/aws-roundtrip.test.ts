@@ -69,7 +69,9 @@ describe("lookupNetwork", () => {
   };
 
   it("finds the default VPC and its default subnet in each zone, in the order given", async () => {
-    const net = await lookupNetwork({ vpc: "default", subnets: { availabilityZones: ["us-east-1b", "us-east-1a"] } }, clients);
+    const net = await lookupNetwork({ vpc: "default", subnets: { availabilityZones: ["us-east-1b", "us-east-1a"] } }, clients, {
+      vpcDetails: true,
+    });
     expect(net.vpcId).toMatch(/^vpc-/);
     expect(net.cidrBlock).toBe("172.31.0.0/16");
     expect(net.subnets.map((s) => s.availabilityZone)).toEqual(["us-east-1b", "us-east-1a"]);
@@ -81,7 +83,7 @@ describe("lookupNetwork", () => {
     expect(byIds.subnets.map((s) => s.id)).toEqual(ids);
   });
 
-  it("reads a VPC that several lookups share once: the network and the subnets a resource chooses for itself", async () => {
+  it("reads the default VPC from its default subnets, with no DescribeVpcs: the network and the subnets a resource chooses for itself", async () => {
     const stats = new CallStats();
     const counted = createClients({ ...motoClientConfig(), maxAttempts: 2, stats });
     try {
@@ -93,9 +95,31 @@ describe("lookupNetwork", () => {
         counted,
       );
       expect(own!.vpcId).toBe(network!.vpcId);
+      expect(network!.vpcId).toMatch(/^vpc-/);
       expect(own!.subnets.map((s) => s.availabilityZone)).toEqual(["us-east-1c"]);
       expect(
         stats
+          .snapshot()
+          .byAction.map((a) => `${a.action} ${a.calls}`)
+          .sort(),
+      ).toEqual(["DescribeSubnets 2"]);
+
+      // A VPC named by id is read once, however many lookups share it.
+      const byIdStats = new CallStats();
+      const byId = createClients({ ...motoClientConfig(), maxAttempts: 2, stats: byIdStats });
+      try {
+        await lookupNetworks(
+          [
+            { vpc: { id: network!.vpcId }, subnets: { ids: [network!.subnets[0]!.id] } },
+            { vpc: { id: network!.vpcId }, subnets: { ids: [own!.subnets[0]!.id] } },
+          ],
+          byId,
+        );
+      } finally {
+        byId.destroy();
+      }
+      expect(
+        byIdStats
           .snapshot()
           .byAction.map((a) => `${a.action} ${a.calls}`)
           .sort(),
