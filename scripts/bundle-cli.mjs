@@ -5,8 +5,13 @@
 import { build } from "esbuild";
 import { rmSync } from "node:fs";
 
+// `--outdir DIR` (default dist/cli): the tests bundle the CLI they run into .test-cli/cli. It must stay two levels
+// below the repository, where the CLI finds package.json.
+const at = process.argv.indexOf("--outdir");
+const outdir = at >= 0 ? process.argv[at + 1] : "dist/cli";
+
 // Chunks are named by their content's hash: those of an earlier build would pile up.
-rmSync("dist/cli/chunks", { recursive: true, force: true });
+rmSync(`${outdir}/chunks`, { recursive: true, force: true });
 
 /**
  * zod's namespace re-exports its 40-odd message locales (about a third of the bundle's code to parse at start-up);
@@ -24,7 +29,7 @@ const onlyEnglishZodMessages = {
 
 await build({
   entryPoints: ["src/cli/main.ts"],
-  outdir: "dist/cli",
+  outdir,
   chunkNames: "chunks/[name]-[hash]",
   bundle: true,
   splitting: true,

@@ -3,7 +3,7 @@ import { DescribeClustersCommand, DescribeServicesCommand, ECSClient } from "@aw
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_RUNNING_TASKS } from "../../scripts/moto.mjs";
-import { REPO_ROOT } from "../support/cli.js";
+import { REPO_ROOT, TEST_CLI } from "../support/cli.js";
 
 /**
  * `npm run moto` as a person runs it: scripts/moto.mjs in its own process, its output evaluated by a shell, and the
@@ -47,9 +47,9 @@ function evaluated(): Record<string, string> {
   );
 }
 
-/** The CLI, from source, with only PATH, HOME and the evaluated environment. */
+/** The CLI, bundled from source, with only PATH, HOME and the evaluated environment. */
 function reconcileWith(env: Record<string, string>, args: string[]) {
-  const run = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+  const run = spawnSync(process.execPath, [`${TEST_CLI}/main.js`, ...args], {
     cwd: REPO_ROOT,
     encoding: "utf8",
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: "1", ...env },

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { inject } from "vitest";
 import { describe, expect, it } from "vitest";
-import { reconcile, REPO_ROOT } from "../support/cli.js";
+import { reconcile, REPO_ROOT, TEST_CLI } from "../support/cli.js";
 import { CREDENTIALS, specFile, uniqueStack } from "../support/engine.js";
 
 // The CLI as a user runs it, in its own process, against the moto server of the global setup.
@@ -20,7 +20,7 @@ const run = (...args: string[]) => reconcile([...args, "--endpoint", inject("mot
 // The confirmation question needs a terminal: util-linux `script` gives the CLI a pseudo-terminal and types `answer`.
 const hasScript = spawnSync("script", ["--version"]).status === 0;
 function onTerminal(answer: string, ...args: string[]) {
-  const command = [process.execPath, "--import", "tsx", "src/cli/main.ts", ...args, "--endpoint", inject("motoEndpoint")].join(" ");
+  const command = [process.execPath, `${TEST_CLI}/main.js`, ...args, "--endpoint", inject("motoEndpoint")].join(" ");
   const result = spawnSync("script", ["-qec", command, "/dev/null"], {
     cwd: REPO_ROOT,
     input: `${answer}\n`,

@@ -3,9 +3,13 @@ import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-/** Runs the CLI from source as a user runs the built one: its own process, no TTY, no colour. */
+/** The CLI bundled from src by the global setup (scripts/bundle-cli.mjs, as the bin is built), relative to REPO_ROOT. */
+export const TEST_CLI = ".test-cli/cli";
+const CLI_ARGS = [`${TEST_CLI}/main.js`];
+
+/** Runs the CLI, bundled from source, as a user runs the built one: its own process, no TTY, no colour. */
 export function reconcile(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
-  const run = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+  const run = spawnSync(process.execPath, [...CLI_ARGS, ...args], {
     cwd: REPO_ROOT,
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...env },
@@ -15,7 +19,7 @@ export function reconcile(args: readonly string[], env: NodeJS.ProcessEnv = {}) 
 
 /** The CLI as its own process, running while the test goes on: to run two at once, or to signal one. */
 export function startReconcile(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+  const child = spawn(process.execPath, [...CLI_ARGS, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, NO_COLOR: "1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...env },
     stdio: ["ignore", "pipe", "pipe"],

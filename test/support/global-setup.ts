@@ -1,5 +1,7 @@
+import { execFileSync } from "node:child_process";
 import type { TestProject } from "vitest/node";
 import { startMoto } from "../../scripts/moto.mjs";
+import { REPO_ROOT, TEST_CLI } from "./cli.js";
 
 /**
  * moto runs no containers. Every ECS service it creates reports this many running tasks
@@ -10,6 +12,8 @@ export const MOTO_RUNNING_TASKS = 2;
 
 /** One moto server for the whole test run; tests reach it through inject("motoEndpoint"). */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The CLI the tests run, bundled from src as the bin is (about 0.3 s): it starts three times faster than through tsx.
+  execFileSync(process.execPath, ["scripts/bundle-cli.mjs", "--outdir", TEST_CLI], { cwd: REPO_ROOT, stdio: "inherit" });
   const moto = await startMoto({ ecsServiceRunning: MOTO_RUNNING_TASKS });
   project.provide("motoEndpoint", moto.endpoint);
   return () => moto.stop();
