@@ -18,11 +18,16 @@ export function findTaggedResources(ctx: Context): Promise<TaggedResource[]> {
   return sharedRead(ctx, "taggedResources", () => queryTaggedResources(ctx));
 }
 
+/**
+ * Pages come one after the other, so each is as large as the API allows: pages are cut at TagsPerPage tags (100
+ * unless set, 500 at most; moto cuts there too), which at a stack's four or five tags a resource is some 20 resources
+ * a page. (ResourcesPerPage is left out: AWS documents TagsPerPage as its alternative, not as a companion.)
+ */
 async function queryTaggedResources(ctx: Context): Promise<TaggedResource[]> {
   const found: TaggedResource[] = [];
   const pages = paginateGetResources(
     { client: ctx.clients.tagging },
-    { TagFilters: [{ Key: STACK_TAG, Values: [ctx.stack] }], ResourcesPerPage: 100 },
+    { TagFilters: [{ Key: STACK_TAG, Values: [ctx.stack] }], TagsPerPage: 500 },
   );
   for await (const page of pages) {
     for (const mapping of page.ResourceTagMappingList ?? []) {
