@@ -19,6 +19,24 @@ export function findTaggedResources(ctx: Context): Promise<TaggedResource[]> {
 }
 
 /**
+ * Each ARN's tags: as the Tagging API lists them (the one query per plan), else as `readUnlisted` reads them for the
+ * ARNs it does not list (a type an emulator's Tagging API leaves out, or a resource tagged a moment ago). An ARN
+ * neither finds is left out. The ARNs may still be being listed: the Tagging API is asked meanwhile.
+ */
+export async function tagsOf(
+  ctx: Context,
+  arns: readonly string[] | Promise<readonly string[]>,
+  readUnlisted: (arns: string[]) => Promise<ReadonlyMap<string, Tags>>,
+): Promise<Map<string, Tags>> {
+  const [tagged, wanted] = await Promise.all([findTaggedResources(ctx), arns]);
+  const listed = new Map(tagged.map((r) => [r.arn, r.tags]));
+  const found = new Map(wanted.flatMap((arn) => (listed.has(arn) ? [[arn, listed.get(arn)!] as const] : [])));
+  const unlisted = wanted.filter((arn) => !found.has(arn));
+  if (unlisted.length > 0) for (const [arn, tags] of await readUnlisted(unlisted)) found.set(arn, tags);
+  return found;
+}
+
+/**
  * Pages come one after the other, so each is as large as the API allows: pages are cut at TagsPerPage tags (100
  * unless set, 500 at most; moto cuts there too), which at a stack's four or five tags a resource is some 20 resources
  * a page. (ResourcesPerPage is left out: AWS documents TagsPerPage as its alternative, not as a companion.)

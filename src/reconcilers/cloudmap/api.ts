@@ -22,7 +22,7 @@ import { awsErrorIs, isNotFound } from "../../aws/errors.js";
 import { mapConcurrently } from "../collections.js";
 import { fromTagList, toTagList, type TagChange } from "../diff-helpers.js";
 import { waiterBounds, type PollOptions } from "../polling.js";
-import { findTaggedResources } from "../tagged-resources.js";
+import { tagsOf } from "../tagged-resources.js";
 import { STACK_TAG, addressFromTags, sharedRead, type Context, type Tags } from "../contract.js";
 
 /** Polling bounds for waits on Cloud Map (operations, instances draining): from 2 s between polls, backing off to 15 s. */
@@ -178,20 +178,19 @@ const TAG_READS_AT_ONCE = 25;
  * what says they exist: the Tagging API also lists resources deleted a moment ago.
  */
 export async function candidateTags(ctx: Context, listing: Promise<readonly Candidate[]>): Promise<Map<string, Tags>> {
-  // The Tagging API is asked while the candidates are listed: no round trip more.
-  const [tagged, candidates] = await Promise.all([findTaggedResources(ctx), listing]);
-  const listed = new Map(tagged.map((r) => [r.arn, r.tags]));
-  const unlisted = candidates.filter((c) => !listed.has(c.arn));
-  // Read once per plan per resource: the discovery services kind asks again for the namespaces' (stackNamespaces).
-  const read = await mapConcurrently(
-    unlisted,
-    TAG_READS_AT_ONCE,
-    async (c) => [c.arn, await sharedRead(ctx, `cloudMap:tags:${c.arn}`, () => readCloudMapTags(ctx, c.arn))] as const,
+  return tagsOf(
+    ctx,
+    listing.then((candidates) => candidates.map((c) => c.arn)),
+    async (unlisted) => {
+      // Read once per plan per resource: the discovery services kind asks again for the namespaces' (stackNamespaces).
+      const read = await mapConcurrently(
+        unlisted,
+        TAG_READS_AT_ONCE,
+        async (arn) => [arn, await sharedRead(ctx, `cloudMap:tags:${arn}`, () => readCloudMapTags(ctx, arn))] as const,
+      );
+      return new Map(read.filter((entry): entry is readonly [string, Tags] => entry[1] !== undefined));
+    },
   );
-  const found = new Map<string, Tags>();
-  for (const c of candidates) if (listed.has(c.arn)) found.set(c.arn, listed.get(c.arn)!);
-  for (const [arn, tags] of read) if (tags) found.set(arn, tags);
-  return found;
 }
 
 /**

@@ -3,7 +3,7 @@ import { isNotFound } from "../../aws/errors.js";
 import { inBatches } from "../collections.js";
 import { fromTagList, toTagList, type TagChange } from "../diff-helpers.js";
 import type { Context, Tags } from "../contract.js";
-import { findTaggedResources } from "../tagged-resources.js";
+import { tagsOf } from "../tagged-resources.js";
 
 /** ELBv2 describe calls take at most 20 names or ARNs. */
 const ELB_BATCH = 20;
@@ -55,11 +55,7 @@ export async function describeElbTags(ctx: Context, arns: readonly string[]): Pr
  */
 export async function readElbTags(ctx: Context, arns: readonly string[]): Promise<Map<string, Tags>> {
   if (arns.length === 0) return new Map();
-  const listed = new Map((await findTaggedResources(ctx)).map((r) => [r.arn, r.tags]));
-  const tags = new Map(arns.flatMap((arn) => (listed.has(arn) ? [[arn, listed.get(arn)!] as const] : [])));
-  const rest = arns.filter((arn) => !tags.has(arn));
-  if (rest.length > 0) for (const [arn, found] of await describeElbTags(ctx, rest)) tags.set(arn, found);
-  return tags;
+  return tagsOf(ctx, arns, (rest) => describeElbTags(ctx, rest));
 }
 
 /** Writes a tag change to one ELBv2 resource: RemoveTags for the keys to go, then AddTags for those to set. */
