@@ -12,7 +12,7 @@ import type { Spec } from "../../src/schema/index.js";
 import { applySpec, changesOf, planSpec, session, specFrom, uniqueStack } from "../support/engine.js";
 import { motoClientConfig } from "../support/moto-env.js";
 import { recordCalls } from "../support/reconciler-tests.js";
-import { ecsStackYaml } from "../support/specs.js";
+import { ecsStackYaml, SCALED_SERVICE_YAML } from "../support/specs.js";
 
 /**
  * A service's scaling configuration follows the service through a replacement (deleted, then created, because a
@@ -22,19 +22,7 @@ import { ecsStackYaml } from "../support/specs.js";
 const aws = createClients({ ...motoClientConfig(), maxAttempts: 2 });
 afterAll(() => aws.destroy());
 
-const SCALING = `    launchType: FARGATE
-    autoScaling:
-      minCapacity: 1
-      maxCapacity: 3
-      targetTracking:
-        cpu: { metric: cpu, targetValue: 50 }
-      stepScaling:
-        burst:
-          steps: [{ lowerBound: 0, adjustment: 1 }]
-          alarm: { metric: memory, comparison: GreaterThanThreshold, threshold: 80 }
-`;
-
-const scaledSpec = (stack: string): Promise<Spec> => specFrom(`${ecsStackYaml(stack, { desiredCount: 2 })}${SCALING}`);
+const scaledSpec = (stack: string): Promise<Spec> => specFrom(`${ecsStackYaml(stack, { desiredCount: 2 })}${SCALED_SERVICE_YAML}`);
 
 async function scalingOf(resourceId: string) {
   const [{ ScalableTargets }, { ScalingPolicies }] = await Promise.all([

@@ -11,7 +11,7 @@ import { applySpec, CREDENTIALS, session, specFile, specFrom, uniqueStack } from
 import { startFaultProxy, type FaultProxy } from "../support/fault-proxy.js";
 import { MOTO_RUNNING_TASKS } from "../support/global-setup.js";
 import { motoClientConfig } from "../support/moto-env.js";
-import { ecsStackYaml } from "../support/specs.js";
+import { ecsStackYaml, SCALED_SERVICE_YAML } from "../support/specs.js";
 
 /**
  * `reconcile status` of a small stack against moto: a service behind a target group and a load balancer, with auto
@@ -22,17 +22,7 @@ import { ecsStackYaml } from "../support/specs.js";
  *   without the proxy the status reports the part it could not read and the rest.
  */
 const stack = uniqueStack("status");
-const SCALING = `    launchType: FARGATE
-    autoScaling:
-      minCapacity: 1
-      maxCapacity: 3
-      targetTracking:
-        cpu: { metric: cpu, targetValue: 50 }
-      stepScaling:
-        burst:
-          steps: [{ lowerBound: 0, adjustment: 1 }]
-          alarm: { metric: memory, comparison: GreaterThanThreshold, threshold: 80 }
-targetGroups:
+const SCALING = `${SCALED_SERVICE_YAML}targetGroups:
   web: { port: 8080 }
 loadBalancers:
   web:

@@ -1,14 +1,14 @@
 import { execFileSync } from "node:child_process";
 import type { TestProject } from "vitest/node";
-import { startMoto } from "../../scripts/moto.mjs";
+import { DEMO_RUNNING_TASKS, startMoto } from "../../scripts/moto.mjs";
 import { REPO_ROOT, TEST_CLI } from "./cli.js";
 
 /**
  * moto runs no containers. Every ECS service it creates reports this many running tasks
  * (MOTO_ECS_SERVICE_RUNNING), so that a service created with this desired count is stable at once: tests
- * that wait for stability use it as their desired count.
+ * that wait for stability use it as their desired count. The demo and `npm run moto` use the same count.
  */
-export const MOTO_RUNNING_TASKS = 2;
+export const MOTO_RUNNING_TASKS = DEMO_RUNNING_TASKS;
 
 /** One moto server for the whole test run; tests reach it through inject("motoEndpoint"). */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

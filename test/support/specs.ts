@@ -76,3 +76,16 @@ securityGroups:
   web: { ingress: [{ protocol: tcp, port: 8080, cidr: 10.0.0.0/8 }] }
 ${ecsYaml(k)}`;
 }
+
+/** Appended to `ecsYaml`'s service: Fargate, with target tracking on CPU and a step policy on memory. */
+export const SCALED_SERVICE_YAML = `    launchType: FARGATE
+    autoScaling:
+      minCapacity: 1
+      maxCapacity: 3
+      targetTracking:
+        cpu: { metric: cpu, targetValue: 50 }
+      stepScaling:
+        burst:
+          steps: [{ lowerBound: 0, adjustment: 1 }]
+          alarm: { metric: memory, comparison: GreaterThanThreshold, threshold: 80 }
+`;
